@@ -1,0 +1,46 @@
+#pragma once
+// Reading a scenario from YAML, with errors that say where and what.
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/scenario.hpp"
+
+namespace stampede::sim {
+
+/// A scenario that cannot be used. what() is the full message:
+/// "quickstart.yaml:12:5: platform.pools[0].servers: expected a positive integer, got \"lots\"".
+class scenario_error : public std::runtime_error {
+ public:
+  scenario_error(std::string file, int line, int column, std::string key_path,
+                 std::string message);
+  const std::string& file() const { return file_; }
+  /// 1-based; 0 when there is no position (a missing file).
+  int line() const { return line_; }
+  int column() const { return column_; }
+  /// "platform.pools[0].servers"; empty for whole-file errors.
+  const std::string& key_path() const { return key_path_; }
+  /// The message without the position and key path.
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string key_path_;
+  std::string message_;
+};
+
+/// Loads and validates the scenario in `path`, after applying `overrides`
+/// ("key.path=value", as given to --set). Throws scenario_error.
+scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {});
+
+/// The same from YAML text; `name` stands for the file name in messages.
+scenario load_scenario_text(std::string_view yaml, const std::string& name,
+                            const std::vector<std::string>& overrides = {});
+
+/// A few lines that say what the scenario describes (for `stampede validate`).
+std::string describe(const scenario& s);
+
+}  // namespace stampede::sim

@@ -1,0 +1,41 @@
+#pragma once
+// Units of the model: virtual time in integer microseconds, rates in events per
+// second, and the parsers for the scenario's unit-carrying strings.
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stampede::sim {
+
+/// Virtual time and durations, in microseconds since the start of the run.
+using vtime = std::int64_t;
+
+inline constexpr vtime usec = 1;
+inline constexpr vtime msec = 1'000;
+inline constexpr vtime second = 1'000'000;
+inline constexpr vtime minute = 60 * second;
+inline constexpr vtime hour = 60 * minute;
+inline constexpr vtime day = 24 * hour;
+
+/// Converts virtual time to seconds.
+inline double to_seconds(vtime t) { return static_cast<double>(t) * 1e-6; }
+/// Converts seconds to virtual time, rounding to the nearest microsecond.
+inline vtime from_seconds(double s) { return static_cast<vtime>(std::llround(s * 1e6)); }
+
+/// Parses a duration with a unit: "250ms", "6s", "15m", "2h", "7d", "1.5h", "90us".
+/// Returns nothing when the text is not a non-negative duration with a known unit.
+std::optional<vtime> parse_duration(std::string_view text);
+
+/// Parses a rate with a period: "3/day", "1200/s", "0.4/day", "2/h", "10/min",
+/// "0.01/month" (a month is 30 days), "1/week"; returns events per second.
+std::optional<double> parse_rate(std::string_view text);
+
+/// Parses a plain number that may carry '_' separators: "500_000_000", "0.25", "1e6".
+std::optional<double> parse_number(std::string_view text);
+
+/// Formats a duration for people: "45s", "12m", "3h 20m", "2d 4h".
+std::string format_duration(vtime t);
+
+}  // namespace stampede::sim
