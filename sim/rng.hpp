@@ -16,6 +16,7 @@ enum class stream : std::uint16_t {
   requests = 3,
   service = 4,
   reservoir = 5,
+  sampling = 6,
   test = 100,
 };
 

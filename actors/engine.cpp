@@ -1,0 +1,385 @@
+#include "actors/engine.hpp"
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "actors/messages.hpp"
+#include "sim/adoption.hpp"
+#include "sim/pool.hpp"
+#include "sim/population.hpp"
+
+namespace stampede::actors {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------- population shard
+
+/// A shard holds blocks shard, shard + shards, shard + 2·shards, ... of the population.
+struct shard_state {
+  std::vector<sim::population_block> blocks;
+  std::vector<caf::actor> pools;
+  caf::actor coordinator;
+  caf::actor sink;
+  int index = 0;
+  int shards = 1;
+  std::int64_t window = -1;
+  /// Outcome batches received for the current window (one per pool).
+  std::size_t outcome_batches = 0;
+  sim::vtime report_interval = 0;
+  std::uint64_t sessions_started_reported = 0;
+  const sim::scenario* scenario = nullptr;
+};
+
+caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s, int index,
+                          int shards, caf::actor coordinator, caf::actor sink) {
+  auto& st = self->state;
+  st.scenario = s;
+  st.index = index;
+  st.shards = shards;
+  st.coordinator = coordinator;
+  st.sink = sink;
+  st.report_interval = s->report_interval;
+  const sim::block_layout layout = sim::block_layout::of(*s);
+  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < layout.blocks;
+       b += static_cast<std::uint32_t>(shards)) {
+    st.blocks.emplace_back(*s, layout, b);
+  }
+
+  auto report_window = [self] {
+    auto& st = self->state;
+    window_done_msg done{st.window, st.index, 0, 0};
+    for (const auto& b : st.blocks) {
+      done.adopted += b.adopted();
+      done.requests_sent += b.requests_sent();
+    }
+    self->send(st.coordinator, std::move(done));
+  };
+
+  return {
+      [self](std::vector<caf::actor> pools) { self->state.pools = std::move(pools); },
+      [self, report_window](window_msg& m) {
+        auto& st = self->state;
+        st.window = m.window;
+        st.outcome_batches = 0;
+        std::vector<std::vector<sim::request>> per_pool(st.pools.size());
+        for (auto& b : st.blocks) b.step(m.t0, m.t1, m.hazard, per_pool);
+        for (std::size_t p = 0; p < st.pools.size(); ++p) {
+          // Pools merge the shards' batches, so each must be in the total order.
+          std::sort(per_pool[p].begin(), per_pool[p].end(), sim::arrives_before);
+          self->send(st.pools[p], arrivals_msg{m.window, st.index, std::move(per_pool[p])});
+        }
+        // The interval that this window closes, if any: report the population.
+        const sim::vtime interval_end =
+            std::min(st.scenario->horizon, (m.t0 / st.report_interval + 1) * st.report_interval);
+        if (m.t1 >= interval_end) {
+          sim::population_interval row;
+          row.interval = static_cast<int>(m.t0 / st.report_interval);
+          std::uint64_t started = 0;
+          for (const auto& b : st.blocks) {
+            row.adopters += b.adopted();
+            row.active_sessions += b.active_sessions();
+            started += b.sessions_started();
+          }
+          row.sessions_started = started - st.sessions_started_reported;
+          st.sessions_started_reported = started;
+          self->send(st.sink, row);
+        }
+      },
+      [self, report_window](outcomes_msg& m) {
+        auto& st = self->state;
+        for (const sim::outcome& o : m.outcomes) {
+          st.blocks[o.block / static_cast<std::uint32_t>(st.shards)].receive(o);
+        }
+        if (++st.outcome_batches == st.pools.size()) report_window();
+      },
+      [self](finish_msg) {
+        auto& st = self->state;
+        sim::population_final f;
+        for (const auto& b : st.blocks) {
+          f.users += b.size();
+          f.requests_sent += b.requests_sent();
+          f.memory_bytes += b.memory_bytes();
+          if (f.daily_active.size() < b.daily_active().size()) {
+            f.daily_active.resize(b.daily_active().size());
+          }
+          for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
+            f.daily_active[d] += b.daily_active()[d];
+          }
+        }
+        self->send(st.sink, std::move(f));
+        self->quit();
+      },
+  };
+}
+
+// ---------------------------------------------------------------- pool
+
+struct pool_state {
+  std::unique_ptr<sim::pool_model> model;
+  std::vector<caf::actor> shards;
+  caf::actor sink;
+  int index = 0;
+  /// Arrival batches of the current window, by shard.
+  std::vector<std::vector<sim::request>> pending;
+  std::size_t received = 0;
+  std::int64_t window = -1;
+  sim::vtime tick = 0;
+  sim::vtime horizon = 0;
+};
+
+caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scenario* s, int index,
+                         caf::actor sink) {
+  auto& st = self->state;
+  st.model = std::make_unique<sim::pool_model>(*s, index);
+  st.sink = sink;
+  st.index = index;
+  st.tick = s->tick;
+  st.horizon = s->horizon;
+  return {
+      [self](std::vector<caf::actor> shards) {
+        self->state.shards = std::move(shards);
+        self->state.pending.resize(self->state.shards.size());
+      },
+      [self](arrivals_msg& m) {
+        auto& st = self->state;
+        st.window = m.window;
+        st.pending[static_cast<std::size_t>(m.shard)] = std::move(m.requests);
+        if (++st.received < st.shards.size()) return;
+        st.received = 0;
+        // Merge the shards' sorted batches into the total order (time, id).
+        std::vector<sim::request> all;
+        for (auto& batch : st.pending) {
+          const auto middle = static_cast<std::ptrdiff_t>(all.size());
+          all.insert(all.end(), batch.begin(), batch.end());
+          std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::arrives_before);
+          batch.clear();
+        }
+        std::vector<sim::outcome> outcomes;
+        outcomes.reserve(all.size());
+        const sim::vtime t0 = m.window * st.tick;
+        const sim::vtime t1 = std::min(st.horizon, t0 + st.tick);
+        auto row = st.model->serve_window(t0, t1, all, outcomes);
+        std::vector<std::vector<sim::outcome>> per_shard(st.shards.size());
+        for (const sim::outcome& o : outcomes) {
+          per_shard[o.block % st.shards.size()].push_back(o);
+        }
+        for (std::size_t k = 0; k < st.shards.size(); ++k) {
+          self->send(st.shards[k], outcomes_msg{m.window, st.index, std::move(per_shard[k])});
+        }
+        if (row) self->send(st.sink, std::move(*row));
+      },
+      [self](finish_msg) {
+        self->send(self->state.sink, self->state.model->finish());
+        self->quit();
+      },
+  };
+}
+
+// ---------------------------------------------------------------- metrics sink
+
+struct sink_state {
+  std::unique_ptr<sim::result_builder> builder;
+  int finals = 0;
+  int expected_finals = -1;
+  caf::actor client;
+};
+
+caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, const sim::scenario* s,
+                         caf::actor client) {
+  self->state.builder = std::make_unique<sim::result_builder>(*s);
+  self->state.client = client;
+  auto maybe_build = [self] {
+    auto& st = self->state;
+    if (st.finals != st.expected_finals) return;
+    auto result = std::make_shared<sim::run_result>(st.builder->build());
+    self->send(st.client, result_msg{std::move(result)});
+    self->quit();
+  };
+  return {
+      [self](sim::population_interval& p) { self->state.builder->add(p); },
+      [self](sim::pool_interval& p) { self->state.builder->add(p); },
+      [self, maybe_build](sim::population_final& p) {
+        self->state.builder->add(p);
+        ++self->state.finals;
+        maybe_build();
+      },
+      [self, maybe_build](sim::pool_final& p) {
+        self->state.builder->add(std::move(p));
+        ++self->state.finals;
+        maybe_build();
+      },
+      [self, maybe_build](build_msg m) {
+        self->state.expected_finals = m.expected_finals;
+        maybe_build();
+      },
+  };
+}
+
+// ---------------------------------------------------------------- coordinator
+
+struct coordinator_state {
+  std::vector<caf::actor> shards;
+  std::vector<caf::actor> pools;
+  caf::actor sink;
+  const sim::scenario* scenario = nullptr;
+  const run_options* options = nullptr;
+  std::unique_ptr<sim::bass_hazard> hazard;
+  std::int64_t window = 0;
+  std::int64_t windows = 0;
+  std::size_t done = 0;
+  std::uint64_t adopted = 0;
+  std::uint64_t requests = 0;
+  double simulated_users = 0;
+  clock_type::time_point started;
+  clock_type::time_point last_progress;
+};
+
+/// Advances virtual time one window at a time: a window starts when every
+/// shard has heard back from every pool about the previous one.
+caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
+                                const sim::scenario* s, const run_options* options) {
+  auto& st = self->state;
+  st.scenario = s;
+  st.options = options;
+  st.hazard = std::make_unique<sim::bass_hazard>(s->adoption.innovation, s->adoption.imitation);
+  st.windows = (s->horizon + s->tick - 1) / s->tick;
+  st.simulated_users = static_cast<double>(sim::block_layout::of(*s).users);
+
+  auto start_window = [self] {
+    auto& st = self->state;
+    const sim::vtime t0 = st.window * st.scenario->tick;
+    const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
+    st.done = 0;
+    for (auto& shard : st.shards) {
+      self->send(shard, window_msg{st.window, t0, t1, st.hazard->value()});
+    }
+  };
+  auto finish = [self] {
+    auto& st = self->state;
+    for (auto& a : st.shards) self->send(a, finish_msg{});
+    for (auto& a : st.pools) self->send(a, finish_msg{});
+    self->send(st.sink, build_msg{static_cast<int>(st.shards.size() + st.pools.size())});
+    self->quit();
+  };
+  auto report_progress = [self](bool force) {
+    auto& st = self->state;
+    if (!st.options->on_progress) return;
+    const auto now = clock_type::now();
+    const double since = std::chrono::duration<double>(now - st.last_progress).count();
+    if (!force && since < st.options->progress_every_seconds) return;
+    st.last_progress = now;
+    progress p;
+    p.virtual_seconds =
+        sim::to_seconds(std::min(st.scenario->horizon, st.window * st.scenario->tick));
+    p.horizon_seconds = sim::to_seconds(st.scenario->horizon);
+    p.requests = st.requests;
+    p.wall_seconds = std::chrono::duration<double>(now - st.started).count();
+    st.options->on_progress(p);
+  };
+
+  return {
+      [self, start_window](std::vector<caf::actor> shards, std::vector<caf::actor> pools,
+                           caf::actor sink) {
+        auto& st = self->state;
+        st.shards = std::move(shards);
+        st.pools = std::move(pools);
+        st.sink = std::move(sink);
+        st.started = st.last_progress = clock_type::now();
+        start_window();
+      },
+      [self, start_window, finish, report_progress](window_done_msg& m) {
+        auto& st = self->state;
+        if (m.window != st.window) return;
+        if (st.done == 0) {
+          st.adopted = 0;
+          st.requests = 0;
+        }
+        st.adopted += m.adopted;
+        st.requests += m.requests_sent;
+        if (++st.done < st.shards.size()) return;
+        // Every shard reported: F is the adopted share at the end of this window.
+        const double share = st.simulated_users > 0 ? st.adopted / st.simulated_users : 0;
+        const sim::vtime t0 = st.window * st.scenario->tick;
+        const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
+        st.hazard->advance(share, sim::to_seconds(t1 - t0));
+        ++st.window;
+        report_progress(false);
+        const bool stopped = st.options->stop && st.options->stop->load();
+        if (st.window >= st.windows || stopped) {
+          report_progress(true);
+          finish();
+        } else {
+          start_window();
+        }
+      },
+  };
+}
+
+}  // namespace
+
+sim::run_result run(const sim::scenario& s, const run_options& options) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  caf::actor_system system{cfg};
+  caf::scoped_actor client{system};
+
+  const auto started = clock_type::now();
+  auto sink = system.spawn(sink_actor, &s, caf::actor_cast<caf::actor>(client));
+  auto coordinator = system.spawn(coordinator_actor, &s, &options);
+  std::vector<caf::actor> pools;
+  for (int p = 0; p < static_cast<int>(s.pools.size()); ++p) {
+    pools.push_back(system.spawn(pool_actor, &s, p, sink));
+  }
+  // One shard per thread: the shard count is free to vary because blocks, not
+  // shards, own the random streams.
+  const sim::block_layout layout = sim::block_layout::of(s);
+  const int shards_n = std::max(1, std::min<int>(threads, static_cast<int>(layout.blocks)));
+  std::vector<caf::actor> shards;
+  for (int k = 0; k < shards_n; ++k) {
+    shards.push_back(system.spawn(shard_actor, &s, k, shards_n, coordinator, sink));
+  }
+  for (auto& p : pools) client->send(p, shards);
+  for (auto& k : shards) client->send(k, pools);
+
+  std::shared_ptr<sim::run_result> result;
+  std::string failure;
+  for (auto& a : shards) client->monitor(a);
+  for (auto& a : pools) client->monitor(a);
+  client->monitor(sink);
+  client->monitor(coordinator);
+  client->send(coordinator, shards, pools, sink);
+  bool waiting = true;
+  while (waiting) {
+    client->receive(
+        [&](result_msg& m) {
+          result = std::move(m.result);
+          waiting = false;
+        },
+        [&](caf::down_msg& d) {
+          if (d.reason && d.reason != caf::exit_reason::normal) {
+            failure = system.render(d.reason);
+            waiting = false;
+          }
+        });
+  }
+  if (!result) {
+    // Take the rest down with it, or the actor system would wait for them forever.
+    for (auto& a : shards) client->send_exit(a, caf::exit_reason::kill);
+    for (auto& a : pools) client->send_exit(a, caf::exit_reason::kill);
+    client->send_exit(sink, caf::exit_reason::kill);
+    client->send_exit(coordinator, caf::exit_reason::kill);
+    throw run_error("the simulation failed: " + failure);
+  }
+  result->threads = threads;
+  result->wall_seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+  return std::move(*result);
+}
+
+}  // namespace stampede::actors

@@ -1,0 +1,22 @@
+#pragma once
+// The progress line of long runs, on stderr.
+#include "actors/engine.hpp"
+
+namespace stampede::cli {
+
+/// Prints progress to stderr: a line redrawn in place on a terminal, or a
+/// plain line every few seconds when stderr is a file or pipe (with --progress).
+class progress_display {
+ public:
+  explicit progress_display(bool terminal) : terminal_(terminal) {}
+  void update(const actors::progress& p);
+  /// Ends the line on a terminal.
+  void finish();
+
+ private:
+  bool terminal_;
+  double last_line_ = -1e9;
+  bool drawn_ = false;
+};
+
+}  // namespace stampede::cli

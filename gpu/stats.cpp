@@ -1,0 +1,358 @@
+// Heavy statistics on Thrust. This one file builds two ways (see README.md):
+// with g++ and the OpenMP device system (Debian's Thrust 1.17), or with nvcc
+// and the CUDA device system (the CUDA toolkit's CCCL 3 Thrust).
+#include "gpu/stats.hpp"
+
+#include <thrust/adjacent_difference.h>
+#include <thrust/binary_search.h>
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/gather.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/logical.h>
+#include <thrust/sort.h>
+#include <thrust/system_error.h>
+#include <thrust/transform.h>
+#include <thrust/transform_reduce.h>
+#include <thrust/version.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <string>
+#include <vector>
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#include <cuda_runtime.h>
+#endif
+
+// CCCL 3 no longer defines __host__/__device__ for a host compiler, and g++
+// never knew them: functors carry this macro instead.
+#if defined(__CUDACC__)
+#define STAMPEDE_HD __host__ __device__
+#else
+#define STAMPEDE_HD
+#endif
+
+// Prove which Thrust was compiled in: -I/usr/local/cuda/include alone silently
+// picks Debian's 1.17 from /usr/include. The build passes the THRUST_VERSION it
+// pinned (read from the header it chose), and the CUDA build must be CCCL (2+).
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+static_assert(THRUST_VERSION >= 200000,
+              "the CUDA build of gpu/ must use the toolkit's CCCL Thrust, not Debian's 1.x");
+#elif THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_OMP
+#error "gpu/ is built with THRUST_DEVICE_SYSTEM set to CUDA or OMP"
+#endif
+#ifdef STAMPEDE_THRUST_VERSION
+static_assert(THRUST_VERSION == STAMPEDE_THRUST_VERSION,
+              "the Thrust headers found are not the ones the build pinned");
+#endif
+
+#define STAMPEDE_STR2(x) #x
+#define STAMPEDE_STR(x) STAMPEDE_STR2(x)
+/// "gpu/stats.cpp:123": where a failure was detected, for error messages.
+#define STAMPEDE_HERE (__FILE__ ":" STAMPEDE_STR(__LINE__))
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+/// Every CUDA runtime call goes through this: a failure becomes a stats_error
+/// naming the call, its file and line, and CUDA's own message.
+#define STAMPEDE_CUDA_CHECK(call) ::stampede::gpu::detail::cuda_check((call), #call, STAMPEDE_HERE)
+#endif
+
+namespace stampede::gpu {
+namespace detail {
+
+// A constexpr scalar may be read in device code; numeric_limits' functions may
+// not without --expt-relaxed-constexpr.
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+void cuda_check(cudaError_t status, const char* call, const char* where) {
+  if (status != cudaSuccess) {
+    throw stats_error(std::string(where) + ": " + call + " failed: " + cudaGetErrorName(status) +
+                      " (" + cudaGetErrorString(status) + ")");
+  }
+}
+
+// Done on first use, never from a static initialiser: Catch2's test discovery
+// runs the test binary at build time on machines without a GPU.
+void require_device() {
+  // Not std::call_once: libstdc++'s once_flag does not survive a throwing
+  // callable (GCC bug 66146, an abort with a static libstdc++). Racing first
+  // calls only ask the runtime twice.
+  static std::atomic<bool> found{false};
+  if (found.load(std::memory_order_acquire)) {
+    return;
+  }
+  int devices = 0;
+  STAMPEDE_CUDA_CHECK(cudaGetDeviceCount(&devices));
+  if (devices == 0) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": no CUDA device visible");
+  }
+  found.store(true, std::memory_order_release);
+}
+
+// Thrust launches kernels asynchronously; a fault surfaces on the next call.
+// Ask now, so the error names the statistic that caused it.
+void sync_device() {
+  STAMPEDE_CUDA_CHECK(cudaGetLastError());
+  STAMPEDE_CUDA_CHECK(cudaDeviceSynchronize());
+}
+#else
+void require_device() {}
+void sync_device() {}
+#endif
+
+/// Runs `body` on the device, turning Thrust's own failures (a kernel fault, an
+/// allocation the device cannot satisfy) into stats_error with the caller's place.
+template <class Body>
+auto on_device(const char* where, Body&& body) -> decltype(body()) {
+  try {
+    require_device();
+    auto result = body();
+    sync_device();
+    return result;
+  } catch (const stats_error&) {
+    throw;
+  } catch (const thrust::system_error& e) {
+    throw stats_error(std::string(where) + ": Thrust failed: " + e.what());
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  } catch (const std::bad_alloc& e) {
+    throw stats_error(std::string(where) + ": device allocation failed: " + e.what());
+#endif
+  }
+}
+
+struct is_nan {
+  STAMPEDE_HD bool operator()(double x) const { return x != x; }
+};
+
+/// Rejects a sample holding a NaN. A Thrust reduction, so on the CUDA build the
+/// check runs on the device over the copy already there.
+void reject_nan(const thrust::device_vector<double>& values, const char* where) {
+  if (thrust::any_of(values.begin(), values.end(), is_nan{})) {
+    throw stats_error(std::string(where) + ": the sample holds a NaN");
+  }
+}
+
+/// Nearest rank, 1-based: ceil(q·n), at least 1. q·n is rounded to the nearest
+/// double; where that lies within a few ulps of an integer, it is that integer.
+/// A decimal q such as 0.1, 0.3 or 0.7 has no exact double, and the exact
+/// product of its double with n lands just above or just below the integer the
+/// caller meant (0.3·10 -> 3.0000000000000004, 0.7·10 -> 7.000000000000001);
+/// a plain ceil would then return the next rank.
+std::size_t nearest_rank(double q, std::size_t n) {
+  const double product = q * static_cast<double>(n);
+  const double nearest = std::nearbyint(product);
+  const double slack = 4 * std::numeric_limits<double>::epsilon() * product;
+  const double rank = std::fabs(product - nearest) <= slack ? nearest : std::ceil(product);
+  if (rank < 1) {
+    return 1;
+  }
+  return rank >= static_cast<double>(n) ? n : static_cast<std::size_t>(rank);
+}
+
+/// Equal-width bin of one value; below low -> 0, at or above high -> last.
+struct bin_of {
+  double low;
+  double high;
+  double bins;
+  std::uint32_t last;
+  STAMPEDE_HD std::uint32_t operator()(double x) const {
+    if (x < low) {
+      return 0;
+    }
+    if (x >= high) {
+      return last;
+    }
+    const double position = (x - low) / (high - low) * bins;
+    // Rounding can put a value just below high at `bins`; it belongs in the last.
+    const auto bin = static_cast<std::uint32_t>(position);
+    return bin > last ? last : bin;
+  }
+};
+
+/// Partial moments of a slice of the sample: finite values as (n, mean, M2),
+/// infinities counted apart so that one inf does not turn the finite mean and
+/// M2 into NaN, and a NaN flag so one pass also validates the input.
+struct moments_state {
+  std::uint64_t n = 0;
+  double mean = 0;
+  double m2 = 0;
+  double min = k_inf;
+  double max = -k_inf;
+  std::uint64_t positive_inf = 0;
+  std::uint64_t negative_inf = 0;
+  std::uint64_t nan = 0;
+};
+
+struct to_moments {
+  STAMPEDE_HD moments_state operator()(double x) const {
+    moments_state s;
+    if (x != x) {
+      s.nan = 1;
+      return s;
+    }
+    s.min = x;
+    s.max = x;
+    if (x == k_inf) {
+      s.positive_inf = 1;
+    } else if (x == -k_inf) {
+      s.negative_inf = 1;
+    } else {
+      s.n = 1;
+      s.mean = x;
+    }
+    return s;
+  }
+};
+
+/// Chan, Golub and LeVeque's pairwise update of (n, mean, M2). Each merge adds
+/// an error of a few ulps relative to the values merged, and a parallel reduce
+/// merges partials of similar size in a tree, so the error grows with log(n)
+/// where a running sum of squares would lose everything to cancellation.
+struct merge_moments {
+  STAMPEDE_HD moments_state operator()(const moments_state& a, const moments_state& b) const {
+    moments_state s;
+    s.n = a.n + b.n;
+    if (a.n == 0) {
+      s.mean = b.mean;
+      s.m2 = b.m2;
+    } else if (b.n == 0) {
+      s.mean = a.mean;
+      s.m2 = a.m2;
+    } else {
+      const double na = static_cast<double>(a.n);
+      const double nb = static_cast<double>(b.n);
+      const double n = static_cast<double>(s.n);
+      const double delta = b.mean - a.mean;
+      s.mean = a.mean + delta * (nb / n);
+      s.m2 = a.m2 + b.m2 + delta * delta * (na * (nb / n));
+    }
+    s.min = a.min < b.min ? a.min : b.min;
+    s.max = a.max > b.max ? a.max : b.max;
+    s.positive_inf = a.positive_inf + b.positive_inf;
+    s.negative_inf = a.negative_inf + b.negative_inf;
+    s.nan = a.nan + b.nan;
+    return s;
+  }
+};
+
+}  // namespace detail
+
+std::string backend() {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  return "cuda";
+#else
+  return "openmp";
+#endif
+}
+
+std::vector<double> quantiles(std::span<const double> sample, std::span<const double> qs) {
+  if (sample.empty()) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": quantiles of an empty sample");
+  }
+  std::vector<std::size_t> ranks;
+  ranks.reserve(qs.size());
+  for (const double q : qs) {
+    if (!(q >= 0 && q <= 1)) {
+      throw stats_error(std::string(STAMPEDE_HERE) + ": quantile " + std::to_string(q) +
+                        " is outside [0, 1]");
+    }
+    ranks.push_back(detail::nearest_rank(q, sample.size()) - 1);
+  }
+  return detail::on_device(STAMPEDE_HERE, [&] {
+    thrust::device_vector<double> values(sample.data(), sample.data() + sample.size());
+    detail::reject_nan(values, STAMPEDE_HERE);
+    std::vector<double> result(ranks.size());
+    if (ranks.empty()) {
+      return result;
+    }
+    thrust::sort(values.begin(), values.end());
+    // One gather and one copy back, rather than a device read per quantile.
+    const thrust::device_vector<std::size_t> positions(ranks.begin(), ranks.end());
+    thrust::device_vector<double> picked(ranks.size());
+    thrust::gather(positions.begin(), positions.end(), values.begin(), picked.begin());
+    thrust::copy(picked.begin(), picked.end(), result.begin());
+    return result;
+  });
+}
+
+std::vector<std::uint64_t> histogram(std::span<const double> sample, double low, double high,
+                                     std::size_t bins) {
+  if (bins == 0) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": a histogram needs at least one bin");
+  }
+  if (bins > std::numeric_limits<std::uint32_t>::max()) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": more than 2^32 - 1 bins");
+  }
+  if (!(low < high)) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": histogram range needs low < high");
+  }
+  if (!std::isfinite(high - low)) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": histogram range is not finite");
+  }
+  return detail::on_device(STAMPEDE_HERE, [&] {
+    thrust::device_vector<double> values(sample.data(), sample.data() + sample.size());
+    detail::reject_nan(values, STAMPEDE_HERE);
+    std::vector<std::uint64_t> counts(bins, 0);
+    if (values.empty()) {
+      return counts;
+    }
+    // Dense histogram as in Thrust's example: sort the bin keys (a radix sort of
+    // 32-bit keys on CUDA), find where each bin ends, difference the ends.
+    thrust::device_vector<std::uint32_t> keys(values.size());
+    const detail::bin_of to_bin{low, high, static_cast<double>(bins),
+                                static_cast<std::uint32_t>(bins - 1)};
+    thrust::transform(values.begin(), values.end(), keys.begin(), to_bin);
+    values.clear();
+    values.shrink_to_fit();
+    thrust::sort(keys.begin(), keys.end());
+    thrust::device_vector<std::uint64_t> ends(bins);
+    const thrust::counting_iterator<std::uint32_t> first_bin(0);
+    thrust::upper_bound(keys.begin(), keys.end(), first_bin,
+                        first_bin + static_cast<std::uint32_t>(bins), ends.begin());
+    thrust::adjacent_difference(ends.begin(), ends.end(), ends.begin());
+    thrust::copy(ends.begin(), ends.end(), counts.begin());
+    return counts;
+  });
+}
+
+moments_result moments(std::span<const double> sample) {
+  const detail::moments_state total = detail::on_device(STAMPEDE_HERE, [&] {
+    thrust::device_vector<double> values(sample.data(), sample.data() + sample.size());
+    return thrust::transform_reduce(values.begin(), values.end(), detail::to_moments{},
+                                    detail::moments_state{}, detail::merge_moments{});
+  });
+  if (total.nan != 0) {
+    throw stats_error(std::string(STAMPEDE_HERE) + ": the sample holds a NaN");
+  }
+  moments_result result;
+  result.count = total.n + total.positive_inf + total.negative_inf;
+  if (result.count == 0) {
+    return result;
+  }
+  result.min = total.min;
+  result.max = total.max;
+  // With infinities the IEEE answer of a two-pass computation: the mean is the
+  // infinity (NaN if both signs occur), the variance NaN (inf - inf).
+  if (total.positive_inf != 0 && total.negative_inf != 0) {
+    result.mean = std::numeric_limits<double>::quiet_NaN();
+  } else if (total.positive_inf != 0) {
+    result.mean = detail::k_inf;
+  } else if (total.negative_inf != 0) {
+    result.mean = -detail::k_inf;
+  } else {
+    result.mean = total.mean;
+  }
+  if (result.count >= 2) {
+    result.variance = total.n == result.count ? total.m2 / static_cast<double>(total.n - 1)
+                                              : std::numeric_limits<double>::quiet_NaN();
+  }
+  return result;
+}
+
+}  // namespace stampede::gpu

@@ -1,0 +1,212 @@
+#include "reports/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "reports/text.hpp"
+
+namespace stampede::reports::detail {
+
+namespace {
+
+// Utilization from which a pool counts as out of capacity: above it queues
+// build up fast for any realistic service-time variability.
+constexpr double saturated_utilization = 0.95;
+// Utilization the estimate of "servers needed" aims for: the usual headroom
+// that keeps queueing delay small.
+constexpr double target_utilization = 0.8;
+
+bool is_finite(double v) {
+  return std::isfinite(v);
+}
+
+}  // namespace
+
+std::vector<double> column_values(const sim::run_result& r, const std::string& name) {
+  std::vector<double> values;
+  const int c = r.series.column(name);
+  if (c < 0) return values;
+  values.reserve(r.series.rows.size());
+  for (const auto& row : r.series.rows) {
+    values.push_back(static_cast<std::size_t>(c) < row.size() ? row[c] : std::nan(""));
+  }
+  return values;
+}
+
+double row_hours(const sim::run_result& r, int row) {
+  const int c = r.series.column("t_hours");
+  if (c >= 0 && row >= 0 && static_cast<std::size_t>(row) < r.series.rows.size() &&
+      static_cast<std::size_t>(c) < r.series.rows[row].size()) {
+    return r.series.rows[row][c];
+  }
+  return (row + 1) * r.report_interval_s / 3600.0;
+}
+
+double row_start_hours(const sim::run_result& r, int row) {
+  return std::max(row_hours(r, row) - r.report_interval_s / 3600.0, 0.0);
+}
+
+std::string when_text(double hours) {
+  const double minutes_total = std::round(hours * 60.0);
+  const auto day = static_cast<long long>(std::floor(minutes_total / (24 * 60)));
+  const auto minute_of_day = static_cast<long long>(minutes_total) - day * 24 * 60;
+  char clock[48];
+  std::snprintf(clock, sizeof clock, "%02lld:%02lld", minute_of_day / 60, minute_of_day % 60);
+  return "hour " + shortest(std::round(hours * 100.0) / 100.0) + " (day " +
+         std::to_string(day + 1) + ", " + clock + ")";
+}
+
+std::string hours_text(double hours) {
+  if (hours < 1.0) return fixed(hours * 60.0, 0) + " min";
+  if (hours < 48.0) return shortest(std::round(hours * 10.0) / 10.0) + " h";
+  const double days = std::floor(hours / 24.0);
+  const double rest = std::round(hours - days * 24.0);
+  return fixed(days, 0) + " days" + (rest > 0 ? " " + fixed(rest, 0) + " h" : "");
+}
+
+std::vector<pool_story> pool_stories(const sim::run_result& r) {
+  std::vector<pool_story> stories;
+  const auto slos = slo_stories(r);
+  for (const auto& pool : r.pools) {
+    pool_story s;
+    s.pool = pool.name;
+    const auto util = column_values(r, "utilization." + pool.name);
+    const auto queue = column_values(r, "queue." + pool.name);
+    const auto servers = column_values(r, "servers." + pool.name);
+    // A queue longer than the servers means a request waits at least about one
+    // service time: growth past that is capacity running out, not noise. The
+    // queue column is a real-world estimate, so it compares with real servers.
+    const double queue_floor = static_cast<double>(std::max<std::int64_t>(pool.servers, 1));
+    for (std::size_t i = 0; i < r.series.rows.size(); ++i) {
+      if (i < util.size() && is_finite(util[i]) && util[i] >= saturated_utilization) {
+        s.first_saturated_row = static_cast<int>(i);
+        s.saturation_reason = "utilization reached " + percent(util[i]);
+        break;
+      }
+      if (i > 0 && i < queue.size() && is_finite(queue[i]) && is_finite(queue[i - 1]) &&
+          queue[i] > queue[i - 1] && queue[i] > queue_floor) {
+        s.first_saturated_row = static_cast<int>(i);
+        s.saturation_reason = "the queue started growing (" + grouped(queue[i - 1]) + " to " +
+                              grouped(queue[i]) + " waiting requests)";
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      if (is_finite(queue[i]) && (s.peak_queue_row < 0 || queue[i] > s.peak_queue)) {
+        s.peak_queue_row = static_cast<int>(i);
+        s.peak_queue = queue[i];
+      }
+    }
+    bool slo_breached = false;
+    for (const auto& story : slos) {
+      if (story.slo->held) continue;
+      for (const auto& e : r.endpoints) {
+        if (e.name == story.slo->endpoint && e.pool == pool.name) slo_breached = true;
+      }
+    }
+    s.saturated = s.first_saturated_row >= 0 || pool.peak_utilization >= saturated_utilization ||
+                  slo_breached;
+
+    // Demand: utilization = completed rate × mean work / servers in every
+    // interval, so Σ(util·servers) / Σ completed estimates the mean work; the
+    // offered rate times it, over the servers, is the utilization the demand
+    // would have caused with unbounded capacity. Servers cancel out, so their
+    // unit (real or simulated) does not matter.
+    std::vector<double> offered(r.series.rows.size(), 0.0);
+    std::vector<double> completed(r.series.rows.size(), 0.0);
+    bool have_rates = !util.empty();
+    for (const auto& e : r.endpoints) {
+      if (e.pool != pool.name) continue;
+      const auto o = column_values(r, "offered_rps." + e.name);
+      const auto c = column_values(r, "completed_rps." + e.name);
+      if (o.empty() || c.empty()) {
+        have_rates = false;
+        break;
+      }
+      for (std::size_t i = 0; i < offered.size(); ++i) {
+        offered[i] += is_finite(o[i]) ? o[i] : 0.0;
+        completed[i] += is_finite(c[i]) ? c[i] : 0.0;
+      }
+    }
+    double busy = 0, done = 0;
+    if (have_rates) {
+      for (std::size_t i = 0; i < util.size(); ++i) {
+        const double n = servers.empty() || !is_finite(servers[i]) ? 1.0 : servers[i];
+        if (!is_finite(util[i])) continue;
+        busy += util[i] * n;
+        done += completed[i];
+      }
+    }
+    if (have_rates && done > 0 && busy > 0) {
+      const double work = busy / done;
+      for (std::size_t i = 0; i < offered.size(); ++i) {
+        const double n = servers.empty() || !is_finite(servers[i]) ? 1.0 : servers[i];
+        if (n > 0) s.peak_demand = std::max(s.peak_demand, offered[i] * work / n);
+      }
+      s.demand_from_rates = true;
+    } else {
+      s.peak_demand = pool.peak_utilization;
+      s.demand_lower_bound = pool.peak_utilization >= saturated_utilization;
+    }
+    s.servers_needed =
+        std::ceil(static_cast<double>(pool.servers) * s.peak_demand / target_utilization);
+    stories.push_back(std::move(s));
+  }
+  return stories;
+}
+
+std::vector<slo_story> slo_stories(const sim::run_result& r) {
+  std::vector<slo_story> stories;
+  for (const auto& slo : r.slos) {
+    slo_story s;
+    s.slo = &slo;
+    // "latency_p99 <= 2m" is read from the column "latency_p99_s.<endpoint>",
+    // "max_rejected <= 0.02" from rejected_rps / offered_rps.
+    const std::string key = slo.objective.substr(0, slo.objective.find(' '));
+    std::vector<bool> breached(r.series.rows.size(), false);
+    if (key.rfind("latency_p", 0) == 0) {
+      const std::string name = key + "_s." + slo.endpoint;
+      const auto values = column_values(r, name);
+      if (!values.empty()) s.column = name;
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        breached[i] = is_finite(values[i]) && values[i] > slo.threshold;
+      }
+    } else if (key == "max_rejected") {
+      const auto offered = column_values(r, "offered_rps." + slo.endpoint);
+      const auto rejected = column_values(r, "rejected_rps." + slo.endpoint);
+      if (!offered.empty() && !rejected.empty()) s.column = "rejected_rps." + slo.endpoint;
+      for (std::size_t i = 0; i < offered.size() && i < rejected.size(); ++i) {
+        breached[i] = is_finite(offered[i]) && is_finite(rejected[i]) && offered[i] > 0 &&
+                      rejected[i] / offered[i] > slo.threshold;
+      }
+    }
+    for (std::size_t i = 0; i < breached.size(); ++i) {
+      if (!breached[i]) continue;
+      const int row = static_cast<int>(i);
+      if (!s.episodes.empty() && s.episodes.back().last_row == row - 1) {
+        s.episodes.back().last_row = row;
+      } else {
+        s.episodes.push_back({row, row});
+      }
+    }
+    if (s.episodes.empty() && slo.breached_intervals > 0 && slo.first_breach_interval >= 0) {
+      // No per-interval column: all that is known is where it started and how long in total.
+      s.episodes.push_back(
+          {slo.first_breach_interval, slo.first_breach_interval + slo.breached_intervals - 1});
+    }
+    stories.push_back(std::move(s));
+  }
+  return stories;
+}
+
+double shown_quantile(const sim::endpoint_result& e, double q) {
+  if (e.exact.valid) {
+    if (q <= 0.5) return e.exact.p50;
+    if (q <= 0.9) return e.exact.p90;
+    if (q <= 0.99) return e.exact.p99;
+    return e.exact.p999;
+  }
+  return static_cast<double>(e.latency.quantile(q)) * 1e-6;
+}
+
+}  // namespace stampede::reports::detail

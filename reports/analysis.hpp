@@ -1,0 +1,73 @@
+#pragma once
+// Private to reports/: what the writers read out of a run's time series —
+// when a pool ran out of capacity, when an SLO was breached, and a first-order
+// estimate of the servers that would have held. Everything is derived from the
+// run_result; nothing here knows a particular scenario.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/result.hpp"
+
+namespace stampede::reports::detail {
+
+/// The values of column `name` (empty when absent).
+std::vector<double> column_values(const sim::run_result& r, const std::string& name);
+
+/// Hours since the start at the end of row `row`: the "t_hours" column when
+/// present, else (row + 1) reporting intervals.
+double row_hours(const sim::run_result& r, int row);
+/// Hours since the start at the beginning of row `row`.
+double row_start_hours(const sim::run_result& r, int row);
+/// "hour 37 (day 2, 13:00)".
+std::string when_text(double hours);
+/// A duration in hours for people: "45 min", "12 h", "2 days 4 h".
+std::string hours_text(double hours);
+
+/// How one pool fared, read from its columns.
+struct pool_story {
+  std::string pool;
+  /// First row where utilization reached 0.95 or the queue grew beyond one
+  /// request per server, -1 if none; and which of the two it was.
+  int first_saturated_row = -1;
+  std::string saturation_reason;
+  /// Row of the longest queue, -1 without a queue column.
+  int peak_queue_row = -1;
+  double peak_queue = 0;
+  /// Whether the pool counts as saturated (the above, peak utilization >= 0.95,
+  /// or a breached SLO on one of its endpoints).
+  bool saturated = false;
+  /// Peak demand as a utilization (may exceed 1) and how it was found.
+  double peak_demand = 0;
+  bool demand_from_rates = false;
+  /// True when only a lower bound is known (saturated, no usable rates).
+  bool demand_lower_bound = false;
+  /// Servers (real) for a peak utilization of 0.8: ceil(servers × demand / 0.8).
+  double servers_needed = 0;
+};
+
+/// Consecutive rows in which an SLO did not hold (inclusive).
+struct breach_episode {
+  int first_row = 0;
+  int last_row = 0;
+};
+
+/// One SLO's breaches over time.
+struct slo_story {
+  const sim::slo_result* slo = nullptr;
+  /// Column the breach was read from ("latency_p99_s.generate_image"), "" if none.
+  std::string column;
+  std::vector<breach_episode> episodes;
+};
+
+/// Reads every pool's story from the series.
+std::vector<pool_story> pool_stories(const sim::run_result& r);
+/// Reads every SLO's breach episodes from the per-interval latency columns
+/// where they exist; else one episode from first_breach_interval.
+std::vector<slo_story> slo_stories(const sim::run_result& r);
+
+/// The latency quantile to show for an endpoint, in seconds: the exact one when
+/// valid, else the histogram's.
+double shown_quantile(const sim::endpoint_result& e, double q);
+
+}  // namespace stampede::reports::detail

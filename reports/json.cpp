@@ -1,0 +1,141 @@
+// summary.json: the machine-readable result. Keys keep the order they are
+// written in (nlohmann::ordered_json) so that diffs between runs stay readable.
+#include <nlohmann/json.hpp>
+
+#include "reports/reports.hpp"
+#include "reports/text.hpp"
+
+namespace stampede::reports {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double share(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
+}
+
+json endpoint_json(const sim::run_result& r, const sim::endpoint_result& e) {
+  json j;
+  j["name"] = e.name;
+  j["pool"] = e.pool;
+  j["offered"] = detail::real_count(r, static_cast<double>(e.offered));
+  j["completed"] = detail::real_count(r, static_cast<double>(e.completed));
+  j["rejected"] = detail::real_count(r, static_cast<double>(e.rejected));
+  j["abandoned"] = detail::real_count(r, static_cast<double>(e.abandoned));
+  j["in_flight"] = detail::real_count(r, static_cast<double>(e.in_flight));
+  j["simulated"] = {{"offered", e.offered},
+                    {"completed", e.completed},
+                    {"rejected", e.rejected},
+                    {"abandoned", e.abandoned},
+                    {"in_flight", e.in_flight}};
+  j["rejected_share"] = share(e.rejected, e.offered);
+  j["abandoned_share"] = share(e.abandoned, e.offered);
+  // The histogram holds microseconds; every latency in this file is in seconds.
+  const auto seconds = [&](double q) { return static_cast<double>(e.latency.quantile(q)) * 1e-6; };
+  json latency;
+  latency["histogram"] = {{"p50", seconds(0.5)},
+                          {"p90", seconds(0.9)},
+                          {"p99", seconds(0.99)},
+                          {"p999", seconds(0.999)},
+                          {"max", static_cast<double>(e.latency.max()) * 1e-6},
+                          {"mean", e.latency.mean() * 1e-6},
+                          {"count", e.latency.count()}};
+  if (e.exact.valid) {
+    latency["exact"] = {{"p50", e.exact.p50},
+                        {"p90", e.exact.p90},
+                        {"p99", e.exact.p99},
+                        {"p999", e.exact.p999},
+                        {"backend", e.exact.backend},
+                        {"samples", e.latency_samples.size()},
+                        {"samples_seen", e.samples_seen}};
+  } else {
+    latency["exact"] = nullptr;
+  }
+  j["latency"] = std::move(latency);
+  return j;
+}
+
+json pool_json(const sim::run_result& r, const sim::pool_result& p) {
+  json j;
+  j["name"] = p.name;
+  j["servers"] = p.servers;
+  j["simulated_servers"] = p.simulated_servers;
+  j["mean_utilization"] = p.mean_utilization;
+  j["peak_utilization"] = p.peak_utilization;
+  j["peak_queue"] = detail::real_count(r, static_cast<double>(p.peak_queue));
+  j["peak_queue_simulated"] = p.peak_queue;
+  j["server_hours"] = p.server_hours;
+  j["cost"] = p.cost;
+  // Measured in the simulation: L in simulated requests, lambda in simulated
+  // requests per second, W in seconds (W does not depend on the scale).
+  j["little"] = {{"L", p.little_l}, {"lambda", p.little_lambda}, {"W", p.little_w}};
+  return j;
+}
+
+}  // namespace
+
+std::string summary_json(const sim::run_result& r) {
+  json j;
+  j["scenario"] = r.scenario;
+  j["description"] = r.description;
+  j["seed"] = r.seed;
+  j["scale"] = r.scale;
+  j["weight"] = r.weight;
+  j["counts"] =
+      "endpoint counts and peak_queue are real-world estimates (simulated × weight, rounded); "
+      "\"simulated\" and *_simulated hold the raw counts of the simulation";
+  j["horizon_s"] = r.horizon_s;
+  j["tick_s"] = r.tick_s;
+  j["report_interval_s"] = r.report_interval_s;
+  j["digest"] = r.digest;
+  j["threads"] = r.threads;
+  j["wall_seconds"] = r.wall_seconds;
+  j["simulated_users"] = r.simulated_users;
+  j["simulated_requests"] = r.simulated_requests;
+
+  json endpoints = json::object();
+  for (const auto& e : r.endpoints) {
+    json ej = endpoint_json(r, e);
+    ej.erase("name");
+    endpoints[e.name] = std::move(ej);
+  }
+  j["endpoints"] = std::move(endpoints);
+
+  json pools = json::object();
+  for (const auto& p : r.pools) {
+    json pj = pool_json(r, p);
+    pj.erase("name");
+    pools[p.name] = std::move(pj);
+  }
+  j["pools"] = std::move(pools);
+
+  j["adoption"] = {{"population", r.adoption.population},
+                   {"adopters_at_end", r.adoption.adopters_at_end},
+                   {"peak_daily_active_users", r.adoption.peak_daily_active_users},
+                   {"peak_day", r.adoption.peak_day}};
+
+  json slos = json::array();
+  bool all_held = true;
+  for (const auto& s : r.slos) {
+    all_held = all_held && s.held;
+    json sj;
+    sj["endpoint"] = s.endpoint;
+    sj["objective"] = s.objective;
+    sj["threshold"] = s.threshold;
+    sj["measured"] = s.measured;
+    sj["held"] = s.held;
+    sj["breached_intervals"] = s.breached_intervals;
+    if (s.first_breach_interval >= 0) {
+      sj["first_breach_hours"] = s.first_breach_interval * r.report_interval_s / 3600.0;
+    } else {
+      sj["first_breach_hours"] = nullptr;
+    }
+    slos.push_back(std::move(sj));
+  }
+  j["slo"] = std::move(slos);
+  j["slo_held"] = all_held;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace stampede::reports

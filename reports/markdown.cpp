@@ -1,0 +1,287 @@
+// summary.md: the page leadership reads. Every sentence is built from the
+// run's figures; no part of the story is written in advance.
+#include <algorithm>
+#include <cmath>
+
+#include "reports/analysis.hpp"
+#include "reports/reports.hpp"
+#include "reports/text.hpp"
+
+namespace stampede::reports {
+
+namespace {
+
+using namespace detail;
+
+bool is_latency(const sim::slo_result& s) {
+  return s.objective.rfind("latency", 0) == 0;
+}
+
+std::string measured_text(const sim::slo_result& s) {
+  return is_latency(s) ? seconds_text(s.measured) : percent(s.measured);
+}
+
+std::string slo_name(const sim::slo_result& s) {
+  return s.endpoint + " " + s.objective;
+}
+
+// "hour 30 (day 2, 06:00) to hour 44 (day 2, 20:00), 14 h": an episode covers
+// whole intervals, from the start of the first to the end of the last.
+std::string episode_text(const sim::run_result& r, const breach_episode& e, bool duration) {
+  const double interval_h = r.report_interval_s / 3600.0;
+  std::string text = "from " + when_text(row_start_hours(r, e.first_row)) + " to " +
+                     when_text(row_hours(r, e.last_row));
+  if (duration) text += " (" + hours_text((e.last_row - e.first_row + 1) * interval_h) + ")";
+  return text;
+}
+
+void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
+  md += "## Bottom line\n\n";
+  const double interval_h = r.report_interval_s / 3600.0;
+  const auto breached =
+      std::count_if(r.slos.begin(), r.slos.end(), [](auto& s) { return !s.held; });
+  if (r.slos.empty()) {
+    md += "No SLOs were set for this scenario. ";
+  } else if (breached == 0) {
+    md += "**The SLOs held**: all " + std::to_string(r.slos.size()) +
+          " objectives were met over the whole run. ";
+  } else {
+    md += "**The SLOs did not hold**: " + std::to_string(breached) + " of " +
+          std::to_string(r.slos.size()) + " objectives were breached (";
+    bool first = true;
+    for (const auto& story : slos) {
+      const auto& s = *story.slo;
+      if (s.held) continue;
+      md += first ? "" : "; ";
+      first = false;
+      md += "`" + slo_name(s) + "` measured " + measured_text(s);
+      if (s.breached_intervals > 0) {
+        md += ", breached for " + hours_text(s.breached_intervals * interval_h);
+        if (!story.episodes.empty()) {
+          md += " starting " + when_text(row_start_hours(r, story.episodes.front().first_row));
+        }
+      }
+    }
+    md += "). ";
+  }
+  const double days = r.horizon_s / 86400.0;
+  md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
+        grouped(r.adoption.adopters_at_end) + " people had adopted the product";
+  if (r.adoption.population > 0) {
+    md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
+          " of a population of " + grouped(r.adoption.population) + ")";
+  }
+  md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
+        " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
+  double offered = 0, completed = 0, rejected = 0, abandoned = 0;
+  for (const auto& e : r.endpoints) {
+    offered += static_cast<double>(e.offered);
+    completed += static_cast<double>(e.completed);
+    rejected += static_cast<double>(e.rejected);
+    abandoned += static_cast<double>(e.abandoned);
+  }
+  md += "Users sent about " + grouped(offered * r.weight) + " requests; " +
+        grouped(completed * r.weight) + " completed, " + grouped(rejected * r.weight) +
+        " were rejected and " + grouped(abandoned * r.weight) + " abandoned. ";
+  double cost = 0, server_hours = 0;
+  for (const auto& p : r.pools) {
+    cost += p.cost;
+    server_hours += p.server_hours;
+  }
+  md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
+        " server-hours).\n\n";
+  md += "Request counts are real-world estimates: simulated counts × " + shortest(r.weight) +
+        " (each simulated user stands for " + shortest(r.weight) + " real users).\n\n";
+}
+
+void capacity(std::string& md, const sim::run_result& r, const std::vector<pool_story>& pools,
+              const std::vector<slo_story>& slos) {
+  md += "## When capacity ran out\n\n";
+  bool any = false;
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    const auto& s = pools[i];
+    const auto& p = r.pools[i];
+    if (s.first_saturated_row >= 0) {
+      any = true;
+      md += "- Pool **" + md_cell(p.name) + "** ran out of capacity in the interval starting " +
+            when_text(row_start_hours(r, s.first_saturated_row)) + ": " + s.saturation_reason + ".";
+    } else if (p.peak_utilization >= 0.95) {
+      any = true;
+      md += "- Pool **" + md_cell(p.name) + "** reached a peak utilization of " +
+            percent(p.peak_utilization) + ".";
+    } else {
+      continue;
+    }
+    if (s.peak_queue_row >= 0 && s.peak_queue > 0) {
+      md += " Its queue peaked at about " + grouped(s.peak_queue) + " waiting requests at " +
+            when_text(row_hours(r, s.peak_queue_row)) + ".";
+    }
+    md += "\n";
+  }
+  if (!any) {
+    const auto busiest = std::max_element(r.pools.begin(), r.pools.end(), [](auto& a, auto& b) {
+      return a.peak_utilization < b.peak_utilization;
+    });
+    md += "No pool ran out of capacity";
+    if (busiest != r.pools.end()) {
+      md += ": the busiest, **" + md_cell(busiest->name) + "**, peaked at " +
+            percent(busiest->peak_utilization) + " utilization";
+    }
+    md += ".\n";
+  }
+  const double interval_h = r.report_interval_s / 3600.0;
+  for (const auto& story : slos) {
+    const auto& s = *story.slo;
+    if (s.held && s.breached_intervals == 0) continue;
+    md += "- SLO `" + md_cell(slo_name(s)) + "` ";
+    if (s.breached_intervals == 0) {
+      md += "failed over the whole run (measured " + measured_text(s) +
+            ") without failing in any single interval.\n";
+      continue;
+    }
+    md += "was breached in " + std::to_string(s.breached_intervals) + " intervals of " +
+          hours_text(interval_h) + ", " + hours_text(s.breached_intervals * interval_h) +
+          " in total";
+    if (!story.episodes.empty()) {
+      md += story.episodes.size() == 1
+                ? ", " + episode_text(r, story.episodes.front(), false)
+                : " over " + std::to_string(story.episodes.size()) + " stretches, the first " +
+                      episode_text(r, story.episodes.front(), true) + " and the longest " +
+                      episode_text(r,
+                                   *std::max_element(story.episodes.begin(), story.episodes.end(),
+                                                     [](auto& a, auto& b) {
+                                                       return a.last_row - a.first_row <
+                                                              b.last_row - b.first_row;
+                                                     }),
+                                   true);
+    }
+    md += ".\n";
+  }
+  md += "\n";
+}
+
+void tables(std::string& md, const sim::run_result& r) {
+  md += "## Pools\n\n";
+  md +=
+      "| Pool | Servers | Mean utilization | Peak utilization | Peak queue | Server-hours | Cost "
+      "|\n";
+  md += "|---|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& p : r.pools) {
+    md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
+          percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
+          grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " + grouped(p.server_hours) +
+          " | " + dollars(p.cost) + " |\n";
+  }
+  md += "\n## Endpoints\n\n";
+  md +=
+      "| Endpoint | Pool | Offered | Completed | Rejected | Abandoned | p50 latency | p99 latency "
+      "|\n";
+  md += "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  bool any_exact = false, any_histogram = false;
+  for (const auto& e : r.endpoints) {
+    const double offered = static_cast<double>(e.offered);
+    const auto share = [&](std::uint64_t n) {
+      return offered > 0 ? percent(static_cast<double>(n) / offered) : std::string("-");
+    };
+    const std::string mark = e.exact.valid ? "" : " †";
+    (e.exact.valid ? any_exact : any_histogram) = true;
+    md += "| " + md_cell(e.name) + " | " + md_cell(e.pool) + " | " + grouped(offered * r.weight) +
+          " | " + grouped(static_cast<double>(e.completed) * r.weight) + " | " + share(e.rejected) +
+          " | " + share(e.abandoned) + " | " + seconds_text(shown_quantile(e, 0.5)) + mark + " | " +
+          seconds_text(shown_quantile(e, 0.99)) + mark + " |\n";
+  }
+  md += "\n";
+  if (any_exact) {
+    md += any_histogram ? "Latency quantiles without † are exact, computed from the raw samples; "
+                          "† marks quantiles of the latency histogram (within 1% of the true "
+                          "value), where exact ones were not computed. "
+                        : "Latency quantiles are exact, computed from the raw samples. ";
+  } else if (any_histogram) {
+    md +=
+        "† marks quantiles of the latency histogram (within 1% of the true value); exact "
+        "quantiles were not computed. ";
+  }
+  md += "Offered and completed are real-world estimates.\n\n";
+  md += "## SLOs\n\n";
+  if (r.slos.empty()) {
+    md += "No SLOs were set.\n\n";
+    return;
+  }
+  md += "| Endpoint | Objective | Measured | Verdict |\n|---|---|---:|---|\n";
+  for (const auto& s : r.slos) {
+    md += "| " + md_cell(s.endpoint) + " | " + md_cell(s.objective) + " | " + measured_text(s) +
+          " | " + (s.held ? "held" : "**breached**") + " |\n";
+  }
+  md += "\n";
+}
+
+void what_would_have_held(std::string& md, const sim::run_result& r,
+                          const std::vector<pool_story>& pools) {
+  md += "## What would have held the SLOs\n\n";
+  const bool all_held = std::all_of(r.slos.begin(), r.slos.end(), [](auto& s) { return s.held; });
+  const bool any_saturated =
+      std::any_of(pools.begin(), pools.end(), [](auto& s) { return s.saturated; });
+  if (all_held && !any_saturated) {
+    md += "Nothing more was needed: the SLOs held with the capacity as configured.\n\n";
+    return;
+  }
+  md +=
+      "*A rough, first-order estimate, not a plan:* servers needed ≈ servers × peak demand "
+      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. It "
+      "ignores the variability of service times, patience and retries; `stampede plan` will "
+      "give the real answer.\n\n";
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    const auto& s = pools[i];
+    const auto& p = r.pools[i];
+    if (!s.saturated) continue;
+    md += "- **" + md_cell(p.name) + "**: " + grouped(static_cast<double>(p.servers)) +
+          " servers → " + (s.demand_lower_bound ? "at least " : "about ") +
+          grouped(s.servers_needed) + ". ";
+    if (s.demand_from_rates) {
+      md += "At the peak, demand was " + fixed(s.peak_demand, 2) +
+            "× the pool's capacity (the offered rate times the mean work, estimated from "
+            "utilization and completed requests).";
+    } else if (s.demand_lower_bound) {
+      md +=
+          "The pool was saturated and the time series has no request rates to measure the "
+          "demand, so this only scales the peak utilization of " +
+          percent(p.peak_utilization) + ".";
+    } else {
+      md += "From the peak utilization of " + percent(p.peak_utilization) + ".";
+    }
+    if (p.servers > 0 && p.cost > 0) {
+      md += " Provisioned for the whole run that would cost about " +
+            dollars(p.cost * s.servers_needed / static_cast<double>(p.servers)) + " instead of " +
+            dollars(p.cost) + ".";
+    }
+    md += "\n";
+  }
+  if (!any_saturated) {
+    md +=
+        "No pool was saturated, so the breaches come from something other than raw "
+        "capacity (queue limits, service-time variability or patience); run `stampede plan`.\n";
+  }
+  md += "\n";
+}
+
+}  // namespace
+
+std::string summary_md(const sim::run_result& r) {
+  const auto slos = slo_stories(r);
+  const auto pools = pool_stories(r);
+  std::string md = "# " + r.scenario + ": simulation summary\n\n";
+  if (!r.description.empty()) md += r.description + "\n\n";
+  bottom_line(md, r, slos);
+  capacity(md, r, pools, slos);
+  tables(md, r);
+  what_would_have_held(md, r, pools);
+  md += "---\n\n";
+  md += "Seed " + std::to_string(r.seed) + ", scale " + shortest(r.scale) +
+        " (each simulated user weighs " + shortest(r.weight) + "), " +
+        hours_text(r.horizon_s / 3600.0) + " simulated in reporting intervals of " +
+        hours_text(r.report_interval_s / 3600.0) + ". Digest `" + r.digest + "`; " +
+        std::to_string(r.threads) + " threads, " + fixed(r.wall_seconds, 1) + " s of wall time.\n";
+  return md;
+}
+
+}  // namespace stampede::reports

@@ -1,0 +1,75 @@
+#include "sim/result.hpp"
+
+#include <bit>
+#include <cstdio>
+
+namespace stampede::sim {
+
+int timeseries::column(const std::string& name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+/// FNV-1a, 64 bits: simple, stable across platforms, enough to tell two runs apart.
+class fnv1a {
+ public:
+  void bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) {
+      h_ ^= p[i];
+      h_ *= 0x100000001b3ull;
+    }
+  }
+  void u64(std::uint64_t v) { bytes(&v, sizeof v); }
+  void f64(double v) { u64(std::bit_cast<std::uint64_t>(v)); }
+  void str(const std::string& s) {
+    u64(s.size());
+    bytes(s.data(), s.size());
+  }
+  std::uint64_t value() const { return h_; }
+
+ private:
+  std::uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+}  // namespace
+
+std::string compute_digest(const run_result& r) {
+  fnv1a h;
+  h.str(r.scenario);
+  h.u64(r.seed);
+  h.f64(r.scale);
+  for (const std::string& c : r.series.columns) h.str(c);
+  for (const auto& row : r.series.rows) {
+    for (double v : row) h.f64(v);
+  }
+  for (const endpoint_result& e : r.endpoints) {
+    h.str(e.name);
+    for (std::uint64_t v : {e.offered, e.completed, e.rejected, e.abandoned, e.in_flight,
+                            e.latency.count(), e.samples_seen}) {
+      h.u64(v);
+    }
+    h.u64(static_cast<std::uint64_t>(e.latency.min()));
+    h.u64(static_cast<std::uint64_t>(e.latency.max()));
+    for (double v : e.latency_samples) h.f64(v);
+  }
+  for (const pool_result& p : r.pools) {
+    h.str(p.name);
+    for (double v :
+         {p.mean_utilization, p.peak_utilization, p.little_l, p.little_lambda, p.little_w}) {
+      h.f64(v);
+    }
+    h.u64(static_cast<std::uint64_t>(p.peak_queue));
+  }
+  h.f64(r.adoption.adopters_at_end);
+  h.f64(r.adoption.peak_daily_active_users);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.value()));
+  return hex;
+}
+
+}  // namespace stampede::sim

@@ -1,0 +1,142 @@
+// End-to-end tests of the stampede binary: what a user types, what they get.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_binary.hpp"
+
+using stampede::test::read_all;
+using stampede::test::run_stampede;
+using stampede::test::temp_dir;
+
+namespace {
+
+/// A small scenario that runs in well under a second.
+const char* small_scenario = "tests/scenarios/good/small.yaml";
+
+}  // namespace
+
+TEST_CASE("stampede --version prints the version", "[cli]") {
+  const auto r = run_stampede("--version");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("stampede 0.") != std::string::npos);
+}
+
+TEST_CASE("stampede --help lists the commands and the exit codes", "[cli]") {
+  const auto r = run_stampede("--help");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("validate") != std::string::npos);
+  CHECK(r.out.find("run") != std::string::npos);
+  CHECK(r.out.find("Exit codes") != std::string::npos);
+}
+
+TEST_CASE("stampede run --help teaches every flag", "[cli]") {
+  const auto r = run_stampede("run --help");
+  CHECK(r.exit_code == 0);
+  for (const char* flag : {"--out", "--seed", "--threads", "--scale", "--set", "--progress"}) {
+    CHECK(r.out.find(flag) != std::string::npos);
+  }
+}
+
+TEST_CASE("a missing command, an unknown flag or a missing --out is a usage error", "[cli]") {
+  CHECK(run_stampede("").exit_code == 2);
+  CHECK(run_stampede("run scenarios/quickstart.yaml --out /tmp/x --frobnicate").exit_code == 2);
+  const auto r = run_stampede("run scenarios/quickstart.yaml");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--out") != std::string::npos);
+}
+
+TEST_CASE("stampede validate describes a good scenario", "[cli]") {
+  const auto r = run_stampede("validate scenarios/quickstart.yaml");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("quickstart") != std::string::npos);
+  CHECK(r.out.find("generate_image") != std::string::npos);
+}
+
+TEST_CASE("stampede validate points at the file, line, column and key of an error", "[cli]") {
+  const auto r = run_stampede("validate tests/scenarios/bad/03-zero-servers.yaml");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("03-zero-servers.yaml:") != std::string::npos);
+  CHECK(r.err.find("platform.pools[0].servers") != std::string::npos);
+}
+
+TEST_CASE("stampede validate reports a missing file with exit code 2", "[cli]") {
+  const auto r = run_stampede("validate no/such/file.yaml");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no/such/file.yaml") != std::string::npos);
+}
+
+TEST_CASE("a --set override is validated like the file", "[cli]") {
+  CHECK(
+      run_stampede(std::string("validate ") + small_scenario + " --set platform.pools[0].servers=7")
+          .exit_code == 0);
+  const auto r = run_stampede(std::string("validate ") + small_scenario +
+                              " --set platform.pools[0].servers=lots");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--set") != std::string::npos);
+}
+
+TEST_CASE("stampede run writes the four outputs and tells where the report is", "[cli]") {
+  const auto dir = temp_dir("run");
+  const auto r = run_stampede(std::string("run ") + small_scenario + " --out " + dir.string());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find((dir / "report.html").string()) != std::string::npos);
+  for (const char* f : {"summary.json", "timeseries.csv", "summary.md", "report.html"}) {
+    CHECK(std::filesystem::file_size(dir / f) > 100);
+  }
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  CHECK(j["scenario"] == "small");
+  CHECK(j["digest"].get<std::string>().size() == 16);
+  // Progress is silent when stderr is not a terminal and --progress is not given.
+  CHECK(r.err.find("virtual time") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("stampede run gives the same digest for --threads 1, 2 and 4", "[cli][determinism]") {
+  std::string digests[3];
+  int i = 0;
+  for (const char* threads : {"1", "2", "4"}) {
+    const auto dir = temp_dir(std::string("threads") + threads);
+    const auto r = run_stampede(std::string("run ") + small_scenario + " --quiet --threads " +
+                                threads + " --out " + dir.string());
+    REQUIRE(r.exit_code == 0);
+    digests[i++] = nlohmann::json::parse(read_all(dir / "summary.json"))["digest"];
+    std::filesystem::remove_all(dir);
+  }
+  CHECK(digests[0] == digests[1]);
+  CHECK(digests[0] == digests[2]);
+}
+
+TEST_CASE("the flags --seed and --scale change the run and are written in the summary", "[cli]") {
+  const auto dir = temp_dir("seed");
+  const auto r = run_stampede(std::string("run ") + small_scenario +
+                              " --quiet --seed 77 --scale 0.5 --out " + dir.string());
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  CHECK(j["seed"] == 77);
+  CHECK(j["scale"] == 0.5);
+  CHECK(j["weight"] == 2.0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the flag --progress shows virtual time and simulated requests per second", "[cli]") {
+  const auto dir = temp_dir("progress");
+  const auto r =
+      run_stampede(std::string("run ") + small_scenario + " --progress --out " + dir.string());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("virtual time") != std::string::npos);
+  CHECK(r.err.find("simulated requests/s") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a bad --scale is a scenario error with exit code 2", "[cli]") {
+  const auto r = run_stampede(std::string("run ") + small_scenario + " --scale 3 --out /tmp/never");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("scale") != std::string::npos);
+}
+
+TEST_CASE("an output folder that cannot be written is a run failure with exit code 1", "[cli]") {
+  const auto r =
+      run_stampede(std::string("run ") + small_scenario + " --quiet --out /proc/stampede");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("/proc/stampede") != std::string::npos);
+}

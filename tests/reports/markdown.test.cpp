@@ -1,0 +1,84 @@
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "reports/reports.hpp"
+#include "tests/reports/sample_result.hpp"
+
+using stampede::reports::summary_md;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("summary.md tells when the SLO broke, for how long, and what it cost", "[reports]") {
+  const auto r = stampede::test::sample_result();
+  REQUIRE_FALSE(r.slos[0].held);  // the sample is built to breach
+  REQUIRE(r.slos[0].breached_intervals >= 2);
+  const std::string md = summary_md(r);
+  INFO(md);
+
+  CHECK(has(md, "# viral-launch"));
+  CHECK(has(md, r.description));
+  CHECK(has(md, "## Bottom line"));
+  CHECK(has(md, "**The SLOs did not hold**"));
+  CHECK(has(md, "`generate_image latency_p99 <= 2m`"));
+  // Hourly intervals: the duration in hours is the count of breached intervals.
+  const std::string hours = std::to_string(r.slos[0].breached_intervals) + " h";
+  CHECK(has(md, "was breached in " + std::to_string(r.slos[0].breached_intervals) +
+                    " intervals of 1 h, " + hours + " in total"));
+  // Breach starts at the beginning of its first interval (hour = index).
+  CHECK(has(md, "from hour " + std::to_string(r.slos[0].first_breach_interval) + " "));
+
+  // The total cost of both pools, to the dollar, with thousands separators.
+  const double cost = r.pools[0].cost + r.pools[1].cost;  // 800*2.5*48 + 200*0.1*48 = 96,960
+  REQUIRE(cost == 96960.0);
+  CHECK(has(md, "$96,960"));
+
+  CHECK(has(md, "## When capacity ran out"));
+  CHECK(has(md, "Pool **gen-h100** ran out of capacity in the interval starting hour"));
+  CHECK_FALSE(has(md, "Pool **edge-cpu** ran out"));
+  CHECK(has(md, "| Pool | Servers | Mean utilization |"));
+  CHECK(has(md, "| gen-h100 | 800 |"));
+  CHECK(has(md, "| Endpoint | Pool | Offered |"));
+  CHECK(has(md, "| generate_image | gen-h100 |"));
+  CHECK(has(md, "| Endpoint | Objective | Measured | Verdict |"));
+  CHECK(has(md, "| generate_image | latency_p99 <= 2m |"));
+  CHECK(has(md, "| **breached** |"));
+  CHECK(has(md, "| held |"));
+
+  // The estimate: in the sample utilization × servers / completed rate is
+  // exactly the mean work (12 s), so the peak demand is the peak offered rate
+  // × 12 / 800 and the servers needed are ceil(800 × demand / 0.8).
+  const int offered = r.series.column("offered_rps.generate_image");
+  double peak = 0;
+  for (const auto& row : r.series.rows) peak = std::max(peak, row[offered]);
+  const double demand = peak * 12.0 / 800.0;
+  REQUIRE(demand > 1.0);
+  const auto needed = static_cast<long long>(std::ceil(800.0 * demand / 0.8 - 1e-9));
+  CHECK(has(md, "## What would have held the SLOs"));
+  CHECK(has(md, "first-order estimate"));
+  CHECK(has(md, "`stampede plan`"));
+  char text[64];
+  std::snprintf(text, sizeof text, "%lld,%03lld", needed / 1000, needed % 1000);
+  CHECK(has(md, "**gen-h100**: 800 servers → about " + std::string(text) + "."));
+
+  CHECK(has(md, "Seed 42, scale 0.01 (each simulated user weighs 100)"));
+  CHECK(has(md, "Digest `5be1d2a39c0f7e64`"));
+}
+
+TEST_CASE("summary.md says the SLOs held when they did", "[reports]") {
+  const auto r = stampede::test::sample_result(false);
+  REQUIRE(std::all_of(r.slos.begin(), r.slos.end(), [](auto& s) { return s.held; }));
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "**The SLOs held**: all 2 objectives were met"));
+  CHECK(has(md, "No pool ran out of capacity"));
+  CHECK(has(md, "Nothing more was needed"));
+  CHECK_FALSE(has(md, "breached"));
+}
