@@ -74,6 +74,40 @@ struct slo_spec {
   std::string key;
 };
 
+/// `loadtest.requests.ENDPOINT:` how one endpoint's requests are sent over HTTP.
+/// Templates may use ${user_id}, ${seq}, ${prompt} and ${tier}.
+struct request_template {
+  std::string method = "GET";
+  std::string path;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.
+struct loadtest_spec {
+  /// "http://host:port"; empty: start the modeled service (`stampede serve`) on loopback.
+  std::string target;
+  /// Hosts a load may be sent to; any other target is refused.
+  std::vector<std::string> allow_hosts{"127.0.0.1", "localhost", "::1"};
+  /// Virtual seconds per wall second.
+  double time_scale = 1;
+  /// Fraction of the modeled traffic that is sent.
+  double rate_scale = 1;
+  /// Keep-alive connections to the target.
+  int connections = 64;
+  /// Per request; a request without a response by then counts as a timeout.
+  vtime timeout = 30 * second;
+  /// Wall-clock length of the test; 0 = horizon / time_scale.
+  vtime duration = 0;
+  /// Indexed like scenario::endpoints; an endpoint with an empty path is not sent.
+  std::vector<request_template> requests;
+  /// Values of ${prompt}, picked uniformly.
+  std::vector<std::string> prompts;
+  /// Results are marked unreliable when the generator's p99 lag behind its
+  /// schedule exceeds this.
+  vtime max_lag = 100 * msec;
+};
+
 /// A whole, validated scenario.
 struct scenario {
   /// Where it was loaded from, for messages ("" when built in code).
@@ -95,6 +129,8 @@ struct scenario {
   std::vector<endpoint_spec> endpoints;
   std::vector<pool_spec> pools;
   std::vector<slo_spec> slos;
+  /// Present when the scenario has a `loadtest:` section.
+  std::optional<loadtest_spec> loadtest;
   /// Raw latency samples kept per endpoint for exact quantiles (a reservoir beyond).
   std::int64_t max_samples = 1'000'000;
 

@@ -1,0 +1,35 @@
+#pragma once
+// Each subcommand lives in its own file and registers itself on the app:
+// `add_X(app)` adds the subcommand's flags and returns the function that runs
+// it once the command line is parsed.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stampede::cli {
+
+/// Exit codes: 0 success, 1 a failure during a run, 2 a usage or scenario
+/// error, 99 a load test whose SLOs were breached (as k6).
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_slo_breached = 99;
+
+/// Set by SIGINT/SIGTERM: long commands stop cleanly and write what they have.
+extern std::atomic<bool> stop_requested;
+
+/// Runs the subcommand after parsing; returns its exit code.
+using command = std::function<int()>;
+
+command add_validate(CLI::App& app);
+command add_run(CLI::App& app);
+
+/// --seed and --scale are overrides like any --set, so the loader validates them.
+std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
+                                      const std::optional<std::string>& seed,
+                                      const std::optional<std::string>& scale);
+
+}  // namespace stampede::cli

@@ -1,0 +1,99 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "actors/engine.hpp"
+#include "cli/commands.hpp"
+#include "cli/progress.hpp"
+#include "gpu/stats.hpp"
+#include "reports/reports.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace stampede::cli {
+
+std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
+                                      const std::optional<std::string>& seed,
+                                      const std::optional<std::string>& scale) {
+  std::vector<std::string> all = sets;
+  if (seed) all.push_back("seed=" + *seed);
+  if (scale) all.push_back("scale=" + *scale);
+  return all;
+}
+
+namespace {
+
+/// Exact quantiles of every endpoint's raw latency samples, on Thrust.
+void add_exact_quantiles(sim::run_result& r) {
+  const std::vector<double> qs{0.5, 0.9, 0.99, 0.999};
+  for (auto& e : r.endpoints) {
+    if (e.latency_samples.empty()) continue;
+    const auto v = gpu::quantiles(e.latency_samples, qs);
+    e.exact = {true, v[0], v[1], v[2], v[3], gpu::backend()};
+  }
+}
+
+struct run_args {
+  std::string file;
+  std::string out;
+  std::optional<std::string> seed;
+  std::optional<std::string> scale;
+  int threads = 0;
+  std::vector<std::string> sets;
+  bool progress = false;
+  bool quiet = false;
+};
+
+int run_command(const run_args& a) {
+  const sim::scenario s = sim::load_scenario_file(a.file, overrides_of(a.sets, a.seed, a.scale));
+  std::filesystem::create_directories(a.out);
+
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  progress_display display(terminal);
+  actors::run_options options;
+  options.threads = a.threads;
+  options.stop = &stop_requested;
+  if (!a.quiet && (terminal || a.progress)) {
+    options.on_progress = [&](const actors::progress& p) { display.update(p); };
+  }
+  sim::run_result r = actors::run(s, options);
+  display.finish();
+  add_exact_quantiles(r);
+  reports::write_all(r, a.out);
+  if (!a.quiet) {
+    std::cerr << "simulated " << r.simulated_requests << " requests of " << r.simulated_users
+              << " users in " << r.wall_seconds << " s; digest " << r.digest << "\n";
+    std::cout << (std::filesystem::path(a.out) / "report.html").string() << "\n";
+  }
+  if (stop_requested.load()) {
+    std::cerr << "stopped early: the report covers the virtual time reached\n";
+    return exit_failure;
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+command add_run(CLI::App& app) {
+  auto a = std::make_shared<run_args>();
+  auto* cmd = app.add_subcommand(
+      "run",
+      "Simulate a scenario in virtual time and write summary.json, timeseries.csv,\n"
+      "summary.md and report.html into --out.");
+  cmd->add_option("FILE", a->file, "Scenario YAML file")->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--seed", a->seed, "Random seed (overrides the scenario's `seed`)");
+  cmd->add_option(
+      "--scale", a->scale,
+      "Fraction of users simulated, in (0, 1] (overrides `scale`); each weighs 1/scale");
+  cmd->add_option("--threads", a->threads,
+                  "Threads of the actor scheduler (default: all cores); never changes the result")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--set", a->sets,
+                  "Override any key: --set behavior.sessions_per_day=4 (repeatable)");
+  cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
+  cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
+  return [a, cmd]() -> int { return *cmd ? run_command(*a) : -1; };
+}
+
+}  // namespace stampede::cli
