@@ -185,6 +185,7 @@ struct sink_state {
   std::unique_ptr<sim::result_builder> builder;
   int finals = 0;
   int expected_finals = -1;
+  sim::vtime reached = 0;
   caf::actor client;
 };
 
@@ -195,7 +196,7 @@ caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, const sim::scena
   auto maybe_build = [self] {
     auto& st = self->state;
     if (st.finals != st.expected_finals) return;
-    auto result = std::make_shared<sim::run_result>(st.builder->build());
+    auto result = std::make_shared<sim::run_result>(st.builder->build(st.reached));
     self->send(st.client, result_msg{std::move(result)});
     self->quit();
   };
@@ -214,6 +215,7 @@ caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, const sim::scena
       },
       [self, maybe_build](build_msg m) {
         self->state.expected_finals = m.expected_finals;
+        self->state.reached = m.reached;
         maybe_build();
       },
   };
@@ -262,7 +264,8 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
     auto& st = self->state;
     for (auto& a : st.shards) self->send(a, finish_msg{});
     for (auto& a : st.pools) self->send(a, finish_msg{});
-    self->send(st.sink, build_msg{static_cast<int>(st.shards.size() + st.pools.size())});
+    self->send(st.sink, build_msg{static_cast<int>(st.shards.size() + st.pools.size()),
+                                  std::min(st.scenario->horizon, st.window * st.scenario->tick)});
     self->quit();
   };
   auto report_progress = [self](bool force) {

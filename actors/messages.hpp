@@ -48,6 +48,8 @@ struct finish_msg {};
 /// Coordinator -> sink: every report is on its way; build the result.
 struct build_msg {
   int expected_finals = 0;
+  /// Virtual time reached (the horizon unless the run was stopped).
+  sim::vtime reached = 0;
 };
 
 /// Sink -> whoever started the run.

@@ -112,7 +112,9 @@ std::string tables(const sim::run_result& r) {
   for (const auto& s : r.slos) {
     const bool latency = s.objective.rfind("latency", 0) == 0;
     h += "<tr>" + td(s.endpoint) + td(s.objective) +
-         td(latency ? seconds_text(s.measured) : percent(s.measured), true) +
+         td((latency ? seconds_text(s.measured) : percent(s.measured)) +
+                (s.note.empty() ? std::string() : " (" + s.note + ")"),
+            true) +
          (s.held ? "<td><span class=\"slo-held\">held</span></td>"
                  : "<td><span class=\"slo-breached\">breached</span></td>") +
          td(std::to_string(s.breached_intervals), true) + "</tr>\n";

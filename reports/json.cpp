@@ -92,6 +92,10 @@ std::string summary_json(const sim::run_result& r) {
   j["threads"] = r.threads;
   j["wall_seconds"] = r.wall_seconds;
   j["simulated_users"] = r.simulated_users;
+  j["simulated_s"] = r.simulated_s;
+  j["population_bytes"] = r.population_bytes;
+  j["bytes_per_simulated_user"] =
+      r.simulated_users ? static_cast<double>(r.population_bytes) / r.simulated_users : 0.0;
   j["simulated_requests"] = r.simulated_requests;
 
   json endpoints = json::object();
@@ -124,6 +128,7 @@ std::string summary_json(const sim::run_result& r) {
     sj["objective"] = s.objective;
     sj["threshold"] = s.threshold;
     sj["measured"] = s.measured;
+    if (!s.note.empty()) sj["note"] = s.note;
     sj["held"] = s.held;
     sj["breached_intervals"] = s.breached_intervals;
     if (s.first_breach_interval >= 0) {

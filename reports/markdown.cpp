@@ -6,6 +6,7 @@
 #include "reports/analysis.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
+#include "sim/units.hpp"
 
 namespace stampede::reports {
 
@@ -18,7 +19,8 @@ bool is_latency(const sim::slo_result& s) {
 }
 
 std::string measured_text(const sim::slo_result& s) {
-  return is_latency(s) ? seconds_text(s.measured) : percent(s.measured);
+  const std::string m = is_latency(s) ? seconds_text(s.measured) : percent(s.measured);
+  return s.note.empty() ? m : m + " (" + s.note + ")";
 }
 
 std::string slo_name(const sim::slo_result& s) {
@@ -36,6 +38,13 @@ std::string episode_text(const sim::run_result& r, const breach_episode& e, bool
 }
 
 void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
+  if (r.simulated_s < r.horizon_s) {
+    md += "> **Stopped early**: the run was interrupted after " +
+          sim::format_duration(sim::from_seconds(r.simulated_s)) + " of " +
+          sim::format_duration(sim::from_seconds(r.horizon_s)) +
+          " of virtual time. Everything below covers only that part; outcomes already decided "
+          "for requests in flight at the stop are counted.\n\n";
+  }
   md += "## Bottom line\n\n";
   const double interval_h = r.report_interval_s / 3600.0;
   const auto breached =

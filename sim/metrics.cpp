@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace stampede::sim {
@@ -70,7 +71,7 @@ bool latency_breached(const slo_spec& slo, const endpoint_interval& e) {
 
 }  // namespace
 
-run_result result_builder::build() {
+run_result result_builder::build(vtime reached) {
   run_result r;
   r.scenario = s_.name;
   r.description = s_.description;
@@ -78,9 +79,14 @@ run_result result_builder::build() {
   r.scale = s_.scale;
   r.weight = 1.0 / s_.scale;
   r.horizon_s = to_seconds(s_.horizon);
+  r.simulated_s = to_seconds(std::min(reached, s_.horizon));
+  const int rows = std::min<int>(
+      intervals_, static_cast<int>((std::min(reached, s_.horizon) + s_.report_interval - 1) /
+                                   s_.report_interval));
   r.tick_s = to_seconds(s_.tick);
   r.report_interval_s = to_seconds(s_.report_interval);
   r.simulated_users = users_;
+  r.population_bytes = memory_bytes_;
   r.simulated_requests = requests_;
   const double w = r.weight;
 
@@ -112,7 +118,7 @@ run_result result_builder::build() {
 
   const double interval_s = to_seconds(s_.report_interval);
   double cost = 0;
-  for (int i = 0; i < intervals_; ++i) {
+  for (int i = 0; i < rows; ++i) {
     const auto iu = static_cast<std::size_t>(i);
     const double end_s = std::min(to_seconds(s_.horizon), (i + 1) * interval_s);
     const double length = end_s - i * interval_s;
@@ -159,6 +165,15 @@ run_result result_builder::build() {
       const bool too_many_gave_up =
           waited > 0 && static_cast<double>(e.abandoned) / waited > 1 - slo.quantile;
       v.held = v.measured <= slo.threshold && !too_many_gave_up;
+      if (too_many_gave_up) {
+        char note[160];
+        std::snprintf(note, sizeof note,
+                      "%.1f%% of the requests that waited gave up before being served; a %s "
+                      "allows %.1f%%",
+                      100.0 * static_cast<double>(e.abandoned) / waited, slo.key.c_str(),
+                      100.0 * (1 - slo.quantile));
+        v.note = note;
+      }
     } else {
       v.objective = slo.key + " <= " + std::to_string(slo.threshold);
       v.measured = e.offered ? static_cast<double>(e.rejected) / static_cast<double>(e.offered) : 0;
@@ -185,7 +200,7 @@ run_result result_builder::build() {
   // Adoption.
   r.adoption.population = s_.population_size;
   r.adoption.adopters_at_end =
-      population_.empty() ? 0 : static_cast<double>(population_.back().adopters) * w;
+      rows == 0 ? 0 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
   for (std::size_t d = 0; d < daily_active_.size(); ++d) {
     const double dau = static_cast<double>(daily_active_[d]) * w;
     if (dau > r.adoption.peak_daily_active_users) {

@@ -77,7 +77,9 @@ class result_builder {
   void add(pool_final p);
   /// The result: time series (real-world figures: simulated × weight), SLO
   /// verdicts, adoption figures, digest. Call once, after every report arrived.
-  run_result build();
+  /// `reached` is the virtual time simulated (the horizon unless stopped early):
+  /// the time series ends with the last interval begun before it.
+  run_result build(vtime reached);
   /// Bytes of population state reported so far, and users.
   std::size_t population_memory_bytes() const { return memory_bytes_; }
 

@@ -2,6 +2,7 @@
 // What a run produces: the figures every report is written from. Counts are of
 // simulated requests; `weight` (1/scale) turns them into real-world estimates.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ struct slo_result {
   /// Over the whole run: the latency quantile (seconds) or the rejected share.
   double measured = 0;
   bool held = true;
+  /// Why the verdict is not what measured vs threshold alone says, or empty:
+  /// "23.9% of the requests gave up waiting; a p99 allows 1%".
+  std::string note;
   /// Reporting intervals in which it did not hold, and the first of them (-1 if none).
   int breached_intervals = 0;
   int first_breach_interval = -1;
@@ -95,6 +99,74 @@ struct adoption_result {
   int peak_day = 0;
 };
 
+/// One endpoint of a load test: what was sent and what came back, by outcome class.
+/// Exact accounting: sent = completed + failed + timed_out + in_flight.
+struct loadtest_endpoint_result {
+  std::string name;
+  /// Requests put on the wire (or whose connection was attempted).
+  std::uint64_t sent = 0;
+  /// Requests of the model for an endpoint without a `loadtest.requests` entry.
+  std::uint64_t not_sent = 0;
+  /// Requests still waiting for a free connection when the test stopped (never sent).
+  std::uint64_t unsent_at_stop = 0;
+  std::uint64_t status_2xx = 0;
+  /// 503: the target's queue was full.
+  std::uint64_t status_503 = 0;
+  /// 429: rate limited.
+  std::uint64_t status_429 = 0;
+  /// Other 4xx, other 5xx, and statuses outside 200..599 (1xx, 3xx).
+  std::uint64_t status_4xx = 0;
+  std::uint64_t status_5xx = 0;
+  std::uint64_t status_other = 0;
+  /// No response within `loadtest.timeout`.
+  std::uint64_t timeout = 0;
+  /// The connection could not be opened.
+  std::uint64_t connect_error = 0;
+  /// The connection was reset or closed before the whole response came.
+  std::uint64_t reset_closed = 0;
+  /// completed = status_2xx; failed = every other class but timeout.
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t timed_out = 0;
+  /// Sent but without an outcome when the test ended.
+  std::uint64_t in_flight = 0;
+  /// Microseconds from the intended send time to the response (2xx only):
+  /// coordinated-omission free.
+  histogram corrected;
+  /// Microseconds from the actual send to the response (2xx only): what a
+  /// closed-loop tester would report.
+  histogram uncorrected;
+};
+
+/// What `stampede loadtest` adds to a run's result.
+struct loadtest_result {
+  /// "http://127.0.0.1:8080", or the embedded service's URL.
+  std::string target;
+  /// True when the embedded modeled service was the target.
+  bool embedded = false;
+  double time_scale = 1;
+  double rate_scale = 1;
+  int connections = 0;
+  /// Wall seconds the generator ran (asked for, and actually).
+  double duration_s = 0;
+  double wall_s = 0;
+  /// Wall seconds per row of the run's time series.
+  double interval_s = 1;
+  double timeout_s = 0;
+  /// Microseconds between a request's intended and actual send time.
+  histogram lag;
+  double max_lag_s = 0;
+  /// False when the lag p99 exceeded max_lag: the generator could not keep its
+  /// schedule, so the target saw less load than the scenario asks for.
+  bool reliable = true;
+  /// True when the test was stopped before its duration (Ctrl-C).
+  bool interrupted = false;
+  /// True when rebuilt by `stampede report` from the results file alone (the
+  /// requests in flight at the end are then unknown).
+  bool rebuilt = false;
+  std::vector<loadtest_endpoint_result> endpoints;
+};
+
 /// Everything one run produced.
 struct run_result {
   std::string scenario;
@@ -104,6 +176,8 @@ struct run_result {
   /// 1/scale: real-world users or requests per simulated one.
   double weight = 1;
   double horizon_s = 0;
+  /// Virtual time actually simulated: the horizon, or less when the run was stopped.
+  double simulated_s = 0;
   double tick_s = 0;
   double report_interval_s = 0;
   /// Hex FNV-1a hash over the time series and the final counters; the same for
@@ -114,11 +188,15 @@ struct run_result {
   double wall_seconds = 0;
   std::uint64_t simulated_users = 0;
   std::uint64_t simulated_requests = 0;
+  /// Bytes of population state (per-user arrays, sessions) at the end of the run.
+  std::uint64_t population_bytes = 0;
   std::vector<endpoint_result> endpoints;
   std::vector<pool_result> pools;
   std::vector<slo_result> slos;
   adoption_result adoption;
   timeseries series;
+  /// Present for `stampede loadtest` results.
+  std::optional<loadtest_result> loadtest;
 };
 
 /// The digest of a result: FNV-1a over the time series (bit patterns of the

@@ -140,3 +140,20 @@ TEST_CASE("an output folder that cannot be written is a run failure with exit co
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("/proc/stampede") != std::string::npos);
 }
+
+TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]") {
+  const auto dir = temp_dir("interrupt");
+  // The quickstart takes many seconds; interrupt it after one.
+  const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && (" + STAMPEDE_BINARY +
+                          " run scenarios/quickstart.yaml --quiet --out " + dir.string() +
+                          " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo $? > " +
+                          (dir / "rc").string() + ")";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(read_all(dir / "rc") == "1\n");
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  CHECK(j["simulated_s"].get<double>() > 0);
+  CHECK(j["simulated_s"].get<double>() < j["horizon_s"].get<double>());
+  CHECK(read_all(dir / "summary.md").find("Stopped early") != std::string::npos);
+  CHECK(std::filesystem::exists(dir / "report.html"));
+  std::filesystem::remove_all(dir);
+}

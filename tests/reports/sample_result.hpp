@@ -28,6 +28,7 @@ inline sim::run_result sample_result(bool saturated = true) {
   r.scale = 0.01;
   r.weight = 100;
   r.horizon_s = rows * interval_s;
+  r.simulated_s = r.horizon_s;
   r.tick_s = 1;
   r.report_interval_s = interval_s;
   r.digest = saturated ? "5be1d2a39c0f7e64" : "0d6f3a9e21c4b587";
