@@ -44,16 +44,17 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
   st.sink = sink;
   st.report_interval = s->report_interval;
   const sim::block_layout layout = sim::block_layout::of(*s);
-  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < layout.blocks;
+  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < layout.count();
        b += static_cast<std::uint32_t>(shards)) {
     st.blocks.emplace_back(*s, layout, b);
   }
 
   auto report_window = [self] {
     auto& st = self->state;
-    window_done_msg done{st.window, st.index, 0, 0};
+    window_done_msg done{st.window, st.index, 0, 0, 0};
     for (const auto& b : st.blocks) {
       done.adopted += b.adopted();
+      done.satisfaction += b.satisfaction_sum();
       done.requests_sent += b.requests_sent();
     }
     self->send(st.coordinator, std::move(done));
@@ -78,15 +79,24 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
         if (m.t1 >= interval_end) {
           sim::population_interval row;
           row.interval = static_cast<int>(m.t0 / st.report_interval);
+          row.active_by_tier.assign(st.scenario->tiers.size(), 0);
+          sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
+                                std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
           std::uint64_t started = 0;
-          for (const auto& b : st.blocks) {
+          for (auto& b : st.blocks) {
             row.adopters += b.adopted();
+            row.active_users += b.active_users();
+            row.active_by_tier[b.tier()] += b.active_users();
+            row.converted += b.converted();
             row.active_sessions += b.active_sessions();
             started += b.sessions_started();
+            b.take_edge_counts(edge);
           }
+          row.rate_limited = std::move(edge.rate_limited);
+          row.retried = std::move(edge.retried);
           row.sessions_started = started - st.sessions_started_reported;
           st.sessions_started_reported = started;
-          self->send(st.sink, row);
+          self->send(st.sink, std::move(row));
         }
       },
       [self, report_window](outcomes_msg& m) {
@@ -108,6 +118,12 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
           }
           for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
             f.daily_active[d] += b.daily_active()[d];
+          }
+          f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
+          f.retried.resize(b.edge_totals().retried.size(), 0);
+          for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
+            f.rate_limited[e] += b.edge_totals().rate_limited[e];
+            f.retried[e] += b.edge_totals().retried[e];
           }
         }
         self->send(st.sink, std::move(f));
@@ -234,6 +250,7 @@ struct coordinator_state {
   std::int64_t windows = 0;
   std::size_t done = 0;
   std::uint64_t adopted = 0;
+  std::uint64_t satisfaction = 0;
   std::uint64_t requests = 0;
   double simulated_users = 0;
   clock_type::time_point started;
@@ -299,16 +316,23 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
         if (m.window != st.window) return;
         if (st.done == 0) {
           st.adopted = 0;
+          st.satisfaction = 0;
           st.requests = 0;
         }
         st.adopted += m.adopted;
+        st.satisfaction += m.satisfaction;
         st.requests += m.requests_sent;
         if (++st.done < st.shards.size()) return;
-        // Every shard reported: F is the adopted share at the end of this window.
-        const double share = st.simulated_users > 0 ? st.adopted / st.simulated_users : 0;
+        // Every shard reported: F is the adopters' pull at the end of this window,
+        // each adopter weighted by satisfaction. Summed as integers, so the sum
+        // does not depend on how blocks are spread over shards.
+        const double pull = static_cast<double>(st.satisfaction) /
+                            sim::population_block::full_satisfaction;
+        const double share = st.simulated_users > 0 ? pull / st.simulated_users : 0;
         const sim::vtime t0 = st.window * st.scenario->tick;
         const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
-        st.hazard->advance(share, sim::to_seconds(t1 - t0));
+        st.hazard->advance(share, sim::to_seconds(t1 - t0),
+                           sim::imitation_boost(*st.scenario, t0));
         ++st.window;
         report_progress(false);
         const bool stopped = st.options->stop && st.options->stop->load();
@@ -343,7 +367,7 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   // One shard per thread: the shard count is free to vary because blocks, not
   // shards, own the random streams.
   const sim::block_layout layout = sim::block_layout::of(s);
-  const int shards_n = std::max(1, std::min<int>(threads, static_cast<int>(layout.blocks)));
+  const int shards_n = std::max(1, std::min<int>(threads, static_cast<int>(layout.count())));
   std::vector<caf::actor> shards;
   for (int k = 0; k < shards_n; ++k) {
     shards.push_back(system.spawn(shard_actor, &s, k, shards_n, coordinator, sink));

@@ -39,6 +39,8 @@ struct window_done_msg {
   std::int64_t window = 0;
   int shard = 0;
   std::uint64_t adopted = 0;
+  /// The adopters' summed satisfaction (population_block::satisfaction_sum).
+  std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
 };
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/result.hpp"
+
 namespace stampede::cli {
 
 /// Exit codes: 0 success, 1 a failure during a run, 2 a usage or scenario
@@ -26,10 +28,20 @@ using command = std::function<int()>;
 
 command add_validate(CLI::App& app);
 command add_run(CLI::App& app);
+/// `stampede loadtest` and `stampede report DIR` (cli/loadtest.cpp, cli/report.cpp).
+command add_loadtest(CLI::App& app);
+command add_report(CLI::App& app);
+/// `stampede serve` (cli/serve.cpp): the modeled service over HTTP.
+command add_serve(CLI::App& app);
 
 /// --seed and --scale are overrides like any --set, so the loader validates them.
 std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
                                       const std::optional<std::string>& seed,
                                       const std::optional<std::string>& scale);
+
+/// DIR/loadtest.json of a load test: what `stampede report DIR` needs besides
+/// the scenario and the results file (target, scales, connections, durations).
+std::string loadtest_meta_json(const sim::loadtest_result& m);
+sim::loadtest_result parse_loadtest_meta(const std::string& text);
 
 }  // namespace stampede::cli

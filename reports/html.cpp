@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "reports/analysis.hpp"
+#include "reports/loadtest.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
 
@@ -338,10 +339,13 @@ std::string report_html(const sim::run_result& r) {
   }
   h += "</header>\n";
   h += tables(r);
+  h += loadtest_html_tables(r);
   h += "<h2>Over time</h2>\n<section id=\"charts\"></section>\n</main>\n";
   h += "<script>" + chartjs + "</script>\n";
   h += "<script type=\"application/json\" id=\"stampede-data\">" + page_data(r) + "</script>\n";
-  h += "<script>" + std::string(app) + "</script>\n</body>\n</html>\n";
+  h += "<script>" + std::string(app) + "</script>\n";
+  h += loadtest_html_script(r);
+  h += "</body>\n</html>\n";
   return h;
 }
 

@@ -2,6 +2,7 @@
 // written in (nlohmann::ordered_json) so that diffs between runs stay readable.
 #include <nlohmann/json.hpp>
 
+#include "reports/loadtest.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
 
@@ -140,6 +141,7 @@ std::string summary_json(const sim::run_result& r) {
   }
   j["slo"] = std::move(slos);
   j["slo_held"] = all_held;
+  if (r.loadtest) j["loadtest"] = detail::loadtest_json(*r.loadtest);
   return j.dump(2) + "\n";
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "reports/analysis.hpp"
+#include "reports/loadtest.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
 #include "sim/units.hpp"
@@ -283,6 +284,7 @@ std::string summary_md(const sim::run_result& r) {
   bottom_line(md, r, slos);
   capacity(md, r, pools, slos);
   tables(md, r);
+  md += loadtest_md(r);
   what_would_have_held(md, r, pools);
   md += "---\n\n";
   md += "Seed " + std::to_string(r.seed) + ", scale " + shortest(r.scale) +

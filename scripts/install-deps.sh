@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages stampede needs, and only those that are missing.
 #   scripts/install-deps.sh          what building and running needs
-#   scripts/install-deps.sh --test   also what the tests need (headless Chromium)
+#   scripts/install-deps.sh --test   also what the tests need (headless Chromium, nginx, wrk)
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libyaml-cpp-dev catch2
           libthrust-dev libcli11-dev nlohmann-json3-dev libjs-chart.js libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium)
+  packages+=(chromium nginx wrk)
 fi
 
 missing=()

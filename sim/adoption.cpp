@@ -1,9 +1,20 @@
 #include "sim/adoption.hpp"
 
+#include "sim/scenario.hpp"
+
 #include <cmath>
 #include <limits>
 
 namespace stampede::sim {
+
+double imitation_boost(const scenario& s, vtime t) {
+  double factor = 1;
+  for (const event_spec& e : s.events) {
+    if (e.what != event_spec::kind::imitation_boost || e.at > t) continue;
+    if (e.duration == 0 || t < e.at + e.duration) factor *= e.factor;
+  }
+  return factor;
+}
 
 double bass_share(double p, double q, double t) {
   const double e = std::exp(-(p + q) * t);

@@ -11,20 +11,32 @@
 #include <cstdint>
 
 #include "sim/rng.hpp"
+#include "sim/units.hpp"
 
 namespace stampede::sim {
+
+struct scenario;
+
+/// The imitation multiplier in force at time t: the product of the factors of
+/// the imitation_boost events running then.
+double imitation_boost(const scenario& s, vtime t);
 
 /// The closed form of Bass diffusion with F(0) = 0:
 /// F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p)·e^{-(p+q)t}); p, q per second, t in seconds.
 double bass_share(double p, double q, double t);
 
 /// The cumulative Bass hazard H(t), advanced by the coordinator once per window
-/// from the adopted share at the start of the window (piecewise-constant hazard).
+/// from the adopted share at the end of the previous window (piecewise-constant
+/// hazard). The share is the adopters' pull: each adopter weighted by their
+/// satisfaction (behavior.feedback), so unhappy adopters recruit fewer.
 class bass_hazard {
  public:
   bass_hazard(double innovation, double imitation) : p_(innovation), q_(imitation) {}
-  /// Advances H over `dt_seconds` with the adopted share `share` in [0, 1].
-  void advance(double share, double dt_seconds) { h_ += (p_ + q_ * share) * dt_seconds; }
+  /// Advances H over `dt_seconds` with the adopted share `share` in [0, 1] and
+  /// the imitation multiplied by `boost` (events: an influencer post).
+  void advance(double share, double dt_seconds, double boost = 1) {
+    h_ += (p_ + q_ * boost * share) * dt_seconds;
+  }
   double value() const { return h_; }
 
  private:

@@ -20,11 +20,25 @@ result_builder::result_builder(const scenario& s)
   for (int i = 0; i < intervals_; ++i) population_[static_cast<std::size_t>(i)].interval = i;
 }
 
+namespace {
+
+void add_into(std::vector<std::uint64_t>& into, const std::vector<std::uint64_t>& from) {
+  if (into.size() < from.size()) into.resize(from.size(), 0);
+  for (std::size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+}
+
+}  // namespace
+
 void result_builder::add(const population_interval& p) {
   population_interval& row = population_.at(static_cast<std::size_t>(p.interval));
   row.adopters += p.adopters;
+  row.active_users += p.active_users;
   row.active_sessions += p.active_sessions;
   row.sessions_started += p.sessions_started;
+  row.converted += p.converted;
+  add_into(row.active_by_tier, p.active_by_tier);
+  add_into(row.rate_limited, p.rate_limited);
+  add_into(row.retried, p.retried);
 }
 
 void result_builder::add(const pool_interval& p) {
@@ -38,10 +52,31 @@ void result_builder::add(const population_final& p) {
   for (std::size_t d = 0; d < p.daily_active.size() && d < daily_active_.size(); ++d) {
     daily_active_[d] += p.daily_active[d];
   }
+  add_into(rate_limited_, p.rate_limited);
+  add_into(retried_, p.retried);
 }
 
 void result_builder::add(pool_final p) {
   pool_finals_.push_back(std::move(p));
+}
+
+std::pair<double, double> result_builder::paying_and_revenue(const population_interval& p) const {
+  // Users converted by business.conversion moved from one tier to another.
+  std::vector<double> users(s_.tiers.size(), 0.0);
+  for (std::size_t t = 0; t < users.size() && t < p.active_by_tier.size(); ++t) {
+    users[t] = static_cast<double>(p.active_by_tier[t]);
+  }
+  if (s_.business.convert_from >= 0) {
+    users[static_cast<std::size_t>(s_.business.convert_from)] -= static_cast<double>(p.converted);
+    users[static_cast<std::size_t>(s_.business.convert_to)] += static_cast<double>(p.converted);
+  }
+  double paying = 0, revenue_per_day = 0;
+  for (std::size_t t = 0; t < users.size(); ++t) {
+    if (s_.tiers[t].price_per_month <= 0) continue;
+    paying += users[t];
+    revenue_per_day += users[t] * s_.tiers[t].price_per_month / 30.0;
+  }
+  return {paying, revenue_per_day};
 }
 
 namespace {
@@ -99,13 +134,33 @@ run_result result_builder::build(vtime reached) {
     for (auto& [index, e] : f.endpoints)
       r.endpoints[static_cast<std::size_t>(index)] = std::move(e);
   }
+  // Rate-limited requests never reached a pool: they are offered and rejected at the edge.
+  for (std::size_t e = 0; e < r.endpoints.size(); ++e) {
+    endpoint_result& x = r.endpoints[e];
+    x.rate_limited = e < rate_limited_.size() ? rate_limited_[e] : 0;
+    x.retried = e < retried_.size() ? retried_[e] : 0;
+    x.offered += x.rate_limited;
+    x.rejected += x.rate_limited;
+  }
+  // One endpoint in one interval, edge and pool together.
+  const auto endpoint_at = [&](std::size_t e, std::size_t i) {
+    const auto& pool_row = pools_[static_cast<std::size_t>(s_.endpoints[e].pool)][i];
+    endpoint_interval x = pool_row.endpoints.empty() ? endpoint_interval{} : pool_row.endpoints[e];
+    const auto& limited = population_[i].rate_limited;
+    const std::uint64_t edge = e < limited.size() ? limited[e] : 0;
+    x.offered += edge;
+    x.rejected += edge;
+    return x;
+  };
 
   // The time series.
   timeseries& ts = r.series;
-  ts.columns = {"t_hours", "adopters", "adopted_share", "active_sessions", "sessions_per_s"};
+  ts.columns = {"t_hours",         "adopters",     "adopted_share",      "active_users",
+                "active_sessions", "sessions_per_s", "paying_users",     "revenue_per_day_usd"};
   for (const endpoint_spec& e : s_.endpoints) {
-    for (const char* what : {"offered_rps", "completed_rps", "rejected_rps", "abandoned_rps",
-                             "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s"}) {
+    for (const char* what :
+         {"offered_rps", "completed_rps", "rejected_rps", "abandoned_rps", "rate_limited_rps",
+          "retried_rps", "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s"}) {
       ts.columns.push_back(std::string(what) + "." + e.name);
     }
   }
@@ -123,29 +178,33 @@ run_result result_builder::build(vtime reached) {
     const double end_s = std::min(to_seconds(s_.horizon), (i + 1) * interval_s);
     const double length = end_s - i * interval_s;
     const population_interval& p = population_[iu];
+    const auto [paying, revenue] = paying_and_revenue(p);
     std::vector<double> row{
-        end_s / 3600.0, static_cast<double>(p.adopters) * w,
+        end_s / 3600.0,
+        static_cast<double>(p.adopters) * w,
         s_.population_size > 0 ? static_cast<double>(p.adopters) * w / s_.population_size : 0,
+        static_cast<double>(p.active_users) * w,
         static_cast<double>(p.active_sessions) * w,
-        static_cast<double>(p.sessions_started) * w / length};
+        static_cast<double>(p.sessions_started) * w / length,
+        paying * w,
+        revenue * w};
     for (std::size_t e = 0; e < s_.endpoints.size(); ++e) {
-      const endpoint_interval& ei =
-          pools_[static_cast<std::size_t>(s_.endpoints[e].pool)][iu].endpoints.empty()
-              ? endpoint_interval{}
-              : pools_[static_cast<std::size_t>(s_.endpoints[e].pool)][iu].endpoints[e];
-      for (std::uint64_t n : {ei.offered, ei.completed, ei.rejected, ei.abandoned}) {
+      const endpoint_interval ei = endpoint_at(e, iu);
+      const std::uint64_t limited = e < p.rate_limited.size() ? p.rate_limited[e] : 0;
+      const std::uint64_t retried = e < p.retried.size() ? p.retried[e] : 0;
+      for (std::uint64_t n : {ei.offered, ei.completed, ei.rejected, ei.abandoned, limited, retried}) {
         row.push_back(static_cast<double>(n) * w / length);
       }
       for (std::int64_t v : {ei.p50, ei.p90, ei.p99, ei.p999}) row.push_back(seconds_or_missing(v));
     }
     for (std::size_t k = 0; k < s_.pools.size(); ++k) {
+      // The pool's own servers over time (events, outages, autoscaling): utilization
+      // over the server-time actually present, servers and cost in real units.
       const pool_interval& pi = pools_[k][iu];
-      const auto servers = static_cast<double>(s_.simulated_servers(static_cast<int>(k)));
       row.push_back(static_cast<double>(pi.queue_at_end) * w);
-      row.push_back(pi.busy_seconds / (servers * length));
-      row.push_back(static_cast<double>(s_.pools[k].servers));
-      cost += static_cast<double>(s_.pools[k].servers) * s_.pools[k].cost_per_server_hour * length /
-              3600.0;
+      row.push_back(pi.available_seconds > 0 ? pi.busy_seconds / pi.available_seconds : 0.0);
+      row.push_back(pi.real_servers);
+      cost += pi.real_server_seconds / 3600.0 * s_.pools[k].cost_per_server_hour;
     }
     row.push_back(cost);
     ts.rows.push_back(std::move(row));
@@ -179,11 +238,8 @@ run_result result_builder::build(vtime reached) {
       v.measured = e.offered ? static_cast<double>(e.rejected) / static_cast<double>(e.offered) : 0;
       v.held = v.measured <= slo.threshold;
     }
-    const auto& series = pools_[static_cast<std::size_t>(s_.endpoints[ei].pool)];
-    for (int i = 0; i < intervals_; ++i) {
-      const auto& pi = series[static_cast<std::size_t>(i)];
-      if (pi.endpoints.empty()) continue;
-      const endpoint_interval& x = pi.endpoints[ei];
+    for (int i = 0; i < rows; ++i) {
+      const endpoint_interval x = endpoint_at(ei, static_cast<std::size_t>(i));
       const bool breached =
           slo.what == slo_spec::kind::latency_quantile
               ? latency_breached(slo, x)

@@ -31,8 +31,15 @@ struct pool_interval {
   double busy_seconds = 0;
   /// Requests waiting in the queue at the end of the interval.
   std::int64_t queue_at_end = 0;
-  /// Servers in the simulation during the interval.
+  /// Servers in the simulation at the end of the interval.
   std::int64_t servers = 0;
+  /// Server-seconds the simulation's servers were present in the interval
+  /// (utilization = busy_seconds / available_seconds).
+  double available_seconds = 0;
+  /// Real servers (the scenario's numbers) at the end of the interval, and
+  /// their server-seconds in it (for cost).
+  double real_servers = 0;
+  double real_server_seconds = 0;
   /// Indexed like scenario::endpoints; endpoints of other pools stay zero.
   std::vector<endpoint_interval> endpoints;
 };
@@ -40,10 +47,18 @@ struct pool_interval {
 /// One population shard in one reporting interval.
 struct population_interval {
   int interval = 0;
-  /// Adopted users and sessions in progress at the end of the interval.
+  /// Adopted users, those of them who have not left, and sessions in progress,
+  /// at the end of the interval.
   std::uint64_t adopters = 0;
+  std::uint64_t active_users = 0;
   std::uint64_t active_sessions = 0;
   std::uint64_t sessions_started = 0;
+  /// Active users per tier, and users converted by business.conversion.
+  std::vector<std::uint64_t> active_by_tier;
+  std::uint64_t converted = 0;
+  /// Per endpoint, in the interval: requests refused by rate limits, and retries.
+  std::vector<std::uint64_t> rate_limited;
+  std::vector<std::uint64_t> retried;
 };
 
 /// What a pool hands over at the end of the run.
@@ -60,6 +75,9 @@ struct population_final {
   std::uint64_t requests_sent = 0;
   /// Users active on each day.
   std::vector<std::uint64_t> daily_active;
+  /// Per endpoint, over the run: requests refused by rate limits, and retries.
+  std::vector<std::uint64_t> rate_limited;
+  std::vector<std::uint64_t> retried;
   std::size_t memory_bytes = 0;
 };
 
@@ -84,6 +102,9 @@ class result_builder {
   std::size_t population_memory_bytes() const { return memory_bytes_; }
 
  private:
+  /// Paying users and revenue per day (simulated users) at the end of an interval.
+  std::pair<double, double> paying_and_revenue(const population_interval& p) const;
+
   const scenario& s_;
   int intervals_;
   std::vector<population_interval> population_;
@@ -91,6 +112,8 @@ class result_builder {
   std::vector<std::vector<pool_interval>> pools_;
   std::vector<pool_final> pool_finals_;
   std::vector<std::uint64_t> daily_active_;
+  std::vector<std::uint64_t> rate_limited_;
+  std::vector<std::uint64_t> retried_;
   std::uint64_t users_ = 0;
   std::uint64_t requests_ = 0;
   std::size_t memory_bytes_ = 0;

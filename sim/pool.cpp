@@ -1,91 +1,154 @@
 #include "sim/pool.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace stampede::sim {
 
-pool_model::pool_model(const scenario& s, int pool)
+namespace {
+
+constexpr vtime never = std::numeric_limits<vtime>::max();
+
+}  // namespace
+
+// ---------------------------------------------------------------- step_ledger
+
+void step_ledger::change(vtime t, double delta) {
+  changes_.push({std::max(t, at_), delta});
+}
+
+void step_ledger::advance(vtime t) {
+  if (t < at_) return;
+  // Equal times pop the smallest delta first, so a removal and an addition at
+  // the same instant never show as a peak.
+  while (!changes_.empty() && changes_.top().first <= t) {
+    const auto [when, delta] = changes_.top();
+    changes_.pop();
+    integral_ += level_ * to_seconds(when - at_);
+    at_ = when;
+    level_ += delta;
+    peak_ = std::max(peak_, level_);
+  }
+  integral_ += level_ * to_seconds(t - at_);
+  at_ = t;
+}
+
+// ---------------------------------------------------------------- pool_model
+
+pool_model::pool_model(const scenario& s, int pool, engine e)
     : scenario_(&s),
       pool_(pool),
+      spec_(&s.pools.at(static_cast<std::size_t>(pool))),
+      batched_(e == engine::batched || spec_->batch.max > 1),
       horizon_(s.horizon),
       report_interval_(s.report_interval),
-      servers_(s.simulated_servers(pool)),
       capacity_(s.simulated_queue_capacity(pool)),
+      batch_max_(std::max(1, spec_->batch.max)),
+      batch_timeout_(spec_->batch.timeout),
       service_rng_(s.seed, stream::service, static_cast<std::uint64_t>(pool)),
       reservoir_rng_(s.seed, stream::reservoir, static_cast<std::uint64_t>(pool)),
       sampling_rng_(s.seed, stream::sampling, static_cast<std::uint64_t>(pool)),
       endpoints_(s.endpoints.size()),
       busy_seconds_(static_cast<std::size_t>(interval_count(s)), 0.0) {
-  std::vector<vtime> zeros(static_cast<std::size_t>(servers_), 0);
-  free_at_ = decltype(free_at_)(std::greater<>{}, std::move(zeros));
-  for (std::size_t e = 0; e < endpoints_.size(); ++e) {
-    endpoints_[e].total.name = s.endpoints[e].name;
-    endpoints_[e].total.pool = s.pools[static_cast<std::size_t>(pool)].name;
-    endpoints_[e].intervals.resize(busy_seconds_.size());
+  initial_sim_ = s.simulated_servers(pool);
+  initial_real_ = static_cast<double>(spec_->servers);
+  committed_sim_ = initial_sim_;
+  committed_real_ = initial_real_;
+  sim_servers_.change(0, static_cast<double>(initial_sim_));
+  real_servers_.change(0, initial_real_);
+  sim_servers_.advance(0);
+  real_servers_.advance(0);
+  if (batched_) {
+    idle_ = initial_sim_;
+  } else {
+    std::vector<vtime> zeros(static_cast<std::size_t>(initial_sim_), 0);
+    free_at_ = decltype(free_at_)(std::greater<>{}, std::move(zeros));
+  }
+  if (spec_->autoscale.enabled) next_look_ = spec_->autoscale.interval;
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    endpoints_[i].total.name = s.endpoints[i].name;
+    endpoints_[i].total.pool = spec_->name;
+    endpoints_[i].intervals.resize(busy_seconds_.size());
   }
 }
 
+std::size_t pool_model::clamp_interval(vtime t) const {
+  return static_cast<std::size_t>(
+      std::min(interval_of(t), static_cast<int>(busy_seconds_.size()) - 1));
+}
+
 std::int64_t pool_model::queue_length(vtime t) {
+  if (batched_) {
+    run_until(t);
+    return waiting_count_;
+  }
   while (!leaves_at_.empty() && leaves_at_.top() <= t) leaves_at_.pop();
   return static_cast<std::int64_t>(leaves_at_.size());
 }
 
 void pool_model::serve(std::span<const request> arrivals, std::vector<outcome>& out) {
-  const int last_interval = static_cast<int>(busy_seconds_.size()) - 1;
-  for (const request& r : arrivals) {
-    endpoint_state& e = endpoints_[r.endpoint];
-    const endpoint_spec& spec = scenario_->endpoints[r.endpoint];
-    ++e.total.offered;
-    ++e.intervals[static_cast<std::size_t>(std::min(interval_of(r.at), last_interval))].offered;
-    outcome o{r.at, r.block(), r.session, outcome::kind::rejected};
-
-    if (queue_length(r.at) >= capacity_) {
-      ++e.total.rejected;
-      ++e.intervals[static_cast<std::size_t>(std::min(interval_of(r.at), last_interval))].rejected;
-      out.push_back(o);
-      continue;
-    }
-
-    ++accepted_;
-    const vtime start = std::max(r.at, free_at_.top());
-    if (start - r.at > r.patience) {
-      o.what = outcome::kind::abandoned;
-      o.at = r.at + r.patience;
-      leaves_at_.push(o.at);
-      time_in_queue_seconds_ += to_seconds(std::min(o.at, horizon_) - r.at);
-      if (o.at < horizon_) {
-        ++e.total.abandoned;
-        ++e.intervals[static_cast<std::size_t>(interval_of(o.at))].abandoned;
-      } else {
-        ++e.total.in_flight;
-      }
-      out.push_back(o);
-      continue;
-    }
-
-    free_at_.pop();
-    const vtime end = start + from_seconds(spec.work.sample(service_rng_));
-    free_at_.push(end);
-    if (start > r.at) leaves_at_.push(start);
-    time_in_queue_seconds_ += to_seconds(std::min(start, horizon_) - r.at);
-    add_busy(start, end);
-    o.what = outcome::kind::completed;
-    o.at = end;
-    if (end < horizon_) {
-      ++e.total.completed;
-      ++e.intervals[static_cast<std::size_t>(interval_of(end))].completed;
-      const vtime latency = end - r.at;
-      e.total.latency.record(latency);
-      e.interval_latency.record(latency);
-      keep_sample(e, to_seconds(latency));
-    } else {
-      ++e.total.in_flight;
-    }
-    out.push_back(o);
+  if (batched_) {
+    for (const request& r : arrivals) serve_batched(r);
+    out.insert(out.end(), decided_.begin(), decided_.end());
+    decided_.clear();
+  } else {
+    for (const request& r : arrivals) serve_eager(r, out);
   }
+  // Busy time only feeds the autoscaler; keeping its ledger short also keeps a
+  // pool fed by serve() alone (the modeled HTTP service) in bounded memory.
+  if (spec_->autoscale.enabled && !arrivals.empty()) busy_.advance(arrivals.back().at);
+}
+
+void pool_model::advance(vtime t, std::vector<outcome>& out) {
+  if (!batched_) return;
+  run_until(t);
+  out.insert(out.end(), decided_.begin(), decided_.end());
+  decided_.clear();
+}
+
+// ---------------------------------------------------------------- bookkeeping
+
+void pool_model::count_offered(const request& r) {
+  endpoint_state& e = endpoints_[r.endpoint];
+  ++e.total.offered;
+  ++e.intervals[clamp_interval(r.at)].offered;
+}
+
+void pool_model::complete(std::uint16_t endpoint, vtime arrived, vtime end, std::uint32_t block,
+                          std::uint32_t session, std::vector<outcome>& out) {
+  endpoint_state& e = endpoints_[endpoint];
+  if (end < horizon_) {
+    ++e.total.completed;
+    ++e.intervals[static_cast<std::size_t>(interval_of(end))].completed;
+    const vtime latency = end - arrived;
+    e.total.latency.record(latency);
+    e.interval_latency.record(latency);
+    keep_sample(e, to_seconds(latency));
+  } else {
+    ++e.total.in_flight;
+  }
+  out.push_back(outcome{end, block, session, outcome::kind::completed});
+}
+
+void pool_model::abandon(std::uint16_t endpoint, vtime arrived, vtime at, std::uint32_t block,
+                         std::uint32_t session, std::vector<outcome>& out) {
+  endpoint_state& e = endpoints_[endpoint];
+  time_in_queue_us_ += std::min(at, horizon_) - arrived;
+  if (at < horizon_) {
+    ++e.total.abandoned;
+    ++e.intervals[static_cast<std::size_t>(interval_of(at))].abandoned;
+  } else {
+    ++e.total.in_flight;
+  }
+  out.push_back(outcome{at, block, session, outcome::kind::abandoned});
 }
 
 void pool_model::add_busy(vtime start, vtime end) {
+  if (spec_->autoscale.enabled) {
+    busy_.change(start, 1);
+    busy_.change(end, -1);
+  }
   end = std::min(end, horizon_);
   while (start < end) {
     const int i = interval_of(start);
@@ -107,9 +170,249 @@ void pool_model::keep_sample(endpoint_state& e, double seconds) {
   if (j < max) e.total.latency_samples[j] = seconds;
 }
 
+// ---------------------------------------------------------------- eager engine
+
+void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
+  count_offered(r);
+  if (queue_length(r.at) >= capacity_) {
+    ++endpoints_[r.endpoint].total.rejected;
+    ++endpoints_[r.endpoint].intervals[clamp_interval(r.at)].rejected;
+    out.push_back(outcome{r.at, r.block(), r.session, outcome::kind::rejected});
+    return;
+  }
+  ++accepted_;
+  // No server at all (every one removed, none ordered): nobody will serve it.
+  const vtime start = free_at_.empty() ? never : std::max(r.at, free_at_.top());
+  if (start == never || start - r.at > r.patience) {
+    const vtime at = r.at + r.patience;
+    leaves_at_.push(at);
+    abandon(r.endpoint, r.at, at, r.block(), r.session, out);
+    return;
+  }
+  free_at_.pop();
+  const vtime end =
+      start + from_seconds(scenario_->endpoints[r.endpoint].work.sample(service_rng_));
+  free_at_.push(end);
+  if (start > r.at) leaves_at_.push(start);
+  time_in_queue_us_ += std::min(start, horizon_) - r.at;
+  add_busy(start, end);
+  complete(r.endpoint, r.at, end, r.block(), r.session, out);
+}
+
+// ---------------------------------------------------------------- batched engine
+
+void pool_model::serve_batched(const request& r) {
+  run_until(r.at);
+  count_offered(r);
+  if (waiting_count_ >= capacity_) {
+    ++endpoints_[r.endpoint].total.rejected;
+    ++endpoints_[r.endpoint].intervals[clamp_interval(r.at)].rejected;
+    decided_.push_back(outcome{r.at, r.block(), r.session, outcome::kind::rejected});
+    return;
+  }
+  ++accepted_;
+  const vtime deadline = r.at + r.patience;
+  waiting_.push_back({r.at, deadline, r.block(), r.session, r.endpoint, false});
+  deadlines_.push({deadline, waiting_base_ + waiting_.size() - 1});
+  ++waiting_count_;
+  now_ = std::max(now_, r.at);
+  try_start(now_);
+}
+
+pool_model::waiting_request& pool_model::front_live() {
+  while (waiting_.front().gone) {
+    waiting_.pop_front();
+    ++waiting_base_;
+  }
+  return waiting_.front();
+}
+
+void pool_model::run_until(vtime t) {
+  // One instant at a time. At an instant: servers that become free (batch ends,
+  // servers joining) first, then batches start, then requests whose patience
+  // ends at that instant abandon; arrivals at the instant come after all of
+  // it. This is the eager engine's order: a request served exactly at its
+  // deadline is served, and one that leaves at t is not in the queue at t.
+  for (;;) {
+    while (!deadlines_.empty()) {
+      const auto seq = deadlines_.top().second;
+      if (seq >= waiting_base_ && !waiting_[seq - waiting_base_].gone) break;
+      deadlines_.pop();
+    }
+    vtime next = never;
+    if (!batch_ends_.empty()) next = std::min(next, batch_ends_.top());
+    if (!joining_.empty()) next = std::min(next, joining_.top());
+    if (!deadlines_.empty()) next = std::min(next, deadlines_.top().first);
+    if (idle_ > 0 && waiting_count_ > 0) next = std::min(next, front_live().at + batch_timeout_);
+    if (next > t) break;
+    now_ = std::max(now_, next);
+    while (!batch_ends_.empty() && batch_ends_.top() <= now_) {
+      batch_ends_.pop();
+      server_free(now_);
+    }
+    while (!joining_.empty() && joining_.top() <= now_) {
+      joining_.pop();
+      server_free(now_);
+    }
+    try_start(now_);
+    while (!deadlines_.empty() && deadlines_.top().first <= now_) {
+      const auto [deadline, seq] = deadlines_.top();
+      deadlines_.pop();
+      if (seq < waiting_base_) continue;  // taken by a batch
+      waiting_request& w = waiting_[seq - waiting_base_];
+      if (w.gone) continue;
+      w.gone = true;
+      --waiting_count_;
+      abandon(w.endpoint, w.at, deadline, w.block, w.session, decided_);
+    }
+  }
+  now_ = std::max(now_, t);
+}
+
+void pool_model::try_start(vtime now) {
+  while (idle_ > 0 && waiting_count_ > 0 &&
+         (waiting_count_ >= batch_max_ || front_live().at + batch_timeout_ <= now)) {
+    start_batch(now);
+  }
+}
+
+void pool_model::start_batch(vtime now) {
+  const auto n = static_cast<int>(std::min<std::int64_t>(batch_max_, waiting_count_));
+  // Work is drawn in FIFO service-start order, as the eager engine draws it.
+  double work = 0;
+  batch_.clear();
+  for (int k = 0; k < n; ++k) {
+    const waiting_request& w = front_live();
+    work += scenario_->endpoints[w.endpoint].work.sample(service_rng_);
+    batch_.push_back(w);
+    waiting_.pop_front();
+    ++waiting_base_;
+  }
+  waiting_count_ -= n;
+  const vtime end = now + from_seconds(work / spec_->batch.speedup_for(n));
+  --idle_;
+  batch_ends_.push(end);
+  add_busy(now, end);
+  for (const waiting_request& w : batch_) {
+    time_in_queue_us_ += std::min(now, horizon_) - w.at;
+    complete(w.endpoint, w.at, end, w.block, w.session, decided_);
+  }
+}
+
+void pool_model::server_free(vtime now) {
+  if (retiring_.empty()) {
+    ++idle_;
+    return;
+  }
+  // A server told to leave leaves as soon as it has finished its work.
+  sim_servers_.change(now, -1);
+  real_servers_.change(now, -retiring_.front());
+  retiring_.pop_front();
+}
+
+// ---------------------------------------------------------------- server changes
+
+std::int64_t pool_model::scaled(std::int64_t real) const {
+  if (real <= 0) return 0;
+  return std::max<std::int64_t>(1, std::llround(static_cast<double>(real) * scenario_->scale));
+}
+
+void pool_model::add_servers(vtime t, std::int64_t sim, double real) {
+  if (sim <= 0) return;
+  committed_sim_ += sim;
+  committed_real_ += real;
+  sim_servers_.change(t, static_cast<double>(sim));
+  real_servers_.change(t, real);
+  for (std::int64_t k = 0; k < sim; ++k) {
+    if (batched_) {
+      joining_.push(t);
+    } else {
+      free_at_.push(t);
+    }
+  }
+}
+
+std::pair<std::int64_t, double> pool_model::remove_servers(vtime t, std::int64_t sim, double real) {
+  sim = std::min(sim, committed_sim_);
+  if (sim <= 0) return {0, 0};
+  real = sim == committed_sim_ ? committed_real_ : std::min(real, committed_real_);
+  committed_sim_ -= sim;
+  committed_real_ -= real;
+  // Each simulated server stands for an equal share of the real ones removed.
+  const double each = real / static_cast<double>(sim);
+  if (!batched_) {
+    // The servers that become free first leave, each once its given work is done.
+    for (std::int64_t k = 0; k < sim; ++k) {
+      const vtime leaves = std::max(t, free_at_.top());
+      free_at_.pop();
+      sim_servers_.change(leaves, -1);
+      real_servers_.change(leaves, -each);
+    }
+    return {sim, real};
+  }
+  const std::int64_t now = std::min(sim, idle_);
+  idle_ -= now;
+  sim_servers_.change(t, -static_cast<double>(now));
+  real_servers_.change(t, -each * static_cast<double>(now));
+  for (std::int64_t k = now; k < sim; ++k) retiring_.push_back(each);
+  return {sim, real};
+}
+
+void pool_model::apply_events(vtime t) {
+  const auto& events = scenario_->events;
+  for (; next_event_ < events.size() && events[next_event_].at <= t; ++next_event_) {
+    const event_spec& e = events[next_event_];
+    if (e.pool != pool_) continue;
+    switch (e.what) {
+      case event_spec::kind::add_servers:
+        add_servers(t, scaled(e.count), static_cast<double>(e.count));
+        break;
+      case event_spec::kind::remove_servers:
+        remove_servers(t, scaled(e.count), static_cast<double>(e.count));
+        break;
+      case event_spec::kind::outage: {
+        // What was actually taken comes back (0 = for the rest of the run).
+        const auto [sim, real] = remove_servers(t, scaled(e.count), static_cast<double>(e.count));
+        if (e.duration > 0) add_servers(t + e.duration, sim, real);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+void pool_model::autoscale(vtime t) {
+  const autoscale_spec& a = spec_->autoscale;
+  if (!a.enabled || t < next_look_) return;
+  busy_.advance(t);
+  const double busy = busy_.integral() - busy_at_look_;
+  const double available = sim_servers_.integral() - available_at_look_;
+  busy_at_look_ = busy_.integral();
+  available_at_look_ = sim_servers_.integral();
+  while (next_look_ <= t) next_look_ += a.interval;
+  // With no server at all, anyone waiting means more are needed.
+  const double utilization = available > 0 ? busy / available : (queue_length(t) > 0 ? 1.0 : 0.0);
+  if (utilization > a.target_utilization) {
+    const auto room =
+        static_cast<std::int64_t>(std::llround(static_cast<double>(a.max) - committed_real_));
+    const std::int64_t order = std::min(a.step, room);
+    if (order > 0) add_servers(t + a.provisioning_delay, scaled(order), static_cast<double>(order));
+  } else if (utilization < a.target_utilization / 2) {
+    const auto spare = static_cast<std::int64_t>(std::llround(committed_real_ - initial_real_));
+    const std::int64_t leave = std::min(a.step, spare);
+    const std::int64_t sim = std::min(scaled(leave), committed_sim_ - initial_sim_);
+    if (leave > 0 && sim > 0) remove_servers(t, sim, static_cast<double>(leave));
+  }
+}
+
+// ---------------------------------------------------------------- windows
+
 std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
                                                       std::span<const request> arrivals,
                                                       std::vector<outcome>& out) {
+  if (batched_) run_until(t0);
+  apply_events(t0);
   // Sampling at a fixed instant (say the window's end) would be biased: users
   // whose think time ended early are sent at the window's start, so the queue
   // has a sawtooth within each window.
@@ -122,9 +425,18 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
   queue_samples_sum_ += static_cast<double>(sampled);
   ++queue_samples_;
   serve(arrivals.subspan(before), out);
+  advance(t1, out);
 
   const std::int64_t q = queue_length(t1);
   peak_queue_ = std::max({peak_queue_, q, sampled});
+  sim_servers_.advance(t1);
+  real_servers_.advance(t1);
+  autoscale(t1);
+  if (batched_) {
+    // Servers ordered by the autoscaler at t1 may already take work at t1.
+    out.insert(out.end(), decided_.begin(), decided_.end());
+    decided_.clear();
+  }
 
   const vtime interval_end =
       std::min(horizon_, static_cast<vtime>(next_interval_ + 1) * report_interval_);
@@ -135,7 +447,13 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
   p.interval = next_interval_;
   p.busy_seconds = busy_seconds_[static_cast<std::size_t>(next_interval_)];
   p.queue_at_end = q;
-  p.servers = servers_;
+  p.servers = std::llround(sim_servers_.level());
+  p.available_seconds = sim_servers_.integral() - available_at_interval_;
+  p.real_server_seconds = real_servers_.integral() - real_at_interval_;
+  p.real_servers = real_servers_.level();
+  available_at_interval_ = sim_servers_.integral();
+  real_at_interval_ = real_servers_.integral();
+  available_seconds_.push_back(p.available_seconds);
   p.endpoints.resize(endpoints_.size());
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     if (scenario_->endpoints[i].pool != pool_) continue;
@@ -157,33 +475,72 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
 pool_final pool_model::finish() {
   pool_final f;
   f.pool = pool_;
-  const pool_spec& spec = scenario_->pools[static_cast<std::size_t>(pool_)];
+  // Requests still waiting at the horizon were never decided: in flight.
+  for (const waiting_request& w : waiting_) {
+    if (w.gone) continue;
+    ++endpoints_[w.endpoint].total.in_flight;
+    time_in_queue_us_ += std::max<vtime>(0, horizon_ - w.at);
+  }
+  waiting_.clear();
+  waiting_count_ = 0;
+  decided_.clear();
+
+  // Servers present in the intervals no window closed (a pool fed by serve() alone).
+  for (auto i = static_cast<std::size_t>(next_interval_); i < busy_seconds_.size(); ++i) {
+    sim_servers_.advance(std::min(horizon_, static_cast<vtime>(i + 1) * report_interval_));
+    available_seconds_.push_back(sim_servers_.integral() - available_at_interval_);
+    available_at_interval_ = sim_servers_.integral();
+  }
+  sim_servers_.advance(horizon_);
+  real_servers_.advance(horizon_);
+
   const double horizon_s = to_seconds(horizon_);
-  const double interval_s = to_seconds(report_interval_);
   pool_result& r = f.result;
-  r.name = spec.name;
-  r.servers = spec.servers;
-  r.simulated_servers = servers_;
+  r.name = spec_->name;
+  r.servers = spec_->servers;
+  r.simulated_servers = initial_sim_;
   double busy = 0;
   for (std::size_t i = 0; i < busy_seconds_.size(); ++i) {
     busy += busy_seconds_[i];
-    const double length = std::min(interval_s, horizon_s - static_cast<double>(i) * interval_s);
-    r.peak_utilization =
-        std::max(r.peak_utilization, busy_seconds_[i] / (static_cast<double>(servers_) * length));
+    if (available_seconds_[i] > 0) {
+      r.peak_utilization = std::max(r.peak_utilization, busy_seconds_[i] / available_seconds_[i]);
+    }
   }
-  r.mean_utilization = busy / (static_cast<double>(servers_) * horizon_s);
+  const double available = sim_servers_.integral();
+  r.mean_utilization = available > 0 ? busy / available : 0;
   r.peak_queue = peak_queue_;
-  r.server_hours = static_cast<double>(spec.servers) * horizon_s / 3600.0;
-  r.cost = r.server_hours * spec.cost_per_server_hour;
+  r.server_hours = real_servers_.integral() / 3600.0;
+  r.cost = r.server_hours * spec_->cost_per_server_hour;
+  r.peak_servers = std::llround(real_servers_.peak());
   r.little_l = queue_samples_ ? queue_samples_sum_ / static_cast<double>(queue_samples_) : 0;
   r.little_lambda = static_cast<double>(accepted_) / horizon_s;
-  r.little_w = accepted_ ? time_in_queue_seconds_ / static_cast<double>(accepted_) : 0;
+  r.little_w = accepted_ ? to_seconds(time_in_queue_us_) / static_cast<double>(accepted_) : 0;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     if (scenario_->endpoints[i].pool == pool_) {
       f.endpoints.emplace_back(static_cast<int>(i), std::move(endpoints_[i].total));
     }
   }
   return f;
+}
+
+// ---------------------------------------------------------------- batch_spec
+
+double batch_spec::speedup_for(int b) const {
+  // A batch of one is the plain server, whatever the table says.
+  if (b <= 1) return 1.0;
+  // The table with (1, 1) in front when it does not start there.
+  double lo_size = 1, lo_value = 1;
+  for (const auto& [size, value] : speedup) {
+    if (size == b) return value;
+    if (size > b) {
+      if (size <= lo_size) return value;
+      const double f = (b - lo_size) / (static_cast<double>(size) - lo_size);
+      return lo_value + f * (value - lo_value);
+    }
+    lo_size = size;
+    lo_value = value;
+  }
+  return lo_value;
 }
 
 }  // namespace stampede::sim

@@ -3,17 +3,40 @@
 // that find it full are rejected) and patience (a request still waiting after
 // its user's patience is abandoned).
 //
-// FIFO with c servers lets every request's fate be decided when it arrives:
-// requests behind it cannot change it, and requests ahead of it are already
-// decided. So each arrival takes the earliest time any server becomes free
-// (after all earlier requests took theirs); if that is later than its patience
-// allows, it abandons at arrival + patience and leaves the server untouched.
-// This is exact for the M/M/c+G queue, costs O(log c) per request, and tells the
-// user their outcome time at once, even when it lies in a later window.
+// Two engines serve it:
+//
+// - Eager (no batching). FIFO with c servers lets every request's fate be
+//   decided when it arrives: requests behind it cannot change it, and requests
+//   ahead of it are already decided. So each arrival takes the earliest time any
+//   server becomes free (after all earlier requests took theirs); if that is
+//   later than its patience allows, it abandons at arrival + patience and leaves
+//   the server untouched. This is exact for the M/M/c+G queue, costs O(log c)
+//   per request, and tells the user their outcome time at once.
+//
+// - Batched (batch.max > 1). A free server waits for a full batch or for the
+//   oldest request's batch timeout, so a request's fate depends on who arrives
+//   after it. The pool is simulated event by event (arrivals, batch ends,
+//   server arrivals, batch timeouts, abandonments) and each outcome is emitted
+//   when it is decided, possibly in a later window than the arrival.
+//
+// With batch.max == 1 the batched engine makes exactly the eager engine's
+// decisions, with the same random draws (work is drawn in service-start order
+// in both); tests/sim/batching.test.cpp proves it.
+//
+// Servers change at window boundaries (events add_servers, remove_servers,
+// outage; the autoscaler). A removed server finishes the work it was given and
+// then leaves; the servers that become free first leave first. Servers already
+// ordered (autoscaling, the end of an outage) are known ahead, so arrivals
+// before they join can count on them. The eager engine keeps decisions already
+// made: servers added at t serve arrivals from t on.
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
+#include <optional>
 #include <queue>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "sim/histogram.hpp"
@@ -24,28 +47,71 @@
 
 namespace stampede::sim {
 
+/// A step function of time built from changes that may be announced ahead of
+/// time (a server that joins after a delay), integrated exactly as time moves on.
+class step_ledger {
+ public:
+  /// Adds `delta` to the level from time t on; t must not be before the last advance.
+  void change(vtime t, double delta);
+  /// Integrates up to t (non-decreasing) and applies the changes due by then.
+  void advance(vtime t);
+  /// The level at the last advance.
+  double level() const { return level_; }
+  /// ∫ level dt from 0 to the last advance, in level·seconds.
+  double integral() const { return integral_; }
+  /// The highest level reached so far.
+  double peak() const { return peak_; }
+
+ private:
+  double level_ = 0;
+  double integral_ = 0;
+  double peak_ = 0;
+  vtime at_ = 0;
+  std::priority_queue<std::pair<vtime, double>, std::vector<std::pair<vtime, double>>,
+                      std::greater<>>
+      changes_;
+};
+
 /// One pool and the counters of its endpoints.
 class pool_model {
  public:
-  pool_model(const scenario& s, int pool);
+  /// Which engine serves the pool: `automatic` is eager unless batch.max > 1;
+  /// `batched` forces the event-driven engine (tests prove both agree).
+  enum class engine { automatic, batched };
 
-  /// Serves the arrivals of one window, which must be sorted by arrives_before
-  /// and not earlier than any arrival served before. Appends one outcome per
-  /// arrival to `out`, in arrival order.
+  pool_model(const scenario& s, int pool, engine e = engine::automatic);
+
+  /// Serves arrivals, which must be sorted by arrives_before and not earlier
+  /// than any arrival served before. Eager engine: appends one outcome per
+  /// arrival, in arrival order. Batched engine: appends the outcomes decided up
+  /// to the last arrival (the others come with later calls).
   void serve(std::span<const request> arrivals, std::vector<outcome>& out);
 
-  /// Serves the window [t0, t1) and ends it: measures the queue at a uniformly
-  /// random instant of the window (an unbiased sample of its time average, for
-  /// Little's law) and, when `t1` closes a reporting interval, returns that
-  /// interval's figures.
+  /// Decides everything that happens up to t and appends those outcomes (the
+  /// batched engine; the eager one has decided everything already).
+  void advance(vtime t, std::vector<outcome>& out);
+
+  /// Serves the window [t0, t1) and ends it: applies the server changes due at
+  /// t0, measures the queue at a uniformly random instant of the window (an
+  /// unbiased sample of its time average, for Little's law), decides everything
+  /// up to t1, lets the autoscaler look, and when `t1` closes a reporting
+  /// interval returns that interval's figures.
   std::optional<pool_interval> serve_window(vtime t0, vtime t1, std::span<const request> arrivals,
                                             std::vector<outcome>& out);
 
   /// Everything at the horizon: endpoint counters and histograms, pool figures.
+  /// Requests still undecided count as in flight.
   pool_final finish();
 
   /// Requests waiting at time t (call with non-decreasing t).
   std::int64_t queue_length(vtime t);
+
+  /// Servers in the simulation as committed so far: present, plus ordered,
+  /// minus those told to leave.
+  std::int64_t committed_servers() const { return committed_sim_; }
+
+  /// True when the event-driven (batched) engine serves this pool.
+  bool batched() const { return batched_; }
 
  private:
   struct endpoint_state {
@@ -55,34 +121,116 @@ class pool_model {
     std::vector<endpoint_interval> intervals;
   };
 
+  /// A request waiting in the batched engine's queue.
+  struct waiting_request {
+    vtime at;
+    vtime deadline;
+    std::uint32_t block;
+    std::uint32_t session;
+    std::uint16_t endpoint;
+    bool gone;
+  };
+
+  // Shared bookkeeping of both engines.
+  void count_offered(const request& r);
+  void complete(std::uint16_t endpoint, vtime arrived, vtime end, std::uint32_t block,
+                std::uint32_t session, std::vector<outcome>& out);
+  void abandon(std::uint16_t endpoint, vtime arrived, vtime at, std::uint32_t block,
+               std::uint32_t session, std::vector<outcome>& out);
   void add_busy(vtime start, vtime end);
   void keep_sample(endpoint_state& e, double seconds);
   int interval_of(vtime t) const { return static_cast<int>(t / report_interval_); }
+  std::size_t clamp_interval(vtime t) const;
+
+  // The eager engine.
+  void serve_eager(const request& r, std::vector<outcome>& out);
+
+  // The batched engine.
+  void serve_batched(const request& r);
+  /// Processes every event up to t; the outcomes decided go to decided_.
+  void run_until(vtime t);
+  void try_start(vtime now);
+  void start_batch(vtime now);
+  void server_free(vtime now);
+  waiting_request& front_live();
+
+  // Server changes: `real` servers of the scenario, `sim` in the simulation.
+  void apply_events(vtime t);
+  void add_servers(vtime t, std::int64_t sim, double real);
+  /// Returns the servers actually removed (no more than there are).
+  std::pair<std::int64_t, double> remove_servers(vtime t, std::int64_t sim, double real);
+  void autoscale(vtime t);
+  std::int64_t scaled(std::int64_t real) const;
 
   const scenario* scenario_;
   int pool_;
+  const pool_spec* spec_;
+  bool batched_;
   vtime horizon_;
   vtime report_interval_;
-  std::int64_t servers_;
   std::int64_t capacity_;
+  int batch_max_;
+  vtime batch_timeout_;
   rng_stream service_rng_;
   rng_stream reservoir_rng_;
   rng_stream sampling_rng_;
-  /// When each server is next free.
+
+  // Eager engine.
+  /// When each server is next free (servers still to join: when they join).
   std::priority_queue<vtime, std::vector<vtime>, std::greater<>> free_at_;
   /// When each waiting request leaves the queue (service start or abandonment).
   std::priority_queue<vtime, std::vector<vtime>, std::greater<>> leaves_at_;
+
+  // Batched engine.
+  /// FIFO of waiting requests; abandoned ones stay (marked gone) until they reach the front.
+  std::deque<waiting_request> waiting_;
+  /// Absolute index of waiting_.front(), so that deadlines can name their request.
+  std::uint64_t waiting_base_ = 0;
+  std::int64_t waiting_count_ = 0;
+  std::priority_queue<std::pair<vtime, std::uint64_t>, std::vector<std::pair<vtime, std::uint64_t>>,
+                      std::greater<>>
+      deadlines_;
+  std::int64_t idle_ = 0;
+  std::priority_queue<vtime, std::vector<vtime>, std::greater<>> batch_ends_;
+  /// Servers ordered and not yet joined: when they join.
+  std::priority_queue<vtime, std::vector<vtime>, std::greater<>> joining_;
+  /// Real servers each pending retirement stands for, oldest first.
+  std::deque<double> retiring_;
+  vtime now_ = 0;
+  /// Outcomes decided and not yet handed out.
+  std::vector<outcome> decided_;
+  /// The batch being started (reused).
+  std::vector<waiting_request> batch_;
+
+  // Servers over time.
+  step_ledger sim_servers_;
+  step_ledger real_servers_;
+  std::int64_t initial_sim_ = 0;
+  double initial_real_ = 0;
+  std::int64_t committed_sim_ = 0;
+  double committed_real_ = 0;
+  std::size_t next_event_ = 0;
+  // Autoscaling: busy servers over time, and the span since the last look.
+  step_ledger busy_;
+  vtime next_look_ = 0;
+  double busy_at_look_ = 0;
+  double available_at_look_ = 0;
+
   /// Indexed like scenario::endpoints (only this pool's are used).
   std::vector<endpoint_state> endpoints_;
   std::vector<double> busy_seconds_;
+  /// Server-seconds present in each closed reporting interval (simulation).
+  std::vector<double> available_seconds_;
   int next_interval_ = 0;
+  double available_at_interval_ = 0;
+  double real_at_interval_ = 0;
   // Little's law: queue samples at a random instant of each window, and the queueing of accepted
-  // requests.
+  // requests (integer microseconds, so that both engines sum it exactly alike).
   double queue_samples_sum_ = 0;
   std::uint64_t queue_samples_ = 0;
   std::int64_t peak_queue_ = 0;
   std::uint64_t accepted_ = 0;
-  double time_in_queue_seconds_ = 0;
+  std::int64_t time_in_queue_us_ = 0;
 };
 
 }  // namespace stampede::sim

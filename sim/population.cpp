@@ -2,21 +2,36 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace stampede::sim {
 
 block_layout block_layout::of(const scenario& s) {
   block_layout l;
   l.users = static_cast<std::uint64_t>(s.simulated_users());
-  l.blocks = static_cast<std::uint32_t>((l.users + block_size - 1) / block_size);
   l.initial_adopters = std::min<std::uint64_t>(
       l.users, static_cast<std::uint64_t>(std::llround(s.adoption.initial_adopters * s.scale)));
+  // Groups of (region, tier) in proportion to their shares, with cumulative
+  // rounding so that the group sizes add up to exactly `users`.
+  const double groups_total = static_cast<double>(l.users);
+  double cumulative = 0;
+  std::uint64_t first = 0;
+  for (std::size_t r = 0; r < s.regions.size(); ++r) {
+    for (std::size_t t = 0; t < s.tiers.size(); ++t) {
+      cumulative += s.regions[r].share * s.tiers[t].share;
+      const bool last = r + 1 == s.regions.size() && t + 1 == s.tiers.size();
+      const std::uint64_t end =
+          last ? l.users
+               : std::min<std::uint64_t>(
+                     l.users, static_cast<std::uint64_t>(std::llround(cumulative * groups_total)));
+      for (std::uint64_t u = first; u < end; u += block_size) {
+        l.blocks.push_back({u, static_cast<std::uint32_t>(std::min<std::uint64_t>(block_size, end - u)),
+                            static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(t)});
+      }
+      first = std::max(first, end);
+    }
+  }
   return l;
-}
-
-std::uint32_t block_layout::size_of(std::uint32_t block) const {
-  const std::uint64_t first = std::uint64_t{block} * block_size;
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(block_size, users - first));
 }
 
 std::uint32_t block_layout::initial_of(std::uint32_t block) const {
@@ -24,26 +39,48 @@ std::uint32_t block_layout::initial_of(std::uint32_t block) const {
   const auto upto = [&](std::uint64_t first_user) {
     return users == 0 ? 0 : (initial_adopters * first_user) / users;
   };
-  const std::uint64_t first = std::uint64_t{block} * block_size;
-  return static_cast<std::uint32_t>(upto(first + size_of(block)) - upto(first));
+  const block_info& b = blocks[block];
+  return static_cast<std::uint32_t>(upto(b.first_user + b.size) - upto(b.first_user));
 }
 
 population_block::population_block(const scenario& s, const block_layout& layout,
                                    std::uint32_t block)
     : scenario_(&s),
       id_(block),
+      tier_(layout.blocks[block].tier),
+      utc_offset_(s.regions[layout.blocks[block].region].utc_offset),
       adoption_(layout.size_of(block), layout.initial_of(block),
                 rng_stream(s.seed, stream::adoption, block)),
       sessions_rng_(s.seed, stream::sessions, block),
       requests_rng_(s.seed, stream::requests, block),
       last_active_day_(layout.size_of(block), 0),
+      satisfaction_(layout.size_of(block), full_satisfaction),
+      limit_slot_(s.endpoints.size(), -1),
       daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0),
-      session_rate_per_user_(s.behavior.sessions_per_day / 86400.0) {
+      session_rate_per_user_(s.tiers[tier_].sessions_per_day / 86400.0) {
   double sum = 0;
   for (double share : s.behavior.mix) {
     sum += share;
     mix_cdf_.push_back(sum);
   }
+  // A counter per user for every endpoint this tier is ever limited on.
+  auto add_slot = [&](int tier, int endpoint) {
+    if (tier != tier_ || limit_slot_[static_cast<std::size_t>(endpoint)] >= 0) return;
+    limit_slot_[static_cast<std::size_t>(endpoint)] = static_cast<int>(limit_.size());
+    limit_.push_back(std::numeric_limits<double>::infinity());
+  };
+  for (const rate_limit_spec& r : s.rate_limits) add_slot(r.tier, r.endpoint);
+  for (const event_spec& e : s.events) {
+    if (e.what == event_spec::kind::rate_limit) add_slot(e.tier, e.endpoint);
+  }
+  for (const rate_limit_spec& r : s.rate_limits) {
+    if (r.tier == tier_) limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(r.endpoint)])] = r.per_day;
+  }
+  requests_today_.assign(limit_.size() * size(), 0);
+  counts_.rate_limited.assign(s.endpoints.size(), 0);
+  counts_.retried.assign(s.endpoints.size(), 0);
+  totals_ = counts_;
+  satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
 }
 
 void population_block::receive(const outcome& o) {
@@ -52,6 +89,45 @@ void population_block::receive(const outcome& o) {
   s.last = o.what;
   s.has_outcome = true;
   answered_.push_back(o.session);
+}
+
+void population_block::apply_events(vtime t0) {
+  const auto& events = scenario_->events;
+  for (; next_event_ < events.size() && events[next_event_].at <= t0; ++next_event_) {
+    const event_spec& e = events[next_event_];
+    if (e.what != event_spec::kind::rate_limit || e.tier != tier_) continue;
+    limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(e.endpoint)])] = e.per_day;
+  }
+}
+
+std::optional<std::uint32_t> population_block::pick_active_user(rng_stream& rng) {
+  if (active_users() == 0) return std::nullopt;
+  // Rejection: exact, and cheap while most adopters stay.
+  for (int tries = 0; tries < 64; ++tries) {
+    const auto u = static_cast<std::uint32_t>(rng.below(adoption_.adopted()));
+    if (satisfaction_[u] > 0) return u;
+  }
+  return std::nullopt;
+}
+
+void population_block::churn_and_convert(vtime t0, vtime t1) {
+  const business_spec& b = scenario_->business;
+  const double dt = to_seconds(t1 - t0);
+  if (b.churn > 0 && active_users() > 0) {
+    const std::uint64_t leaving = sample_poisson(active_users() * b.churn * dt, sessions_rng_);
+    for (std::uint64_t i = 0; i < leaving; ++i) {
+      const auto u = pick_active_user(sessions_rng_);
+      if (!u) break;
+      satisfaction_sum_ -= satisfaction_[*u];
+      satisfaction_[*u] = 0;
+      ++departed_;
+    }
+  }
+  if (b.conversion > 0 && b.convert_from == tier_ && active_users() > converted_) {
+    const std::uint64_t n =
+        sample_poisson((active_users() - converted_) * b.conversion * dt, sessions_rng_);
+    converted_ += static_cast<std::uint32_t>(std::min<std::uint64_t>(n, active_users() - converted_));
+  }
 }
 
 void population_block::step(vtime t0, vtime t1, double h,
@@ -63,7 +139,21 @@ void population_block::step(vtime t0, vtime t1, double h,
   for (std::uint32_t slot : answered_) {
     session& s = sessions_[slot];
     s.has_outcome = false;
-    if (s.last != outcome::kind::completed || s.remaining == 0) {
+    if (s.last != outcome::kind::completed) {
+      if (s.attempt < b.retry.max) {
+        // Back off and try the same endpoint again: retry storms come from here.
+        const double backoff = to_seconds(b.retry.backoff) * std::pow(b.retry.multiplier, s.attempt) *
+                               (0.5 + sessions_rng_.uniform());
+        s.retrying = true;
+        due_.push({s.outcome_at + from_seconds(backoff), slot});
+        continue;
+      }
+      satisfy(s.user, false);
+      end_session(slot);
+      continue;
+    }
+    satisfy(s.user, true);
+    if (s.remaining == 0) {
       end_session(slot);
       continue;
     }
@@ -72,11 +162,16 @@ void population_block::step(vtime t0, vtime t1, double h,
   }
   answered_.clear();
 
+  apply_events(t0);
+  churn_and_convert(t0, t1);
+  const std::uint32_t before = adoption_.adopted();
   adoption_.advance_to(h);
+  satisfaction_sum_ += std::uint64_t{full_satisfaction} * (adoption_.adopted() - before);
 
   // New sessions: one Poisson process for all adopted users of the block, with
-  // the rate of the diurnal hour the window starts in.
-  const int hour_of_day = static_cast<int>((t0 / hour) % 24);
+  // the rate of the local diurnal hour the window starts in.
+  const vtime local = t0 + utc_offset_;
+  const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
   const double rate = adoption_.adopted() * session_rate_per_user_ * b.diurnal[hour_of_day];
   const std::uint64_t starts = sample_poisson(rate * to_seconds(t1 - t0), sessions_rng_);
   for (std::uint64_t i = 0; i < starts; ++i) {
@@ -84,7 +179,7 @@ void population_block::step(vtime t0, vtime t1, double h,
                   per_pool);
   }
 
-  // Requests whose think time ends in this window. One whose think time ended
+  // Requests whose think time or backoff ends in this window. One that ended
   // before the window started (the response came late in the previous window)
   // is sent at the window's start: feedback never reaches into the past.
   while (!due_.empty() && due_.top().at < t1) {
@@ -97,7 +192,11 @@ void population_block::step(vtime t0, vtime t1, double h,
 void population_block::start_session(vtime at, std::vector<std::vector<request>>& per_pool) {
   const behavior_spec& b = scenario_->behavior;
   const auto user = static_cast<std::uint32_t>(sessions_rng_.below(adoption_.adopted()));
+  // Thinning: a user starts the session with probability = satisfaction, so an
+  // unhappy user comes back less often and one who left never does.
+  const double keep = sessions_rng_.uniform();
   const double n = std::max(1.0, std::round(b.requests_per_session.sample(sessions_rng_)));
+  if (keep * full_satisfaction >= satisfaction_[user]) return;
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -106,8 +205,9 @@ void population_block::start_session(vtime at, std::vector<std::vector<request>>
     slot = static_cast<std::uint32_t>(sessions_.size());
     sessions_.emplace_back();
   }
-  sessions_[slot] =
-      session{user, static_cast<std::uint32_t>(n), 0, outcome::kind::completed, false};
+  sessions_[slot] = session{};
+  sessions_[slot].user = user;
+  sessions_[slot].remaining = static_cast<std::uint32_t>(n);
   ++sessions_started_;
   mark_active(user, at);
   send(slot, at, per_pool);
@@ -117,35 +217,85 @@ void population_block::send(std::uint32_t slot, vtime at,
                             std::vector<std::vector<request>>& per_pool) {
   const behavior_spec& b = scenario_->behavior;
   session& s = sessions_[slot];
-  --s.remaining;
-  const double u = requests_rng_.uniform();
-  const auto endpoint = static_cast<std::uint16_t>(std::min<std::size_t>(
-      std::upper_bound(mix_cdf_.begin(), mix_cdf_.end(), u * mix_cdf_.back()) - mix_cdf_.begin(),
-      mix_cdf_.size() - 1));
+  if (s.retrying) {
+    s.retrying = false;
+    ++s.attempt;
+    ++counts_.retried[s.endpoint];
+    ++totals_.retried[s.endpoint];
+  } else {
+    --s.remaining;
+    s.attempt = 0;
+    const double u = requests_rng_.uniform();
+    s.endpoint = static_cast<std::uint16_t>(std::min<std::size_t>(
+        std::upper_bound(mix_cdf_.begin(), mix_cdf_.end(), u * mix_cdf_.back()) - mix_cdf_.begin(),
+        mix_cdf_.size() - 1));
+  }
+  const vtime patience = from_seconds(b.patience.sample(requests_rng_));
+
+  // The rate limit is enforced at the edge: the user gets a 429 and gives up.
+  if (const int slot_index = limit_slot_[s.endpoint]; slot_index >= 0) {
+    std::uint16_t& today = requests_today_[static_cast<std::size_t>(slot_index) * size() + s.user];
+    if (today + 1 > limit_[static_cast<std::size_t>(slot_index)]) {
+      ++counts_.rate_limited[s.endpoint];
+      ++totals_.rate_limited[s.endpoint];
+      ++request_counter_;
+      satisfy(s.user, false);
+      end_session(slot);
+      return;
+    }
+    ++today;
+  }
+
   request r;
   r.at = at;
   r.id = request::make_id(id_, request_counter_++);
-  r.patience = from_seconds(b.patience.sample(requests_rng_));
+  r.patience = patience;
   r.session = slot;
-  r.endpoint = endpoint;
-  per_pool[static_cast<std::size_t>(scenario_->endpoints[endpoint].pool)].push_back(r);
+  r.endpoint = s.endpoint;
+  per_pool[static_cast<std::size_t>(scenario_->endpoints[s.endpoint].pool)].push_back(r);
 }
 
-void population_block::end_session(std::uint32_t slot) {
-  free_.push_back(slot);
+void population_block::end_session(std::uint32_t slot) { free_.push_back(slot); }
+
+void population_block::satisfy(std::uint32_t user, bool served) {
+  const feedback_spec& f = scenario_->behavior.feedback;
+  std::uint8_t& s = satisfaction_[user];
+  if (s == 0) return;  // left already
+  // Rounded down after a failure, so that repeated failures reach 0 (the user
+  // leaves) instead of sticking at 1.
+  const double now = served ? std::min<double>(full_satisfaction, s + f.recovery * full_satisfaction)
+                            : std::floor(s * (1 - f.penalty));
+  const auto next = static_cast<std::uint8_t>(std::lround(now));
+  satisfaction_sum_ = satisfaction_sum_ - s + next;
+  s = next;
+  if (s == 0) ++departed_;
 }
 
 void population_block::mark_active(std::uint32_t user, vtime at) {
-  const auto today = static_cast<std::uint16_t>(at / day + 1);
-  if (last_active_day_[user] != today) {
-    last_active_day_[user] = today;
-    const auto d = static_cast<std::size_t>(today - 1);
-    if (d < daily_active_.size()) ++daily_active_[d];
+  // Days are local: the first local day may start up to 14 h before t = 0, so
+  // day k is stored as k + 2 (0 stays "never").
+  const vtime local_day = (at + utc_offset_ + day) / day - 1;
+  const auto stored = static_cast<std::uint16_t>(local_day + 2);
+  if (last_active_day_[user] == stored) return;
+  last_active_day_[user] = stored;
+  // A new local day: the user's rate-limit counters start again.
+  for (std::size_t k = 0; k < limit_.size(); ++k) requests_today_[k * size() + user] = 0;
+  const auto d = static_cast<std::size_t>(std::max<vtime>(0, local_day));
+  if (d < daily_active_.size()) ++daily_active_[d];
+}
+
+void population_block::take_edge_counts(edge_counts& into) {
+  for (std::size_t e = 0; e < counts_.rate_limited.size(); ++e) {
+    into.rate_limited[e] += counts_.rate_limited[e];
+    into.retried[e] += counts_.retried[e];
+    counts_.rate_limited[e] = 0;
+    counts_.retried[e] = 0;
   }
 }
 
 std::size_t population_block::memory_bytes() const {
   return sizeof(*this) + last_active_day_.capacity() * sizeof(std::uint16_t) +
+         satisfaction_.capacity() + requests_today_.capacity() * sizeof(std::uint16_t) +
          daily_active_.capacity() * sizeof(std::uint32_t) + sessions_.capacity() * sizeof(session) +
          free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(std::uint32_t) +
          due_.size() * sizeof(due) + mix_cdf_.capacity() * sizeof(double);

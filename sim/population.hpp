@@ -4,14 +4,21 @@
 // A block is the unit of randomness and of state: its users, its adoption, its
 // sessions and its random streams. Blocks are fixed by the scenario (never by
 // the number of threads or shards), so the same scenario, seed and scale give
-// the same draws however the blocks are spread over actors.
+// the same draws however the blocks are spread over actors. Every block holds
+// users of one region and one tier.
 //
 // An adopted user starts sessions as a Poisson process whose rate follows the
-// diurnal curve; the sessions of a block's adopted users are one Poisson process
-// (superposition), each session belonging to a uniformly chosen adopted user. A
-// session is a number of requests; after a response the user thinks and sends
-// the next. A request that is rejected or abandoned ends the session.
+// diurnal curve in the user's local time; the sessions of a block's adopted
+// users are one Poisson process (superposition), each session belonging to a
+// uniformly chosen adopted user, kept with probability equal to that user's
+// satisfaction (thinning). A session is a number of requests; after a response
+// the user thinks and sends the next. A rejected or abandoned request is
+// retried with backoff (behavior.retry); when the retries are spent the session
+// ends and the user's satisfaction drops (behavior.feedback). A request over
+// the user's daily rate limit is refused at the edge (HTTP 429) and never
+// reaches a pool.
 #include <cstdint>
+#include <optional>
 #include <queue>
 #include <vector>
 
@@ -22,19 +29,36 @@
 
 namespace stampede::sim {
 
-/// How the simulated users are cut into blocks.
+/// How the simulated users are cut into blocks: users are grouped by region
+/// and tier (in proportion to their shares), and each group is cut into blocks
+/// of at most block_size users.
 struct block_layout {
-  /// Users per block (the last block may be smaller).
   static constexpr std::uint32_t block_size = 1u << 16;
 
+  struct block_info {
+    std::uint64_t first_user = 0;
+    std::uint32_t size = 0;
+    std::uint16_t region = 0;
+    std::uint16_t tier = 0;
+  };
+
   std::uint64_t users = 0;
-  std::uint32_t blocks = 0;
   /// Initial adopters (simulated users), spread over blocks in proportion to size.
   std::uint64_t initial_adopters = 0;
+  std::vector<block_info> blocks;
 
   static block_layout of(const scenario& s);
-  std::uint32_t size_of(std::uint32_t block) const;
+  std::uint32_t count() const { return static_cast<std::uint32_t>(blocks.size()); }
+  std::uint32_t size_of(std::uint32_t block) const { return blocks[block].size; }
   std::uint32_t initial_of(std::uint32_t block) const;
+};
+
+/// What a block counted since the last time it was asked, per endpoint.
+struct edge_counts {
+  /// Requests refused by a rate limit (offered and rejected, never queued).
+  std::vector<std::uint64_t> rate_limited;
+  /// Requests that were retries of a rejected or abandoned one.
+  std::vector<std::uint64_t> retried;
 };
 
 /// One block of users and the sessions they are in.
@@ -44,9 +68,9 @@ class population_block {
 
   /// Runs the window [t0, t1): first the outcomes received since the last
   /// window (think times are drawn here, in session order, so the draws never
-  /// depend on the order outcome batches arrived in), then adoption up to the
-  /// cumulative hazard `h`, new sessions, and every request due in the window,
-  /// appended to `per_pool[pool]`.
+  /// depend on the order outcome batches arrived in), then events, churn,
+  /// conversion, adoption up to the cumulative hazard `h`, new sessions, and
+  /// every request due in the window, appended to `per_pool[pool]`.
   void step(vtime t0, vtime t1, double h, std::vector<std::vector<request>>& per_pool);
 
   /// Records what became of a request; takes effect in the next step().
@@ -54,15 +78,29 @@ class population_block {
 
   std::uint32_t id() const { return id_; }
   std::uint32_t size() const { return adoption_.size(); }
+  std::uint16_t tier() const { return tier_; }
   std::uint32_t adopted() const { return adoption_.adopted(); }
+  /// Adopted users who have not left (satisfaction above zero).
+  std::uint32_t active_users() const { return adoption_.adopted() - departed_; }
+  /// Users of this block who converted to the business conversion's target tier.
+  std::uint32_t converted() const { return converted_; }
+  /// The adopters' pull on others: the sum of their satisfaction (an adopter at
+  /// full satisfaction counts full_satisfaction). An integer, so sums over
+  /// blocks are exact in any order.
+  std::uint64_t satisfaction_sum() const { return satisfaction_sum_; }
   /// Sessions in progress (waiting for a response or thinking).
   std::uint64_t active_sessions() const { return sessions_.size() - free_.size(); }
   std::uint64_t sessions_started() const { return sessions_started_; }
   std::uint64_t requests_sent() const { return request_counter_; }
-  /// Users with at least one session on each day (index = day since the start).
+  /// Users with at least one session on each local day (index = day since the start).
   const std::vector<std::uint32_t>& daily_active() const { return daily_active_; }
+  /// Adds what was counted at the edge since the last call and resets it.
+  void take_edge_counts(edge_counts& into);
+  const edge_counts& edge_totals() const { return totals_; }
   /// Bytes held by this block: per-user arrays plus session tables.
   std::size_t memory_bytes() const;
+
+  static constexpr std::uint8_t full_satisfaction = 255;
 
  private:
   struct session {
@@ -71,8 +109,13 @@ class population_block {
     std::uint32_t remaining = 0;
     /// When the last outcome came (valid while `has_outcome`).
     vtime outcome_at = 0;
+    std::uint16_t endpoint = 0;
+    /// Retries of the request in flight so far.
+    std::uint8_t attempt = 0;
     outcome::kind last = outcome::kind::completed;
     bool has_outcome = false;
+    /// The next send is a retry of the same endpoint.
+    bool retrying = false;
   };
   struct due {
     vtime at;
@@ -80,18 +123,36 @@ class population_block {
     bool operator>(const due& o) const { return at != o.at ? at > o.at : session > o.session; }
   };
 
+  void apply_events(vtime t0);
+  void churn_and_convert(vtime t0, vtime t1);
   void start_session(vtime at, std::vector<std::vector<request>>& per_pool);
   void send(std::uint32_t slot, vtime at, std::vector<std::vector<request>>& per_pool);
   void end_session(std::uint32_t slot);
   void mark_active(std::uint32_t user, vtime at);
+  void satisfy(std::uint32_t user, bool served);
+  /// A uniformly chosen adopted user who has not left, or none after a few tries.
+  std::optional<std::uint32_t> pick_active_user(rng_stream& rng);
 
   const scenario* scenario_;
   std::uint32_t id_;
+  std::uint16_t tier_;
+  vtime utc_offset_;
   adoption_block adoption_;
   rng_stream sessions_rng_;
   rng_stream requests_rng_;
-  /// Per user: 1 + the last day the user was active (0 = never). Two bytes a user.
+  // Per user, flat arrays: 3 bytes a user, plus 2 per rate-limited endpoint.
+  /// 1 + the last local day the user was active (0 = never).
   std::vector<std::uint16_t> last_active_day_;
+  /// 0 (left) .. 255 (fully satisfied).
+  std::vector<std::uint8_t> satisfaction_;
+  /// Requests today, per rate-limited endpoint: [slot * size + user].
+  std::vector<std::uint16_t> requests_today_;
+  /// For each endpoint, its slot in requests_today_ or -1 when never limited for this tier.
+  std::vector<int> limit_slot_;
+  /// The limit in force per slot (requests per user per day; +inf before it starts).
+  std::vector<double> limit_;
+  std::size_t next_event_ = 0;
+
   std::vector<std::uint32_t> daily_active_;
   std::vector<session> sessions_;
   std::vector<std::uint32_t> free_;
@@ -100,7 +161,12 @@ class population_block {
   std::priority_queue<due, std::vector<due>, std::greater<>> due_;
   /// Cumulative mix shares, to pick an endpoint with one uniform draw.
   std::vector<double> mix_cdf_;
+  edge_counts counts_;
+  edge_counts totals_;
   double session_rate_per_user_ = 0;
+  std::uint64_t satisfaction_sum_ = 0;
+  std::uint32_t departed_ = 0;
+  std::uint32_t converted_ = 0;
   std::uint64_t sessions_started_ = 0;
   std::uint64_t request_counter_ = 0;
 };

@@ -29,6 +29,10 @@ struct endpoint_result {
   std::uint64_t abandoned = 0;
   /// Accepted but not finished at the horizon (waiting or in service).
   std::uint64_t in_flight = 0;
+  /// Of the rejected: refused at the edge by a per-user rate limit (HTTP 429).
+  std::uint64_t rate_limited = 0;
+  /// Of the offered: retries of a request that was rejected or abandoned.
+  std::uint64_t retried = 0;
   /// Time from arrival to completion of completed requests, microseconds.
   histogram latency;
   /// A uniform sample (a reservoir when there were more) of completed latencies, seconds.
@@ -53,6 +57,8 @@ struct pool_result {
   /// Provisioned server-hours (real servers) and their cost in USD.
   double server_hours = 0;
   double cost = 0;
+  /// Most real servers present at once (events and autoscaling included).
+  std::int64_t peak_servers = 0;
   /// Little's law, measured independently: mean queue length sampled at every
   /// window boundary (L), arrival rate of queued requests per second (lambda),
   /// mean time in queue in seconds (W).

@@ -5,19 +5,23 @@
 
 namespace stampede::sim {
 
-int scenario::endpoint_index(const std::string& endpoint) const {
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    if (endpoints[i].name == endpoint) return static_cast<int>(i);
+namespace {
+
+template <class T>
+int index_by_name(const std::vector<T>& items, const std::string& name) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].name == name) return static_cast<int>(i);
   }
   return -1;
 }
 
-int scenario::pool_index(const std::string& pool) const {
-  for (std::size_t i = 0; i < pools.size(); ++i) {
-    if (pools[i].name == pool) return static_cast<int>(i);
-  }
-  return -1;
+}  // namespace
+
+int scenario::endpoint_index(const std::string& endpoint) const {
+  return index_by_name(endpoints, endpoint);
 }
+int scenario::pool_index(const std::string& pool) const { return index_by_name(pools, pool); }
+int scenario::tier_index(const std::string& tier) const { return index_by_name(tiers, tier); }
 
 std::int64_t scenario::simulated_users() const {
   return static_cast<std::int64_t>(std::llround(population_size * scale));

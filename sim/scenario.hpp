@@ -25,6 +25,60 @@ struct adoption_spec {
   double initial_adopters = 0;
 };
 
+/// `population.regions[i]:` where users live; the diurnal curve follows local time.
+struct region_spec {
+  std::string name = "global";
+  double share = 1;
+  vtime utc_offset = 0;
+};
+
+/// `population.tiers[i]:` a plan users are on, with its own behaviour and limits.
+struct tier_spec {
+  std::string name = "default";
+  double share = 1;
+  /// Mean sessions a day of one adopted user of this tier.
+  double sessions_per_day = 1;
+  /// USD a month a user of this tier pays (business.price_per_month).
+  double price_per_month = 0;
+};
+
+/// `behavior.retry:` what a user does after a rejection or a timeout.
+/// Attempt k (1-based) is sent backoff · multiplier^(k-1) · U(0.5, 1.5) after
+/// the failure; a rate-limited request is never retried.
+struct retry_spec {
+  int max = 0;
+  vtime backoff = 10 * second;
+  double multiplier = 2;
+};
+
+/// `behavior.feedback:` how service quality feeds back into growth. Each user
+/// has a satisfaction in [0, 1], starting at 1: a request that finally fails
+/// (rejected or abandoned after its retries) multiplies it by (1 - penalty); a
+/// completed one adds `recovery`. A user starts a session with probability
+/// equal to their satisfaction, and an adopter's pull on others (the q·F of
+/// Bass) is weighted by it, so a melting platform slows its own virality.
+struct feedback_spec {
+  double penalty = 0.2;
+  double recovery = 0.05;
+};
+
+/// `platform.rate_limits[i]:` requests of one tier to one endpoint per user per day.
+struct rate_limit_spec {
+  int tier = 0;
+  int endpoint = 0;
+  double per_day = 0;
+};
+
+/// `business:` money.
+struct business_spec {
+  /// Free users of tier `from` convert to tier `to` at this rate (per second); -1 = none.
+  int convert_from = -1;
+  int convert_to = -1;
+  double conversion = 0;
+  /// Adopters leave the product at this rate (per second).
+  double churn = 0;
+};
+
 /// `behavior:` what an adopted user does.
 struct behavior_spec {
   /// Mean sessions a day of one adopted user.
@@ -39,6 +93,8 @@ struct behavior_spec {
   std::vector<double> mix;
   /// Seconds a user waits in a queue before abandoning the request.
   distribution patience = distribution::constant(1e12);
+  retry_spec retry;
+  feedback_spec feedback;
 };
 
 /// `platform.endpoints.NAME:` one API endpoint.
@@ -50,6 +106,36 @@ struct endpoint_spec {
   distribution work = distribution::constant(0);
 };
 
+/// `platform.pools[i].batch:` GPU batching. A free server takes up to `max`
+/// waiting requests at once; with fewer waiting it waits up to `timeout` after
+/// the oldest arrived for more. A batch of b requests takes the sum of their
+/// work divided by speedup(b), so throughput at saturation is
+/// servers × speedup(b) / mean work.
+struct batch_spec {
+  /// 1 = no batching (the plain FIFO pool).
+  int max = 1;
+  vtime timeout = 0;
+  /// (batch size, speed-up) points, sorted by size; speedup(1) = 1. Sizes in
+  /// between are interpolated linearly, beyond the last the last holds.
+  std::vector<std::pair<int, double>> speedup;
+  /// The speed-up of a batch of b requests.
+  double speedup_for(int b) const;
+};
+
+/// `platform.pools[i].autoscale:` more servers when busy. Every `interval` the
+/// pool's utilization over that interval is compared with the target; above it,
+/// `step` servers are ordered and join after `provisioning_delay`, up to `max`.
+/// Below half the target, `step` servers leave (never under the initial count).
+struct autoscale_spec {
+  bool enabled = false;
+  double target_utilization = 0.8;
+  std::int64_t step = 1;
+  vtime provisioning_delay = 0;
+  /// Most servers the pool may have (before scaling).
+  std::int64_t max = 0;
+  vtime interval = 5 * minute;
+};
+
 /// `platform.pools[i]:` a pool of identical servers behind one FIFO queue.
 struct pool_spec {
   std::string name;
@@ -59,6 +145,26 @@ struct pool_spec {
   std::int64_t queue_capacity = 1'000'000;
   /// USD per provisioned server-hour.
   double cost_per_server_hour = 0;
+  batch_spec batch;
+  autoscale_spec autoscale;
+};
+
+/// `events[i]:` something that happens at a point of virtual time.
+struct event_spec {
+  enum class kind { imitation_boost, rate_limit, add_servers, remove_servers, outage };
+  kind what = kind::imitation_boost;
+  vtime at = 0;
+  /// imitation_boost and outage: how long it lasts (0 = for the rest of the run).
+  vtime duration = 0;
+  /// imitation_boost: q is multiplied by this while it lasts.
+  double factor = 1;
+  /// rate_limit: tier and endpoint (indices) and the new limit per user per day.
+  int tier = -1;
+  int endpoint = -1;
+  double per_day = 0;
+  /// add_servers, remove_servers, outage: the pool (index) and how many servers (before scaling).
+  int pool = -1;
+  std::int64_t count = 0;
 };
 
 /// `slo[i]:` one service-level objective on one endpoint.
@@ -124,18 +230,26 @@ struct scenario {
   double scale = 1;
   /// Addressable users, before scaling.
   double population_size = 0;
+  /// At least one each; shares sum to 1.
+  std::vector<region_spec> regions{region_spec{}};
+  std::vector<tier_spec> tiers{tier_spec{}};
+  std::vector<rate_limit_spec> rate_limits;
+  business_spec business;
   adoption_spec adoption;
   behavior_spec behavior;
   std::vector<endpoint_spec> endpoints;
   std::vector<pool_spec> pools;
   std::vector<slo_spec> slos;
+  /// The timeline, sorted by `at`.
+  std::vector<event_spec> events;
   /// Present when the scenario has a `loadtest:` section.
   std::optional<loadtest_spec> loadtest;
   /// Raw latency samples kept per endpoint for exact quantiles (a reservoir beyond).
   std::int64_t max_samples = 1'000'000;
 
-  /// Index of the endpoint or pool with this name, or -1.
+  /// Index of the endpoint, pool or tier with this name, or -1.
   int endpoint_index(const std::string& endpoint) const;
+  int tier_index(const std::string& tier) const;
   int pool_index(const std::string& pool) const;
   /// Users simulated individually: round(population_size * scale).
   std::int64_t simulated_users() const;

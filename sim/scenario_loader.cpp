@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -445,10 +446,11 @@ class loader {
            "population, adoption, behavior and platform");
     }
     const auto items = entries(root, "a map of scenario keys (scenario, horizon, population, ...)");
-    check_keys(items,
-               {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
-                "population", "adoption", "behavior", "platform", "slo"},
-               {"events", "business", "loadtest", "projection"});
+    check_keys(
+        items,
+        {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics", "population",
+         "adoption", "behavior", "platform", "slo", "loadtest", "events", "business"},
+        {"projection"});
 
     scenario s;
     s.source = file_;
@@ -480,6 +482,9 @@ class loader {
     load_platform(required(root, items, "platform"), s);
     load_behavior(required(root, items, "behavior"), s);
     if (auto n = optional(items, "slo")) load_slos(*n, s);
+    if (auto n = optional(items, "business")) load_business(*n, s);
+    if (auto n = optional(items, "events")) load_events(*n, s);
+    if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
     return s;
   }
 
@@ -498,8 +503,132 @@ class loader {
 
   void load_population(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
-    check_keys(items, {"size"}, {"regions", "tiers"});
+    check_keys(items, {"size", "regions", "tiers"});
     s.population_size = positive_number(required(at, items, "size"));
+    if (auto n = optional(items, "regions")) {
+      s.regions.clear();
+      for_each_item(*n, "a list of regions like {name: europe, share: 0.3, utc_offset: 1h}",
+                    [&](const node_ref& item) {
+                      const auto fields = entries(item);
+                      check_keys(fields, {"name", "share", "utc_offset"});
+                      region_spec r;
+                      r.name = unique_name(required(item, fields, "name"), s.regions);
+                      r.share = share(required(item, fields, "share"));
+                      if (auto o = optional(fields, "utc_offset")) r.utc_offset = utc_offset(*o);
+                      s.regions.push_back(r);
+                    });
+      check_shares(*n, s.regions);
+    }
+    if (auto n = optional(items, "tiers")) {
+      s.tiers.clear();
+      for_each_item(*n, "a list of tiers like {name: free, share: 0.9}", [&](const node_ref& item) {
+        const auto fields = entries(item);
+        check_keys(fields, {"name", "share"});
+        tier_spec t;
+        t.name = unique_name(required(item, fields, "name"), s.tiers);
+        t.share = share(required(item, fields, "share"));
+        s.tiers.push_back(t);
+      });
+      check_shares(*n, s.tiers);
+    }
+  }
+
+  // ------------------------------------------------------------ lists and names
+
+  // The items of a list; an empty list is an error unless it means "none".
+  template <class F>
+  void for_each_item(const node_ref& list, const std::string& what, F&& f,
+                     bool may_be_empty = false) const {
+    if (!list.node.IsSequence()) expected(list, what);
+    if (list.node.size() == 0 && !may_be_empty) {
+      fail(list, "expected " + what + ", got an empty list");
+    }
+    for (std::size_t i = 0; i < list.node.size(); ++i) {
+      const YAML::Node item = list.node[i];
+      f(node_ref{item, list.path + "[" + std::to_string(i) + "]", item.Mark()});
+    }
+  }
+
+  template <class T>
+  std::string unique_name(const node_ref& at, const std::vector<T>& earlier) const {
+    const std::string name = text(at, "a name");
+    if (name.empty()) expected(at, "a non-empty name");
+    for (const T& e : earlier) {
+      if (e.name == name) fail(at, "duplicate name " + quoted(name));
+    }
+    return name;
+  }
+
+  template <class T>
+  void check_shares(const node_ref& list, const std::vector<T>& items) const {
+    double sum = 0;
+    for (const T& e : items) sum += e.share;
+    if (std::abs(sum - 1) > 1e-6) {
+      fail(list, "shares must sum to 1, they sum to " + number_text(sum));
+    }
+  }
+
+  // "-5h", "5h30m" or "0": an offset from UTC within ±14h.
+  vtime utc_offset(const node_ref& at) const {
+    const std::string what = "a UTC offset like -5h or 5h30m, within ±14h";
+    if (!at.node.IsScalar()) expected(at, what);
+    std::string t = at.node.Scalar();
+    const bool negative = !t.empty() && t.front() == '-';
+    if (negative || (!t.empty() && t.front() == '+')) t = t.substr(1);
+    std::optional<vtime> d = t == "0" ? std::optional<vtime>(0) : parse_duration(t);
+    if (!d) {
+      vtime total = 0;  // "5h30m": hours then minutes
+      const auto h = t.find('h');
+      const auto hours = h == std::string::npos ? std::nullopt : parse_duration(t.substr(0, h + 1));
+      const auto minutes = h == std::string::npos ? std::nullopt : parse_duration(t.substr(h + 1));
+      if (hours && minutes) d = total + *hours + *minutes;
+    }
+    if (!d || *d > 14 * hour) expected(at, what);
+    return negative ? -*d : *d;
+  }
+
+  // The index of a named thing (endpoint, pool, tier), or a did-you-mean error.
+  template <class T>
+  int index_of(const node_ref& at, const std::vector<T>& things, const std::string& kind,
+               const std::string& where) const {
+    const std::string name =
+        text(at, "a" + std::string(kind[0] == 'e' ? "n " : " ") + kind + " name");
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < things.size(); ++i) {
+      if (things[i].name == name) return static_cast<int>(i);
+      names.push_back(things[i].name);
+    }
+    fail(at, "no " + kind + " " + quoted(name) + " in " + where +
+                 did_you_mean_or_list(name, names, (kind + "s are").c_str()));
+  }
+  int endpoint_of(const node_ref& at, const scenario& s) const {
+    return index_of(at, s.endpoints, "endpoint", "platform.endpoints");
+  }
+  int pool_of(const node_ref& at, const scenario& s) const {
+    return index_of(at, s.pools, "pool", "platform.pools");
+  }
+  int tier_of(const node_ref& at, const scenario& s) const {
+    return index_of(at, s.tiers, "tier", "population.tiers");
+  }
+
+  // A per-tier value: one number for every tier, or a map tier -> number.
+  template <class F>
+  void per_tier(const node_ref& at, const scenario& s, F&& set) const {
+    if (!at.node.IsMap()) {
+      const double v = positive_number(at);
+      for (std::size_t t = 0; t < s.tiers.size(); ++t) set(t, v);
+      return;
+    }
+    std::vector<bool> given(s.tiers.size(), false);
+    for (const auto& e : entries(at)) {
+      const node_ref key{YAML::Node(e.key), e.value.path, e.key_mark};
+      const int t = tier_of(key, s);
+      set(static_cast<std::size_t>(t), positive_number(e.value));
+      given[static_cast<std::size_t>(t)] = true;
+    }
+    for (std::size_t t = 0; t < s.tiers.size(); ++t) {
+      if (!given[t]) fail(at, "missing a value for tier " + quoted(s.tiers[t].name));
+    }
   }
 
   void load_adoption(const node_ref& at, scenario& s) const {
@@ -527,17 +656,31 @@ class loader {
   void load_behavior(const node_ref& at, scenario& s) const {
     auto& b = s.behavior;
     const auto items = entries(at);
-    check_keys(
-        items,
-        {"sessions_per_day", "diurnal", "requests_per_session", "think_time", "mix", "patience"},
-        {"retry"});
+    check_keys(items, {"sessions_per_day", "diurnal", "requests_per_session", "think_time", "mix",
+                       "patience", "retry", "feedback"});
     const node_ref sessions = required(at, items, "sessions_per_day");
-    if (sessions.node.IsMap()) {
-      fail(sessions,
-           "sessions per tier are not supported yet in this version (no "
-           "population.tiers); give one number");
+    per_tier(sessions, s, [&](std::size_t t, double v) { s.tiers[t].sessions_per_day = v; });
+    b.sessions_per_day = s.tiers.front().sessions_per_day;
+    if (auto n = optional(items, "retry")) {
+      const auto fields = entries(*n);
+      check_keys(fields, {"max", "backoff", "multiplier"});
+      if (auto m = optional(fields, "max")) {
+        b.retry.max =
+            static_cast<int>(number(*m, "a whole number of retries from 0 to 100", [](double v) {
+              return v >= 0 && v <= 100 && v == std::floor(v);
+            }));
+      }
+      if (auto m = optional(fields, "backoff")) b.retry.backoff = positive_duration(*m);
+      if (auto m = optional(fields, "multiplier")) {
+        b.retry.multiplier = number(*m, "a multiplier >= 1", [](double v) { return v >= 1; });
+      }
     }
-    b.sessions_per_day = positive_number(sessions);
+    if (auto n = optional(items, "feedback")) {
+      const auto fields = entries(*n);
+      check_keys(fields, {"penalty", "recovery"});
+      if (auto m = optional(fields, "penalty")) b.feedback.penalty = share(*m);
+      if (auto m = optional(fields, "recovery")) b.feedback.recovery = share(*m);
+    }
 
     b.diurnal = standard_diurnal();
     if (auto n = optional(items, "diurnal")) b.diurnal = diurnal(*n);
@@ -605,7 +748,7 @@ class loader {
 
   void load_platform(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
-    check_keys(items, {"endpoints", "pools"}, {"rate_limits"});
+    check_keys(items, {"endpoints", "pools", "rate_limits"});
 
     const node_ref pools = required(at, items, "pools");
     if (!pools.node.IsSequence()) expected(pools, "a list of pools");
@@ -639,12 +782,130 @@ class loader {
       spec.work = parse_distribution(required(e.value, fields, "work"), domain::duration);
       s.endpoints.push_back(spec);
     }
+    if (auto n = optional(items, "rate_limits")) {
+      for_each_item(*n,
+                    "a list of limits like {tier: free, endpoint: generate_image, limit: 3/day}",
+                    [&](const node_ref& item) {
+                      const auto fields = entries(item);
+                      check_keys(fields, {"tier", "endpoint", "limit"});
+                      rate_limit_spec r;
+                      r.tier = tier_of(required(item, fields, "tier"), s);
+                      r.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
+                      r.per_day = per_day_limit(required(item, fields, "limit"));
+                      s.rate_limits.push_back(r);
+                    },
+                    true);
+    }
+  }
+
+  // A rate limit: "3/day" per user; at most 65535 a day (the per-user counters
+  // are 16 bits).
+  double per_day_limit(const node_ref& at) const {
+    const double per_day = rate(at) * 86400.0;
+    if (per_day > 65535) expected(at, "a limit of at most 65535/day");
+    return per_day;
+  }
+
+  void load_business(const node_ref& at, scenario& s) const {
+    const auto items = entries(at);
+    check_keys(items, {"price_per_month", "conversion", "churn"});
+    if (auto n = optional(items, "price_per_month")) {
+      for (const auto& e : entries(*n, "a map of tier name to USD a month")) {
+        const node_ref key{YAML::Node(e.key), e.value.path, e.key_mark};
+        s.tiers[static_cast<std::size_t>(tier_of(key, s))].price_per_month =
+            non_negative_number(e.value);
+      }
+    }
+    if (auto n = optional(items, "conversion")) {
+      const auto fields = entries(*n, "a map like {free_to_plus: 0.01/month}");
+      if (fields.size() != 1)
+        fail(*n, "expected exactly one conversion like free_to_plus: 0.01/month");
+      const auto& e = fields.front();
+      const auto split = e.key.find("_to_");
+      if (split == std::string::npos) {
+        fail(e.key_mark, e.value.path,
+             "expected a key FROM_to_TO naming two tiers, like free_to_plus");
+      }
+      s.business.convert_from =
+          tier_of({YAML::Node(e.key.substr(0, split)), e.value.path, e.key_mark}, s);
+      s.business.convert_to =
+          tier_of({YAML::Node(e.key.substr(split + 4)), e.value.path, e.key_mark}, s);
+      if (s.business.convert_from == s.business.convert_to) {
+        fail(e.key_mark, e.value.path, "expected two different tiers");
+      }
+      s.business.conversion = rate(e.value);
+    }
+    if (auto n = optional(items, "churn")) s.business.churn = rate(*n);
+  }
+
+  void load_events(const node_ref& at, scenario& s) const {
+    static const std::vector<std::pair<std::string, event_spec::kind>> kinds = {
+        {"imitation_boost", event_spec::kind::imitation_boost},
+        {"rate_limit", event_spec::kind::rate_limit},
+        {"add_servers", event_spec::kind::add_servers},
+        {"remove_servers", event_spec::kind::remove_servers},
+        {"outage", event_spec::kind::outage}};
+    for_each_item(at, "a list of events like {at: 1d, kind: add_servers, pool: gpu, count: 100}",
+                  [&](const node_ref& item) {
+                    const auto fields = entries(item);
+                    event_spec e;
+                    const node_ref when = required(item, fields, "at");
+                    e.at = duration(when);
+                    if (e.at >= s.horizon) {
+                      expected(when,
+                               "a time before the horizon (" + format_duration(s.horizon) + ")");
+                    }
+                    const node_ref kind = required(item, fields, "kind");
+                    const std::string name = text(kind, "an event kind");
+                    std::vector<std::string> names;
+                    bool found_kind = false;
+                    for (const auto& [n, k] : kinds) {
+                      names.push_back(n);
+                      if (n == name) {
+                        e.what = k;
+                        found_kind = true;
+                      }
+                    }
+                    if (!found_kind) {
+                      fail(kind, "unknown event kind " + quoted(name) +
+                                     did_you_mean_or_list(name, names, "kinds are"));
+                    }
+                    switch (e.what) {
+                      case event_spec::kind::imitation_boost:
+                        check_keys(fields, {"at", "kind", "factor", "for"});
+                        e.factor = positive_number(required(item, fields, "factor"));
+                        if (auto f = optional(fields, "for")) e.duration = positive_duration(*f);
+                        break;
+                      case event_spec::kind::rate_limit:
+                        check_keys(fields, {"at", "kind", "tier", "endpoint", "limit"});
+                        e.tier = tier_of(required(item, fields, "tier"), s);
+                        e.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
+                        e.per_day = per_day_limit(required(item, fields, "limit"));
+                        break;
+                      case event_spec::kind::add_servers:
+                      case event_spec::kind::remove_servers:
+                        check_keys(fields, {"at", "kind", "pool", "count"});
+                        e.pool = pool_of(required(item, fields, "pool"), s);
+                        e.count = positive_integer(required(item, fields, "count"));
+                        break;
+                      case event_spec::kind::outage:
+                        check_keys(fields, {"at", "kind", "pool", "count", "for"});
+                        e.pool = pool_of(required(item, fields, "pool"), s);
+                        e.count = positive_integer(required(item, fields, "count"));
+                        e.duration = positive_duration(required(item, fields, "for"));
+                        break;
+                    }
+                    s.events.push_back(e);
+                  },
+                  true);
+    std::stable_sort(s.events.begin(), s.events.end(),
+                     [](const event_spec& a, const event_spec& b) { return a.at < b.at; });
   }
 
   pool_spec load_pool(const node_ref& at, const scenario& s,
                       const std::vector<std::string>& earlier_paths) const {
     const auto items = entries(at);
-    check_keys(items, {"name", "servers", "queue", "cost_per_server_hour"}, {"batch", "autoscale"});
+    check_keys(items, {"name", "servers", "queue", "cost_per_server_hour", "batch", "autoscale"});
     pool_spec p;
     const node_ref name = required(at, items, "name");
     p.name = text(name, "a pool name");
@@ -670,7 +931,71 @@ class loader {
     if (auto c = optional(items, "cost_per_server_hour")) {
       p.cost_per_server_hour = non_negative_number(*c);
     }
+    if (auto b = optional(items, "batch")) p.batch = load_batch(*b);
+    if (auto a = optional(items, "autoscale")) p.autoscale = load_autoscale(*a, p, s);
     return p;
+  }
+
+  // batch: {max: 8, timeout: 200ms, speedup: {1: 1.0, 4: 2.9, 8: 5.1}}
+  batch_spec load_batch(const node_ref& at) const {
+    const auto fields = entries(at, "a map like {max: 8, timeout: 200ms, speedup: {1: 1, 8: 5}}");
+    check_keys(fields, {"max", "timeout", "speedup"});
+    batch_spec b;
+    b.max = static_cast<int>(
+        number(required(at, fields, "max"), "a batch size from 1 to 65536",
+               [](double v) { return v >= 1 && v <= 65536 && v == std::floor(v); }));
+    if (auto t = optional(fields, "timeout")) b.timeout = duration(*t);
+    if (auto table = optional(fields, "speedup")) {
+      const auto points = entries(*table, "a map of batch size to speed-up, like {1: 1.0, 8: 5.1}");
+      for (const auto& e : points) {
+        const auto size = parse_number(e.key);
+        if (!size || *size < 1 || *size > 65536 || *size != std::floor(*size)) {
+          fail(e.key_mark, e.value.path,
+               "expected a batch size (an integer from 1), got " + quoted(e.key));
+        }
+        const double value = positive_number(e.value);
+        const int n = static_cast<int>(*size);
+        if (!b.speedup.empty() && n <= b.speedup.back().first) {
+          fail(e.key_mark, e.value.path, "batch sizes must be in increasing order");
+        }
+        // A batch of one is the plain server: its speed-up is 1 by definition.
+        if (n == 1 && value != 1.0) {
+          fail(e.value,
+               "the speed-up of a batch of 1 must be 1 (got " + e.value.node.Scalar() + ")");
+        }
+        b.speedup.emplace_back(n, value);
+      }
+    }
+    return b;
+  }
+
+  // autoscale: {target_utilization: 0.8, step: 1000, provisioning_delay: 6h, max: 40_000}
+  autoscale_spec load_autoscale(const node_ref& at, const pool_spec& p, const scenario& s) const {
+    const auto fields = entries(at, "a map like {target_utilization: 0.8, step: 10, max: 100}");
+    check_keys(fields, {"target_utilization", "step", "provisioning_delay", "max", "interval"});
+    autoscale_spec a;
+    a.enabled = true;
+    a.target_utilization =
+        number(required(at, fields, "target_utilization"), "a utilization in (0, 1]",
+               [](double v) { return v > 0 && v <= 1; });
+    a.step = positive_integer(required(at, fields, "step"));
+    if (auto d = optional(fields, "provisioning_delay")) a.provisioning_delay = duration(*d);
+    const node_ref max = required(at, fields, "max");
+    a.max = positive_integer(max);
+    if (a.max < p.servers) {
+      expected(max,
+               "a maximum no smaller than the pool's servers (" + std::to_string(p.servers) + ")");
+    }
+    if (auto i = optional(fields, "interval")) {
+      a.interval = positive_duration(*i);
+      // The autoscaler looks at window boundaries: other intervals would drift.
+      if (a.interval % s.tick != 0) {
+        expected(*i, "a positive multiple of tick (" + format_duration(s.tick) + ")");
+      }
+    } else if (a.interval % s.tick != 0) {
+      a.interval = std::max<vtime>(s.tick, a.interval / s.tick * s.tick);
+    }
+    return a;
   }
 
   void load_slos(const node_ref& at, scenario& s) const {
@@ -723,6 +1048,237 @@ class loader {
         spec.threshold = to_seconds(positive_duration(objective.value));
       }
       s.slos.push_back(spec);
+    }
+  }
+
+  // ------------------------------------------------------------ loadtest
+
+  loadtest_spec load_loadtest(const node_ref& at, const scenario& s) const {
+    const auto items = entries(at);
+    check_keys(items, {"target", "allow_hosts", "time_scale", "rate_scale", "connections",
+                       "timeout", "duration", "max_lag", "prompts", "requests"});
+    loadtest_spec l;
+    if (auto n = optional(items, "target")) l.target = target_url(*n);
+    if (auto n = optional(items, "allow_hosts")) {
+      if (!n->node.IsSequence()) expected(*n, "a list of host names like [127.0.0.1, localhost]");
+      l.allow_hosts.clear();
+      for (std::size_t i = 0; i < n->node.size(); ++i) {
+        const YAML::Node item = n->node[i];
+        const node_ref host{item, n->path + "[" + std::to_string(i) + "]", item.Mark()};
+        std::string name = text(host, "a host name");
+        // "[::1]" is how a URL writes it; the list holds the bare address.
+        if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+          name = name.substr(1, name.size() - 2);
+        }
+        if (!valid_host(name))
+          expected(host, "a host name or address without scheme, port or path");
+        l.allow_hosts.push_back(name);
+      }
+    }
+    if (auto n = optional(items, "time_scale")) {
+      l.time_scale = number(*n, "a positive number (virtual seconds per wall second)",
+                            [](double v) { return v > 0 && std::isfinite(v); });
+    }
+    if (auto n = optional(items, "rate_scale")) {
+      l.rate_scale = number(*n, "a number in (0, 1]", [](double v) { return v > 0 && v <= 1; });
+    }
+    if (auto n = optional(items, "connections")) {
+      l.connections = static_cast<int>(number(*n, "a positive integer up to 100000", [](double v) {
+        return v >= 1 && v <= 100'000 && v == std::floor(v);
+      }));
+    }
+    if (auto n = optional(items, "timeout")) l.timeout = positive_duration(*n);
+    if (auto n = optional(items, "duration")) l.duration = positive_duration(*n);
+    if (auto n = optional(items, "max_lag")) l.max_lag = positive_duration(*n);
+    if (auto n = optional(items, "prompts")) {
+      if (!n->node.IsSequence()) expected(*n, "a list of prompt strings");
+      for (std::size_t i = 0; i < n->node.size(); ++i) {
+        const YAML::Node item = n->node[i];
+        l.prompts.push_back(
+            text({item, n->path + "[" + std::to_string(i) + "]", item.Mark()}, "a prompt string"));
+      }
+    }
+
+    const node_ref requests = required(at, items, "requests");
+    const auto named = entries(requests, "a map of endpoint name to {method, path, body, headers}");
+    if (named.empty()) fail(requests, "expected at least one endpoint, got an empty map");
+    std::vector<std::string> endpoint_names;
+    for (const auto& e : s.endpoints) endpoint_names.push_back(e.name);
+    l.requests.assign(s.endpoints.size(), request_template{});
+    std::vector<std::string> route_paths(s.endpoints.size());
+    for (const auto& e : named) {
+      const int index = s.endpoint_index(e.key);
+      if (index < 0) {
+        fail(e.key_mark, e.value.path,
+             "no endpoint " + quoted(e.key) + " in platform.endpoints" +
+                 did_you_mean_or_list(e.key, endpoint_names, "endpoints are"));
+      }
+      request_template r = load_request(e.value, l);
+      // `serve` routes on method and path without the query: two endpoints
+      // there would be one route, and the second could never be reached.
+      const std::string route = r.path.substr(0, r.path.find('?'));
+      for (std::size_t k = 0; k < l.requests.size(); ++k) {
+        if (!l.requests[k].path.empty() && l.requests[k].method == r.method &&
+            route_paths[k] == route) {
+          fail(e.value, "same method and path as loadtest.requests." + s.endpoints[k].name + " (" +
+                            r.method + " " + route + "); each endpoint needs its own route");
+        }
+      }
+      route_paths[static_cast<std::size_t>(index)] = route;
+      l.requests[static_cast<std::size_t>(index)] = std::move(r);
+    }
+    return l;
+  }
+
+  // "http://host[:port][/]"; the load test sends its requests' own paths, so a
+  // path here would be silently ignored: refuse it instead.
+  std::string target_url(const node_ref& at) const {
+    const std::string what = "a URL like http://127.0.0.1:8080";
+    std::string url = text(at, what);
+    if (url.starts_with("https://")) {
+      fail(at, "https is not supported yet in this version; use http://");
+    }
+    if (!url.starts_with("http://")) expected(at, what);
+    if (url.ends_with("/")) url.pop_back();
+    std::string rest = url.substr(7);
+    if (rest.find_first_of("/?#@") != std::string::npos) {
+      expected(at, what + " (a host and an optional port, no path)");
+    }
+    std::string host;
+    std::optional<std::string> port;
+    if (rest.starts_with("[")) {
+      const std::size_t close = rest.find(']');
+      if (close == std::string::npos) expected(at, what + " (an unclosed [ in the host)");
+      host = rest.substr(1, close - 1);
+      rest = rest.substr(close + 1);
+      if (rest.starts_with(":")) {
+        port = rest.substr(1);
+      } else if (!rest.empty()) {
+        expected(at, what + " (a host and an optional port, no path)");
+      }
+      if (host.find(':') == std::string::npos) expected(at, what + " (brackets hold IPv6 only)");
+    } else {
+      const std::size_t colon = rest.find(':');
+      host = rest.substr(0, colon);
+      if (colon != std::string::npos) port = rest.substr(colon + 1);
+      if (host.find(':') != std::string::npos) expected(at, what);
+    }
+    if (!valid_host(host)) expected(at, what + " (a host and an optional port, no path)");
+    if (port) {
+      const bool digits =
+          !port->empty() && port->size() <= 5 &&
+          std::all_of(port->begin(), port->end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits || std::stoi(*port) < 1 || std::stoi(*port) > 65535) {
+        expected(at, what + " (a port in 1..65535)");
+      }
+    }
+    return url;
+  }
+
+  // A DNS name or IPv4 address (letters, digits, '.', '-'), or an IPv6 address
+  // without brackets (hex digits, ':', '.').
+  static bool valid_host(const std::string& host) {
+    if (host.empty()) return false;
+    if (host.find(':') != std::string::npos) {
+      return std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+      });
+    }
+    return std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+    });
+  }
+
+  request_template load_request(const node_ref& at, const loadtest_spec& l) const {
+    const auto fields = entries(at, "a map with method, path, body and headers");
+    check_keys(fields, {"method", "path", "body", "headers"});
+    request_template r;
+    if (auto n = optional(fields, "method")) {
+      static const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE", "PATCH"};
+      r.method = text(*n, "an HTTP method");
+      if (std::find(methods.begin(), methods.end(), r.method) == methods.end()) {
+        std::string upper = r.method;
+        for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        const auto hint = std::find(methods.begin(), methods.end(), upper) != methods.end()
+                              ? "; did you mean " + quoted(upper) + "?"
+                              : did_you_mean_or_list(r.method, methods, "methods are");
+        fail(*n, "unknown HTTP method " + quoted(r.method) + hint);
+      }
+    }
+    const node_ref path = required(at, fields, "path");
+    r.path = text(path, "a path starting with /");
+    if (!r.path.starts_with("/")) expected(path, "a path starting with /");
+    for (char c : r.path) {
+      if (static_cast<unsigned char>(c) <= ' ' || c == '#' || c == 0x7f) {
+        fail(path,
+             "a path may not contain spaces, control characters or '#' (percent-encode them)");
+      }
+    }
+    check_template(path, r.path, l);
+    if (auto n = optional(fields, "body")) {
+      r.body = text(*n, "a body string");
+      check_template(*n, r.body, l);
+    }
+    if (auto n = optional(fields, "headers")) {
+      // Framing headers are the client's: a wrong Content-Length would desynchronise
+      // the connection and turn every later response into an error.
+      static const std::vector<std::string> reserved = {"host", "content-length", "connection",
+                                                        "transfer-encoding"};
+      for (const auto& h : entries(*n, "a map of header name to value")) {
+        const auto token = [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+        };
+        if (h.key.empty() || !std::all_of(h.key.begin(), h.key.end(), token)) {
+          fail(h.key_mark, h.value.path,
+               "expected a header name (letters, digits, -), got " + quoted(h.key));
+        }
+        std::string lower = h.key;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (std::find(reserved.begin(), reserved.end(), lower) != reserved.end()) {
+          fail(h.key_mark, h.value.path, "header " + quoted(h.key) + " is set by stampede itself");
+        }
+        const std::string value = text(h.value, "a header value");
+        if (value.find_first_of("\r\n") != std::string::npos) {
+          fail(h.value, "a header value may not contain line breaks");
+        }
+        check_template(h.value, value, l);
+        r.headers.emplace_back(h.key, value);
+      }
+    }
+    return r;
+  }
+
+  // Template variables are checked here so a typo fails before any request is
+  // sent, not as thousands of odd requests.
+  void check_template(const node_ref& at, const std::string& text_value,
+                      const loadtest_spec& l) const {
+    static const std::vector<std::string> variables = {"user_id", "seq", "prompt", "tier"};
+    std::size_t start = 0;
+    while ((start = text_value.find("${", start)) != std::string::npos) {
+      const std::size_t close = text_value.find('}', start);
+      if (close == std::string::npos) {
+        fail(at, "unclosed template variable at " + quoted(text_value.substr(start, 20)) +
+                     "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}");
+      }
+      const std::string name = text_value.substr(start + 2, close - start - 2);
+      if (std::find(variables.begin(), variables.end(), name) == variables.end()) {
+        std::string hint = "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}";
+        // "${user}" means ${user_id} rather than the nearer ${seq}: a prefix wins.
+        const auto prefix = std::find_if(variables.begin(), variables.end(), [&](const auto& v) {
+          return !name.empty() && (v.starts_with(name) || name.starts_with(v));
+        });
+        if (prefix != variables.end()) {
+          hint = "; did you mean ${" + *prefix + "}?";
+        } else if (auto guess = closest(name, variables)) {
+          hint = "; did you mean ${" + *guess + "}?";
+        }
+        fail(at, "unknown template variable ${" + name + "}" + hint);
+      }
+      if (name == "prompt" && l.prompts.empty()) {
+        fail(at, "${prompt} needs a list of prompts in loadtest.prompts");
+      }
+      start = close + 1;
     }
   }
 
@@ -938,6 +1494,19 @@ std::string describe(const scenario& s) {
     }
   }
   out << "\n";
+  if (s.loadtest) {
+    const loadtest_spec& l = *s.loadtest;
+    out << "  loadtest: target " << (l.target.empty() ? "the modeled service" : l.target)
+        << ", time scale " << number_text(l.time_scale) << ", rate scale "
+        << number_text(l.rate_scale) << ", " << l.connections << " connections, timeout "
+        << format_duration(l.timeout) << ";";
+    for (std::size_t i = 0; i < l.requests.size() && i < s.endpoints.size(); ++i) {
+      if (l.requests[i].path.empty()) continue;
+      out << " " << s.endpoints[i].name << " " << l.requests[i].method << " " << l.requests[i].path
+          << ";";
+    }
+    out << "\n";
+  }
   return out.str();
 }
 

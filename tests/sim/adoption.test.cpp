@@ -37,7 +37,7 @@ TEST_CASE("initial adopters are spread over blocks and add up exactly", "[sim][a
   s.adoption.initial_adopters = 12'345;
   const block_layout l = block_layout::of(s);
   std::uint64_t users = 0, initial = 0;
-  for (std::uint32_t b = 0; b < l.blocks; ++b) {
+  for (std::uint32_t b = 0; b < l.count(); ++b) {
     users += l.size_of(b);
     initial += l.initial_of(b);
   }

@@ -337,3 +337,147 @@ TEST_CASE("describe says what the scenario is in a few lines", "[sim][loader]") 
   CHECK_THAT(text, Contains("generate_image latency_p99 <= 2m"));
   CHECK_THAT(text, Contains("generate_image max_rejected <= 2%"));
 }
+
+namespace {
+
+// The minimal scenario with a loadtest section appended.
+std::string with_loadtest(const std::string& section) {
+  return "scenario: lt\nhorizon: 1d\npopulation: {size: 1000}\n"
+         "adoption: {innovation: 0.1/day, imitation: 0.5/day}\n"
+         "behavior: {sessions_per_day: 2, mix: {gen: 0.5, feed: 0.5}}\n"
+         "platform:\n"
+         "  endpoints:\n"
+         "    gen: {pool: gpu, work: 6s}\n"
+         "    feed: {pool: gpu, work: 40ms}\n"
+         "  pools:\n"
+         "    - {name: gpu, servers: 4}\n"
+         "loadtest:\n" +
+         section;
+}
+
+}  // namespace
+
+TEST_CASE("a scenario without a loadtest section has no load-test spec", "[sim][loader]") {
+  CHECK_FALSE(load_scenario_file(good("minimal.yaml")).loadtest.has_value());
+}
+
+TEST_CASE("a loadtest section with only requests gets the documented defaults", "[sim][loader]") {
+  const scenario s =
+      load_scenario_text(with_loadtest("  requests:\n    feed: {path: /v1/feed}\n"), "lt.yaml");
+  REQUIRE(s.loadtest.has_value());
+  const loadtest_spec& l = *s.loadtest;
+  CHECK(l.target.empty());
+  CHECK(l.allow_hosts == std::vector<std::string>{"127.0.0.1", "localhost", "::1"});
+  CHECK(l.time_scale == 1);
+  CHECK(l.rate_scale == 1);
+  CHECK(l.connections == 64);
+  CHECK(l.timeout == 30 * second);
+  CHECK(l.duration == 0);
+  CHECK(l.max_lag == 100 * msec);
+  CHECK(l.prompts.empty());
+  // Indexed like the endpoints: gen has no request and is not sent.
+  REQUIRE(l.requests.size() == 2);
+  CHECK(l.requests[0].path.empty());
+  CHECK(l.requests[1].method == "GET");
+  CHECK(l.requests[1].path == "/v1/feed");
+  CHECK(l.requests[1].body.empty());
+  CHECK(l.requests[1].headers.empty());
+}
+
+TEST_CASE("every loadtest key loads into base units", "[sim][loader]") {
+  const scenario s = load_scenario_file(good("service.yaml"));
+  REQUIRE(s.loadtest.has_value());
+  const loadtest_spec& l = *s.loadtest;
+  CHECK(l.connections == 16);
+  CHECK(l.timeout == 5 * second);
+  CHECK(l.prompts == std::vector<std::string>{"a cat in a paper boat", "a lighthouse at dusk"});
+  REQUIRE(l.requests.size() == 3);
+  const auto& gen = l.requests[static_cast<std::size_t>(s.endpoint_index("generate"))];
+  CHECK(gen.method == "POST");
+  CHECK(gen.path == "/v1/images/generations");
+  CHECK(gen.body == R"({"prompt":"${prompt}","user":"${user_id}","seq":${seq}})");
+  REQUIRE(gen.headers.size() == 2);
+  CHECK(gen.headers[0] == std::pair<std::string, std::string>{"Content-Type", "application/json"});
+  CHECK(gen.headers[1] == std::pair<std::string, std::string>{"X-Tier", "${tier}"});
+  CHECK(l.requests[static_cast<std::size_t>(s.endpoint_index("feed"))].path ==
+        "/v1/users/${user_id}/feed?page=1");
+
+  const scenario t =
+      load_scenario_text(with_loadtest("  target: http://[::1]:8080/\n"
+                                       "  allow_hosts: [localhost, \"[::1]\"]\n"
+                                       "  time_scale: 600\n  rate_scale: 0.0001\n"
+                                       "  duration: 2m\n  max_lag: 250ms\n"
+                                       "  requests: {gen: {method: DELETE, path: /x}}\n"),
+                         "lt.yaml");
+  const loadtest_spec& m = *t.loadtest;
+  // The trailing slash is dropped: requests append their own paths.
+  CHECK(m.target == "http://[::1]:8080");
+  CHECK(m.allow_hosts == std::vector<std::string>{"localhost", "::1"});
+  CHECK(m.time_scale == 600);
+  CHECK(m.rate_scale == 0.0001);
+  CHECK(m.duration == 2 * minute);
+  CHECK(m.max_lag == 250 * msec);
+  CHECK(m.requests[0].method == "DELETE");
+}
+
+TEST_CASE("loadtest values can be overridden with --set like any key", "[sim][loader]") {
+  const scenario s = load_scenario_file(good("service.yaml"),
+                                        {"loadtest.time_scale=600", "loadtest.rate_scale=0.5",
+                                         "loadtest.target=http://localhost:9000"});
+  CHECK(s.loadtest->time_scale == 600);
+  CHECK(s.loadtest->rate_scale == 0.5);
+  CHECK(s.loadtest->target == "http://localhost:9000");
+  CHECK_THAT(load_error(good("service.yaml"), {"loadtest.time_scale=0"}),
+             Contains("loadtest.time_scale: expected a positive number") &&
+                 Contains("(from --set loadtest.time_scale=0)"));
+}
+
+TEST_CASE("target URLs must be http with a host and an optional port only", "[sim][loader]") {
+  const auto target_error = [](const std::string& url) {
+    return text_error(with_loadtest("  target: \"" + url + "\"\n  requests: {feed: {path: /f}}\n"));
+  };
+  CHECK(target_error("http://127.0.0.1:8080").empty());
+  CHECK(target_error("http://staging.example.com").empty());
+  CHECK(target_error("http://[::1]:1").empty());
+  CHECK_THAT(target_error("https://127.0.0.1"), Contains("https is not supported yet"));
+  CHECK_THAT(target_error("127.0.0.1:8080"), Contains("expected a URL like http://"));
+  CHECK_THAT(target_error("http://127.0.0.1:8080/v1"), Contains("no path"));
+  CHECK_THAT(target_error("http://127.0.0.1:0"), Contains("a port in 1..65535"));
+  CHECK_THAT(target_error("http://127.0.0.1:"), Contains("a port in 1..65535"));
+  CHECK_THAT(target_error("http://:80"), Contains("expected a URL"));
+  CHECK_THAT(target_error("http://::1:80"), Contains("expected a URL"));
+  CHECK_THAT(target_error("http://user@host"), Contains("expected a URL"));
+}
+
+TEST_CASE("template variables are checked in paths, bodies and header values", "[sim][loader]") {
+  const auto request_error = [](const std::string& request) {
+    return text_error(with_loadtest("  prompts: [p]\n  requests:\n    gen: " + request + "\n"));
+  };
+  CHECK(request_error("{path: \"/u/${user_id}/${seq}?t=${tier}\", body: \"${prompt}\"}").empty());
+  CHECK_THAT(request_error("{path: \"/u/${user}\"}"),
+             Contains("inline.yaml:15:17: loadtest.requests.gen.path: unknown template variable "
+                      "${user}; did you mean ${user_id}?"));
+  CHECK_THAT(request_error("{path: /u, headers: {X-Id: \"${nonsense_here}\"}}"),
+             Contains("loadtest.requests.gen.headers.X-Id: unknown template variable "
+                      "${nonsense_here}; variables are ${user_id}, ${seq}, ${prompt}, ${tier}"));
+  CHECK_THAT(request_error("{path: /u, body: \"x ${seq\"}"),
+             Contains("loadtest.requests.gen.body: unclosed template variable"));
+  CHECK_THAT(request_error("{path: \"/a b\"}"), Contains("may not contain spaces"));
+  CHECK_THAT(request_error("{path: /u, headers: {\"Bad Name\": x}}"),
+             Contains("expected a header name"));
+  CHECK_THAT(request_error("{path: /u, headers: {X-A: \"a\\nb\"}}"),
+             Contains("may not contain line breaks"));
+  CHECK_THAT(request_error("{path: /u, method: FETCH}"), Contains("unknown HTTP method \"FETCH\""));
+  CHECK_THAT(request_error("{path: /u, verb: GET}"), Contains("unknown key"));
+}
+
+TEST_CASE("an endpoint left out of loadtest.requests is not sent but others are", "[sim][loader]") {
+  const scenario s = load_scenario_text(
+      with_loadtest("  requests:\n    gen: {method: POST, path: /g}\n    feed: {path: /g}\n"),
+      "lt.yaml");
+  // The same path with another method is another route: no conflict.
+  CHECK(s.loadtest->requests[0].method == "POST");
+  CHECK(s.loadtest->requests[1].method == "GET");
+  CHECK_THAT(text_error(with_loadtest("  requests: {}\n")),
+             Contains("loadtest.requests: expected at least one endpoint"));
+}

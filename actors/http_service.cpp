@@ -1,0 +1,481 @@
+#include "actors/http_service.hpp"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <thread>
+
+#include "sim/pool.hpp"
+
+namespace stampede::actors {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+// A route's path with its template variables as wildcards: "/v1/users/${user_id}/feed"
+// is the literals {"/v1/users/", "/feed"} around one wildcard, and a wildcard
+// matches any run of characters within one path segment.
+struct route {
+  std::string method;
+  std::vector<std::string> literals;
+  int endpoint = 0;
+};
+
+std::vector<std::string> split_template(const std::string& path) {
+  std::vector<std::string> literals{""};
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path.compare(i, 2, "${") == 0) {
+      const std::size_t close = path.find('}', i);
+      if (close != std::string::npos) {
+        literals.emplace_back();
+        i = close + 1;
+        continue;
+      }
+    }
+    literals.back().push_back(path[i++]);
+  }
+  return literals;
+}
+
+bool matches(const std::vector<std::string>& literals, std::size_t k, std::string_view path,
+             std::size_t pos) {
+  const std::string& lit = literals[k];
+  if (path.compare(pos, lit.size(), lit) != 0) return false;
+  pos += lit.size();
+  if (k + 1 == literals.size()) return pos == path.size();
+  const std::size_t slash = path.find('/', pos);
+  const std::size_t segment_end = slash == std::string_view::npos ? path.size() : slash;
+  for (std::size_t end = pos; end <= segment_end; ++end) {
+    if (matches(literals, k + 1, path, end)) return true;
+  }
+  return false;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+struct atomic_endpoint {
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> served{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> dropped{0};
+};
+
+// One pool model, fed one arrival at a time under its mutex: reading the clock
+// under the same mutex keeps arrivals in time order, as pool_model requires.
+struct pool_state {
+  std::mutex mutex;
+  std::unique_ptr<sim::pool_model> model;
+  std::vector<sim::outcome> out;
+  std::uint64_t next_id = 0;
+};
+
+// What the model decided for one request.
+struct decision {
+  bool rejected = false;
+  /// When the response is due (wall clock).
+  clock_type::time_point due;
+  /// Virtual time from arrival to completion.
+  sim::vtime latency = 0;
+};
+
+}  // namespace
+
+struct modeled_service::impl {
+  impl(const sim::scenario& s, service_options o) : options(o) {
+    if (!s.loadtest) throw std::invalid_argument("the scenario has no loadtest section");
+    const sim::loadtest_spec& l = *s.loadtest;
+    time_scale = l.time_scale;
+    model = s;
+    // The generator sends rate_scale of the traffic: the same share of servers
+    // and queue keeps utilisation, hence queueing and rejection, as in `run`.
+    model.scale = s.scale * l.rate_scale;
+    // The service may run far longer than the scenario's horizon: give the model
+    // ten years of wall time and a thousand reporting intervals, so that its
+    // per-interval arrays stay small and no completion falls past the horizon.
+    const double ten_years_us = 10 * 365.0 * 86400e6 * time_scale;
+    const sim::vtime horizon =
+        static_cast<sim::vtime>(std::min(ten_years_us, 4.0e18)) / 1000 * 1000;
+    model.horizon = std::max<sim::vtime>(horizon, 1000);
+    model.tick = model.horizon / 1000;
+    model.report_interval = model.tick;
+    // Latency samples are kept for reports the service never writes.
+    model.max_samples = 1;
+    model.behavior.patience = sim::distribution::constant(1e12);
+    pools.reserve(model.pools.size());
+    for (std::size_t p = 0; p < model.pools.size(); ++p) {
+      auto state = std::make_unique<pool_state>();
+      state->model = std::make_unique<sim::pool_model>(model, static_cast<int>(p));
+      pools.push_back(std::move(state));
+    }
+    endpoint_counters = std::vector<atomic_endpoint>(model.endpoints.size());
+    for (std::size_t e = 0; e < l.requests.size() && e < model.endpoints.size(); ++e) {
+      if (l.requests[e].path.empty()) continue;
+      const std::string& path = l.requests[e].path;
+      routes.push_back({l.requests[e].method, split_template(path.substr(0, path.find('?'))),
+                        static_cast<int>(e)});
+    }
+  }
+
+  decision offer(int endpoint) {
+    const auto& spec = model.endpoints[static_cast<std::size_t>(endpoint)];
+    pool_state& pool = *pools[static_cast<std::size_t>(spec.pool)];
+    std::lock_guard lock(pool.mutex);
+    const double wall_us =
+        std::chrono::duration<double, std::micro>(clock_type::now() - started).count();
+    sim::request r;
+    r.at = static_cast<sim::vtime>(wall_us * time_scale);
+    r.id = pool.next_id++;
+    // The service never abandons: the client's timeout is the user's patience.
+    r.patience = std::numeric_limits<sim::vtime>::max() / 4;
+    r.endpoint = static_cast<std::uint16_t>(endpoint);
+    pool.out.clear();
+    pool.model->serve(std::span<const sim::request>(&r, 1), pool.out);
+    const sim::outcome& o = pool.out.front();
+    decision d;
+    d.rejected = o.what != sim::outcome::kind::completed;
+    d.latency = o.at - r.at;
+    d.due = started +
+            std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double, std::micro>(static_cast<double>(o.at) / time_scale));
+    return d;
+  }
+
+  service_options options;
+  double time_scale = 1;
+  sim::scenario model;
+  std::vector<std::unique_ptr<pool_state>> pools;
+  std::vector<route> routes;
+  clock_type::time_point started;
+
+  std::vector<atomic_endpoint> endpoint_counters;
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> not_found{0};
+  std::atomic<std::uint64_t> method_not_allowed{0};
+  std::atomic<std::uint64_t> bad_request{0};
+  std::atomic<std::uint64_t> body_too_large{0};
+  std::atomic<std::uint64_t> headers_too_large{0};
+
+  // The io objects live apart so that stop() can destroy them, which closes
+  // every connection, while the counters stay readable.
+  struct io {
+    asio::io_context context;
+    tcp::acceptor acceptor{context};
+    asio::steady_timer accept_retry{context};
+    std::vector<std::thread> threads;
+  };
+  std::unique_ptr<io> io_;
+  std::mutex lifecycle;
+  bool started_once = false;
+
+  void accept();
+};
+
+namespace {
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(modeled_service::impl& service, tcp::socket socket)
+      : service_(service), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+
+  void start() { read(); }
+
+ private:
+  std::chrono::steady_clock::duration idle() const {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(service_.options.idle_timeout_seconds));
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(service_.options.header_limit);
+    parser_->body_limit(service_.options.body_limit);
+    endpoint_ = -1;
+    stream_.expires_after(idle());
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted) {
+      return close();
+    }
+    if (ec == http::error::header_limit) {
+      ++service_.headers_too_large;
+      return fail(http::status::request_header_fields_too_large, "request headers too large\n");
+    }
+    if (ec == http::error::body_limit) {
+      ++service_.body_too_large;
+      return fail(http::status::payload_too_large, "request body too large\n");
+    }
+    if (ec == http::error::partial_message) return close();  // the client left mid-request
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      ++service_.bad_request;
+      return fail(http::status::bad_request, "malformed request\n");
+    }
+    if (ec) return close();
+    handle(parser_->get());
+  }
+
+  void handle(const http::request<http::string_body>& req) {
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    const std::string_view method = req.method_string();
+    std::string allow;
+    for (const route& r : service_.routes) {
+      if (!matches(r.literals, 0, path, 0)) continue;
+      if (r.method == method) {
+        endpoint_ = r.endpoint;
+        break;
+      }
+      if (allow.find(r.method) == std::string::npos)
+        allow += (allow.empty() ? "" : ", ") + r.method;
+    }
+    if (endpoint_ < 0) {
+      if (allow.empty()) {
+        ++service_.not_found;
+        return respond(http::status::not_found, "text/plain", "no such path\n");
+      }
+      ++service_.method_not_allowed;
+      return respond(http::status::method_not_allowed, "text/plain", "method not allowed\n", allow);
+    }
+
+    auto& counters = service_.endpoint_counters[static_cast<std::size_t>(endpoint_)];
+    ++counters.received;
+    const decision d = service_.offer(endpoint_);
+    const std::string name =
+        json_escape(service_.model.endpoints[static_cast<std::size_t>(endpoint_)].name);
+    if (d.rejected) {
+      rejected_ = true;
+      return respond(http::status::service_unavailable, "application/json",
+                     "{\"endpoint\":\"" + name + "\",\"error\":\"queue full\"}\n");
+    }
+    rejected_ = false;
+    char latency[64];
+    std::snprintf(latency, sizeof latency, "%.3f", static_cast<double>(d.latency) / 1000.0);
+    body_ = "{\"endpoint\":\"" + name + "\",\"latency_ms\":" + latency + "}\n";
+    if (d.due <= clock_type::now()) {
+      return respond(http::status::ok, "application/json", std::move(body_));
+    }
+    // Nothing is read meanwhile (one request at a time per connection), so the
+    // idle timeout must not fire while the model "works".
+    stream_.expires_never();
+    timer_.expires_at(d.due);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->close();
+      self->respond(http::status::ok, "application/json", std::move(self->body_));
+    });
+  }
+
+  void respond(http::status status, const char* content_type, std::string body,
+               const std::string& allow = {}) {
+    response_ = {};
+    if (!allow.empty()) response_.set(http::field::allow, allow);
+    response_.result(status);
+    response_.version(version_);
+    response_.set(http::field::server, "stampede");
+    response_.set(http::field::content_type, content_type);
+    response_.keep_alive(keep_alive_ && !closing_);
+    response_.body() = std::move(body);
+    response_.prepare_payload();
+    stream_.expires_after(idle());
+    http::async_write(
+        stream_, response_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    if (endpoint_ >= 0) {
+      auto& counters = service_.endpoint_counters[static_cast<std::size_t>(endpoint_)];
+      if (ec) {
+        ++counters.dropped;
+      } else if (rejected_) {
+        ++counters.rejected;
+      } else {
+        ++counters.served;
+      }
+    }
+    if (ec) return close();
+    if (closing_) return drain();
+    if (!keep_alive_) return close();
+    read();
+  }
+
+  // An error response, then the connection closes: after a bad or oversized
+  // request the stream's framing cannot be trusted.
+  void fail(http::status status, std::string body) {
+    closing_ = true;
+    keep_alive_ = false;
+    endpoint_ = -1;
+    respond(status, "text/plain", std::move(body));
+  }
+
+  // Closing with unread bytes in the socket sends a reset that can destroy the
+  // error response before the client reads it: stop sending, read what is left
+  // for a moment, then close.
+  void drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_buffer_.resize(16 * 1024);
+    read_drain();
+  }
+  void read_drain() {
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > 8 * 1024 * 1024) return self->close();
+                              self->read_drain();
+                            });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  modeled_service::impl& service_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::string body_;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_ = 0;
+  int endpoint_ = -1;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool closing_ = false;
+  bool rejected_ = false;
+};
+
+}  // namespace
+
+void modeled_service::impl::accept() {
+  io_->acceptor.async_accept(asio::make_strand(io_->context),
+                             [this](beast::error_code ec, tcp::socket socket) {
+                               if (ec == asio::error::operation_aborted || !io_->acceptor.is_open())
+                                 return;
+                               if (ec) {
+                                 // Out of file descriptors, most likely: retrying at once would
+                                 // spin.
+                                 io_->accept_retry.expires_after(std::chrono::milliseconds(50));
+                                 io_->accept_retry.async_wait([this](beast::error_code e) {
+                                   if (!e) accept();
+                                 });
+                                 return;
+                               }
+                               ++connections;
+                               beast::error_code ignored;
+                               socket.set_option(tcp::no_delay(true), ignored);
+                               std::make_shared<session>(*this, std::move(socket))->start();
+                               accept();
+                             });
+}
+
+modeled_service::modeled_service(const sim::scenario& s, service_options options)
+    : impl_(std::make_unique<impl>(s, options)) {}
+
+modeled_service::~modeled_service() {
+  stop();
+}
+
+std::uint16_t modeled_service::start(const std::string& host, std::uint16_t port) {
+  std::lock_guard lock(impl_->lifecycle);
+  if (impl_->started_once) throw std::logic_error("modeled_service::start called twice");
+  impl_->started_once = true;
+  impl_->io_ = std::make_unique<impl::io>();
+  auto& io = *impl_->io_;
+  const tcp::endpoint endpoint(asio::ip::make_address(host), port);
+  io.acceptor.open(endpoint.protocol());
+  io.acceptor.set_option(asio::socket_base::reuse_address(true));
+  io.acceptor.bind(endpoint);
+  io.acceptor.listen(asio::socket_base::max_listen_connections);
+  const std::uint16_t bound = io.acceptor.local_endpoint().port();
+  impl_->started = clock_type::now();
+  impl_->accept();
+  const int threads = std::max(1, impl_->options.threads);
+  for (int i = 0; i < threads; ++i) {
+    io.threads.emplace_back([&io] {
+      // A handler that throws must not take the service down with it.
+      for (;;) {
+        try {
+          io.context.run();
+          return;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "stampede serve: %s\n", e.what());
+        }
+      }
+    });
+  }
+  return bound;
+}
+
+void modeled_service::stop() {
+  std::lock_guard lock(impl_->lifecycle);
+  if (!impl_->io_) return;
+  auto& io = *impl_->io_;
+  asio::post(io.context, [&io] {
+    beast::error_code ignored;
+    io.acceptor.close(ignored);
+    io.accept_retry.cancel();
+  });
+  io.context.stop();
+  for (auto& t : io.threads) t.join();
+  // Destroying the context destroys the pending handlers and with them every
+  // session and its socket.
+  impl_->io_.reset();
+}
+
+service_counters modeled_service::counters() const {
+  service_counters c;
+  for (std::size_t e = 0; e < impl_->endpoint_counters.size(); ++e) {
+    const auto& a = impl_->endpoint_counters[e];
+    c.endpoints.push_back({impl_->model.endpoints[e].name, a.received.load(), a.served.load(),
+                           a.rejected.load(), a.dropped.load()});
+  }
+  c.connections = impl_->connections.load();
+  c.not_found = impl_->not_found.load();
+  c.method_not_allowed = impl_->method_not_allowed.load();
+  c.bad_request = impl_->bad_request.load();
+  c.body_too_large = impl_->body_too_large.load();
+  c.headers_too_large = impl_->headers_too_large.load();
+  return c;
+}
+
+}  // namespace stampede::actors

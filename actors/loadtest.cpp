@@ -1,0 +1,696 @@
+#include "actors/loadtest.hpp"
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <iostream>
+#include <memory>
+
+#include "sim/adoption.hpp"
+#include "sim/population.hpp"
+
+namespace stampede::actors {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+/// One request of the model on its way to the wire.
+struct pending {
+  /// Intended send time, wall microseconds since the start.
+  std::int64_t intended_us = 0;
+  /// When the scheduler handed it on (it may then wait for a connection).
+  std::int64_t dispatched_us = 0;
+  std::uint32_t block = 0;
+  std::uint32_t session = 0;
+  std::uint16_t endpoint = 0;
+};
+
+/// A request template with its verb resolved once.
+struct prepared_template {
+  bool active = false;
+  http::verb method = http::verb::get;
+  std::string path;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+std::vector<std::string> endpoint_names(const sim::scenario& s) {
+  std::vector<std::string> names;
+  for (const auto& e : s.endpoints) names.push_back(e.name);
+  return names;
+}
+
+/// The address of an allowed target: IP literals and "localhost" only, so no
+/// name is ever looked up (a DNS answer could point anywhere).
+asio::ip::address target_address(const sim::target_url& t,
+                                 const std::vector<std::string>& allow_hosts) {
+  if (!sim::host_allowed(t.host, allow_hosts)) {
+    throw loadtest_refused("target host \"" + t.host +
+                           "\" is not in loadtest.allow_hosts; add it there (allow_hosts: [" +
+                           t.host + ", ...]) if you mean to load it");
+  }
+  if (t.host == "localhost") return asio::ip::address_v4::loopback();
+  beast::error_code ec;
+  const auto a = asio::ip::make_address(t.host, ec);
+  if (ec) {
+    throw loadtest_refused("target host \"" + t.host +
+                           "\" is a name: give an IP address (or localhost); stampede resolves "
+                           "no names, so that a load only goes where it was told");
+  }
+  return a;
+}
+
+std::uint64_t mix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/// The run_result of a load test, from its recorder.
+sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt,
+                            sim::loadtest_recorder& rec, double adopters, std::uint64_t users,
+                            std::uint64_t model_requests) {
+  sim::run_result r;
+  r.scenario = s.name;
+  r.description = s.description;
+  r.seed = s.seed;
+  r.scale = s.scale * lt.rate_scale;
+  r.weight = 1.0 / r.scale;
+  r.horizon_s = lt.duration_s * lt.time_scale;
+  r.simulated_s = lt.wall_s * lt.time_scale;
+  r.tick_s = sim::to_seconds(s.tick);
+  r.report_interval_s = lt.interval_s * lt.time_scale;
+  r.threads = 1;
+  r.wall_seconds = lt.wall_s;
+  r.simulated_users = users;
+  r.simulated_requests = model_requests;
+  r.series = rec.series();
+  lt.endpoints = rec.finish_endpoints();
+  lt.lag = rec.lag();
+  lt.reliable = static_cast<double>(lt.lag.quantile(0.99)) * 1e-6 <= lt.max_lag_s;
+  for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
+    const auto& le = lt.endpoints[i];
+    sim::endpoint_result e;
+    e.name = le.name;
+    e.pool = s.pools.at(static_cast<std::size_t>(s.endpoints[i].pool)).name;
+    e.offered = le.sent;
+    e.completed = le.completed;
+    e.rejected = le.status_503 + le.status_429;
+    e.abandoned = le.timed_out;
+    e.in_flight = le.in_flight;
+    e.latency = le.corrected;
+    r.endpoints.push_back(std::move(e));
+  }
+  r.slos = sim::loadtest_slos(s, lt.endpoints);
+  r.adoption.population = s.population_size;
+  r.adoption.adopters_at_end = adopters * r.weight;
+  r.loadtest = std::move(lt);
+  r.digest = sim::compute_digest(r);
+  return r;
+}
+
+// ---------------------------------------------------------------- generator
+
+class generator {
+ public:
+  generator(const sim::scenario& s, const loadtest_options& o)
+      : s_(s),
+        spec_(*s.loadtest),
+        o_(o),
+        time_scale_(spec_.time_scale),
+        duration_s_(loadtest_duration_s(s, o)),
+        end_us_(static_cast<std::int64_t>(duration_s_ * 1e6)),
+        end_virtual_(static_cast<sim::vtime>(duration_s_ * 1e6 * time_scale_)),
+        rec_(endpoint_names(s), o.interval_s, time_scale_),
+        timer_(io_),
+        flush_timer_(io_),
+        progress_timer_(io_),
+        deadline_timer_(io_),
+        acceptor_(io_) {
+    address_ = target_address(o.target, spec_.allow_hosts);
+    endpoint_ = tcp::endpoint(address_, o.target.port);
+    host_header_ = o.target.text().substr(7);
+    // Thinning by users, not by requests, keeps every simulated session whole.
+    model_ = s;
+    model_.scale = s.scale * spec_.rate_scale;
+    layout_ = sim::block_layout::of(model_);
+    for (std::uint32_t b = 0; b < layout_.count(); ++b) blocks_.emplace_back(model_, layout_, b);
+    hazard_ = std::make_unique<sim::bass_hazard>(s.adoption.innovation, s.adoption.imitation);
+    per_pool_.resize(s.pools.size());
+    templates_.resize(s.endpoints.size());
+    for (std::size_t e = 0; e < s.endpoints.size() && e < spec_.requests.size(); ++e) {
+      const auto& t = spec_.requests[e];
+      if (t.path.empty()) continue;
+      auto& p = templates_[e];
+      p.active = true;
+      p.method = http::string_to_verb(t.method);
+      if (p.method == http::verb::unknown) {
+        throw loadtest_refused("loadtest.requests." + s.endpoints[e].name + ".method: unknown \"" +
+                               t.method + "\"");
+      }
+      p.path = t.path;
+      p.body = t.body;
+      p.headers = t.headers;
+    }
+    const int n = std::max(1, spec_.connections);
+    for (int i = 0; i < n; ++i) {
+      conns_.push_back(std::make_unique<connection>(io_));
+      idle_.push_back(conns_.back().get());
+    }
+    // One wall tick ahead: a window's requests are in the schedule before the
+    // first of them is due, plus a millisecond for the stepping itself.
+    lookahead_us_ = static_cast<std::int64_t>(static_cast<double>(s.tick) / time_scale_) + 1000;
+  }
+
+  sim::run_result run() {
+    if (!o_.metrics_listen.empty()) start_metrics();
+    if (o_.results) {
+      const std::string h = sim::results_header();
+      std::fwrite(h.data(), 1, h.size(), o_.results);
+      std::fflush(o_.results);
+    }
+    start_ = clock_type::now();
+    last_progress_ = start_;
+    pump();
+    arm_flush();
+    arm_progress();
+    io_.run();
+    const double wall = seconds_since_start();
+    if (o_.results) std::fflush(o_.results);
+    report_progress();
+
+    if (rec_.in_flight() != in_flight_) {
+      throw std::logic_error("load-test accounting: the recorder has " +
+                             std::to_string(rec_.in_flight()) + " requests in flight, the pool " +
+                             std::to_string(in_flight_));
+    }
+    sim::loadtest_result lt;
+    lt.target = o_.target.text();
+    lt.embedded = o_.embedded;
+    lt.time_scale = time_scale_;
+    lt.rate_scale = spec_.rate_scale;
+    lt.connections = spec_.connections;
+    lt.duration_s = duration_s_;
+    lt.wall_s = wall;
+    lt.interval_s = o_.interval_s;
+    lt.timeout_s = sim::to_seconds(spec_.timeout);
+    lt.max_lag_s = sim::to_seconds(spec_.max_lag);
+    lt.interrupted = interrupted_;
+    double adopted = 0;
+    for (const auto& b : blocks_) adopted += b.adopted();
+    auto r = make_result(s_, std::move(lt), rec_, adopted, layout_.users, model_requests_);
+    if (!r.loadtest->reliable) {
+      std::cerr << "warning: the generator fell behind its schedule (lag p99 "
+                << static_cast<double>(r.loadtest->lag.quantile(0.99)) * 1e-3
+                << " ms > loadtest.max_lag " << r.loadtest->max_lag_s * 1e3
+                << " ms): the results are marked unreliable\n";
+    }
+    return r;
+  }
+
+ private:
+  struct connection {
+    explicit connection(asio::io_context& io) : stream(io) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::response<http::string_body> res;
+    bool open = false;
+    pending job;
+    std::int64_t sent_us = 0;
+  };
+
+  std::int64_t now_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start_)
+        .count();
+  }
+  double seconds_since_start() const {
+    return std::chrono::duration<double>(clock_type::now() - start_).count();
+  }
+
+  // ------------------------------------------------------------ schedule
+
+  /// Steps the population model through every window that starts before
+  /// `wall_us` (in wall time), and queues the requests of those windows.
+  void step_until(std::int64_t wall_us) {
+    const auto limit = static_cast<sim::vtime>(static_cast<double>(wall_us) * time_scale_);
+    while (window_t0_ < end_virtual_ && window_t0_ <= limit) {
+      const sim::vtime t0 = window_t0_;
+      const sim::vtime t1 = std::min(end_virtual_, t0 + s_.tick);
+      for (auto& v : per_pool_) v.clear();
+      const double h = hazard_->value();
+      for (auto& b : blocks_) b.step(t0, t1, h, per_pool_);
+      batch_.clear();
+      for (auto& v : per_pool_) batch_.insert(batch_.end(), v.begin(), v.end());
+      std::sort(batch_.begin(), batch_.end(), sim::arrives_before);
+      model_requests_ += batch_.size();
+      for (const sim::request& r : batch_) {
+        if (!templates_[r.endpoint].active) {
+          // Not load-tested: the user sees it succeed at once, so the session goes on.
+          rec_.not_sent(r.endpoint);
+          blocks_[r.block()].receive({r.at, r.block(), r.session, sim::outcome::kind::completed});
+          continue;
+        }
+        pending p;
+        p.intended_us = std::llround(static_cast<double>(r.at) / time_scale_);
+        p.block = r.block();
+        p.session = r.session;
+        p.endpoint = r.endpoint;
+        schedule_.push_back(p);
+      }
+      // As the coordinator of `run` does: F is the adopters' pull, each weighted
+      // by satisfaction, at the end of the window.
+      std::uint64_t satisfaction = 0;
+      for (const auto& b : blocks_) satisfaction += b.satisfaction_sum();
+      const double pull =
+          static_cast<double>(satisfaction) / sim::population_block::full_satisfaction;
+      const double share = layout_.users ? pull / static_cast<double>(layout_.users) : 0;
+      hazard_->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(s_, t0));
+      window_t0_ = t1;
+    }
+  }
+
+  void pump() {
+    if (stopping_) return;
+    const std::int64_t now = now_us();
+    if ((o_.stop && o_.stop->load()) || now >= end_us_) {
+      begin_stop(now < end_us_);
+      return;
+    }
+    step_until(now + lookahead_us_);
+    while (!schedule_.empty() && schedule_.front().intended_us <= now) {
+      pending p = schedule_.front();
+      schedule_.pop_front();
+      if (p.intended_us >= end_us_) continue;
+      dispatch(p, now);
+    }
+    // Wake for the next request, the next window to step, or to look at the
+    // stop flag; whichever comes first.
+    std::int64_t next = std::min(end_us_, now + 50'000);
+    if (!schedule_.empty()) next = std::min(next, schedule_.front().intended_us);
+    if (window_t0_ < end_virtual_) {
+      next =
+          std::min(next, static_cast<std::int64_t>(static_cast<double>(window_t0_) / time_scale_) -
+                             lookahead_us_);
+    }
+    timer_.expires_at(start_ + std::chrono::microseconds(std::max(next, now)));
+    timer_.async_wait([this](beast::error_code ec) {
+      if (!ec) pump();
+    });
+  }
+
+  void dispatch(pending p, std::int64_t now) {
+    p.dispatched_us = now;
+    recent_lag_.record(now - p.intended_us);
+    if (idle_.empty()) {
+      // Every connection is busy: the request waits, and the wait counts in
+      // its corrected latency (the target is what keeps the connections busy).
+      waiting_.push_back(p);
+      return;
+    }
+    connection* c = idle_.back();
+    idle_.pop_back();
+    send(*c, p);
+  }
+
+  // ------------------------------------------------------------ HTTP
+
+  void send(connection& c, const pending& p) {
+    c.job = p;
+    ++in_flight_;
+    rec_.sent(p.endpoint);
+    const prepared_template& t = templates_[p.endpoint];
+    sim::template_values v;
+    v.user_id = std::uint64_t{p.block} * sim::block_layout::block_size + p.session;
+    v.seq = seq_++;
+    if (!spec_.prompts.empty()) v.prompt = spec_.prompts[mix64(v.seq) % spec_.prompts.size()];
+    c.req.clear();
+    c.req.version(11);
+    c.req.method(t.method);
+    target_.clear();
+    sim::expand_template_into(target_, t.path, v);
+    c.req.target(target_);
+    c.req.set(http::field::host, host_header_);
+    c.req.set(http::field::user_agent, "stampede-loadtest");
+    for (const auto& [k, val] : t.headers) c.req.set(k, sim::expand_template(val, v));
+    c.req.body().clear();
+    if (!t.body.empty()) sim::expand_template_into(c.req.body(), t.body, v);
+    c.req.keep_alive(true);
+    c.req.prepare_payload();
+    c.sent_us = now_us();
+    // One deadline for connect, write and read: `timeout` from the send.
+    c.stream.expires_after(std::chrono::microseconds(spec_.timeout));
+    if (!c.open) {
+      c.stream.async_connect(endpoint_, [this, &c](beast::error_code ec) {
+        if (ec) {
+          close(c);
+          finish(c,
+                 ec == beast::error::timeout ? sim::outcome_class::timeout
+                                             : sim::outcome_class::connect_error,
+                 0);
+          return;
+        }
+        c.open = true;
+        c.stream.socket().set_option(tcp::no_delay(true));
+        write(c);
+      });
+    } else {
+      write(c);
+    }
+  }
+
+  void write(connection& c) {
+    http::async_write(c.stream, c.req, [this, &c](beast::error_code ec, std::size_t) {
+      if (ec) return fail(c, ec);
+      c.res = {};
+      http::async_read(c.stream, c.buffer, c.res, [this, &c](beast::error_code ec, std::size_t) {
+        if (ec) return fail(c, ec);
+        const int status = static_cast<int>(c.res.result_int());
+        if (!c.res.keep_alive()) close(c);
+        finish(c, sim::classify_status(status), status);
+      });
+    });
+  }
+
+  void fail(connection& c, beast::error_code ec) {
+    close(c);
+    finish(c,
+           ec == beast::error::timeout ? sim::outcome_class::timeout
+                                       : sim::outcome_class::reset_closed,
+           0);
+  }
+
+  void close(connection& c) {
+    beast::error_code ignored;
+    c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    c.stream.close();
+    c.buffer.clear();
+    c.open = false;
+  }
+
+  void finish(connection& c, sim::outcome_class what, int status) {
+    const std::int64_t now = now_us();
+    const pending& p = c.job;
+    sim::loadtest_sample smp;
+    smp.intended_us = p.intended_us;
+    smp.endpoint = p.endpoint;
+    smp.what = what;
+    smp.status = status;
+    smp.corrected_us = now - p.intended_us;
+    smp.uncorrected_us = now - c.sent_us;
+    smp.lag_us = p.dispatched_us - p.intended_us;
+    rec_.record(smp);
+    if (o_.results) {
+      const std::string line = sim::format_sample(smp, rec_names_);
+      std::fwrite(line.data(), 1, line.size(), o_.results);
+    }
+    // Back to the user: at the virtual time the response came.
+    const auto at = static_cast<sim::vtime>(static_cast<double>(now) * time_scale_);
+    blocks_[p.block].receive({at, p.block, p.session, sim::model_kind(what)});
+    --in_flight_;
+    if (!stopping_ && !waiting_.empty()) {
+      const pending next = waiting_.front();
+      waiting_.pop_front();
+      send(c, next);
+      return;
+    }
+    idle_.push_back(&c);
+    if (stopping_ && in_flight_ == 0) shutdown();
+  }
+
+  // ------------------------------------------------------------ stopping
+
+  void begin_stop(bool interrupted) {
+    stopping_ = true;
+    interrupted_ = interrupted;
+    for (const pending& p : waiting_) rec_.unsent_at_stop(p.endpoint);
+    waiting_.clear();
+    schedule_.clear();
+    timer_.cancel();
+    if (in_flight_ == 0) return shutdown();
+    // Every request has its own timeout; this is only a guard against a bug.
+    deadline_timer_.expires_after(std::chrono::microseconds(spec_.timeout) +
+                                  std::chrono::seconds(2));
+    deadline_timer_.async_wait([this](beast::error_code ec) {
+      if (!ec) shutdown();
+    });
+  }
+
+  void shutdown() {
+    timer_.cancel();
+    flush_timer_.cancel();
+    progress_timer_.cancel();
+    deadline_timer_.cancel();
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    io_.stop();
+  }
+
+  void arm_flush() {
+    flush_timer_.expires_after(std::chrono::milliseconds(500));
+    flush_timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      if (o_.results) std::fflush(o_.results);
+      arm_flush();
+    });
+  }
+
+  void arm_progress() {
+    progress_timer_.expires_after(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::duration<double>(o_.progress_every_s)));
+    progress_timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      report_progress();
+      arm_progress();
+    });
+  }
+
+  void report_progress() {
+    const auto now = clock_type::now();
+    const double dt = std::chrono::duration<double>(now - last_progress_).count();
+    last_progress_ = now;
+    rec_.advance(now_us());
+    const double lag_p99 = static_cast<double>(recent_lag_.quantile(0.99)) * 1e-6;
+    if (lag_p99 > sim::to_seconds(spec_.max_lag) &&
+        std::chrono::duration<double>(now - last_behind_warning_).count() > 5) {
+      last_behind_warning_ = now;
+      std::cerr << "\nwarning: the generator is behind its schedule (lag p99 " << lag_p99 * 1e3
+                << " ms over the last " << dt << " s)\n";
+    }
+    recent_lag_.clear();
+    if (!o_.on_progress) return;
+    loadtest_progress p;
+    p.wall_s = seconds_since_start();
+    p.duration_s = duration_s_;
+    p.virtual_s = p.wall_s * time_scale_;
+    p.rate = dt > 0 ? static_cast<double>(rec_.finished() - last_finished_) / dt : 0;
+    last_finished_ = rec_.finished();
+    p.p99_s = rec_.last_p99_s();
+    p.errors = rec_.errors();
+    p.in_flight = in_flight_;
+    p.lag_p99_s = lag_p99;
+    for (const auto& e : rec_.endpoints()) p.sent += e.sent;
+    o_.on_progress(p);
+  }
+
+  // ------------------------------------------------------------ metrics server
+
+  std::string prometheus_text() {
+    std::string out;
+    const auto add = [&](const std::string& line) { out += line + "\n"; };
+    add("# HELP stampede_loadtest_sent_total Requests sent, by endpoint.");
+    add("# TYPE stampede_loadtest_sent_total counter");
+    for (const auto& e : rec_.endpoints()) {
+      add("stampede_loadtest_sent_total{endpoint=\"" + e.name + "\"} " + std::to_string(e.sent));
+    }
+    add("# HELP stampede_loadtest_requests_total Finished requests, by endpoint and outcome.");
+    add("# TYPE stampede_loadtest_requests_total counter");
+    for (const auto& e : rec_.endpoints()) {
+      const std::uint64_t counts[] = {e.status_2xx, e.status_503,    e.status_429,
+                                      e.status_4xx, e.status_5xx,    e.status_other,
+                                      e.timeout,    e.connect_error, e.reset_closed};
+      for (int k = 0; k < sim::outcome_classes; ++k) {
+        add("stampede_loadtest_requests_total{endpoint=\"" + e.name + "\",outcome=\"" +
+            sim::outcome_class_name(static_cast<sim::outcome_class>(k)) + "\"} " +
+            std::to_string(counts[k]));
+      }
+    }
+    add("# HELP stampede_loadtest_latency_seconds Latency of 2xx responses (corrected: from "
+        "the intended send time; uncorrected: from the actual send).");
+    add("# TYPE stampede_loadtest_latency_seconds summary");
+    for (const auto& e : rec_.endpoints()) {
+      for (const auto& [kind, h] :
+           {std::pair{"corrected", &e.corrected}, std::pair{"uncorrected", &e.uncorrected}}) {
+        for (double q : {0.5, 0.9, 0.99, 0.999}) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%g", static_cast<double>(h->quantile(q)) * 1e-6);
+          add("stampede_loadtest_latency_seconds{endpoint=\"" + e.name + "\",kind=\"" + kind +
+              "\",quantile=\"" + std::to_string(q).substr(0, 5) + "\"} " + buf);
+        }
+        add("stampede_loadtest_latency_seconds_count{endpoint=\"" + e.name + "\",kind=\"" + kind +
+            "\"} " + std::to_string(h->count()));
+      }
+    }
+    add("# HELP stampede_loadtest_lag_seconds Intended minus actual send time.");
+    add("# TYPE stampede_loadtest_lag_seconds summary");
+    for (double q : {0.5, 0.99}) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%g", static_cast<double>(rec_.lag().quantile(q)) * 1e-6);
+      add(std::string("stampede_loadtest_lag_seconds{quantile=\"") + (q == 0.5 ? "0.5" : "0.99") +
+          "\"} " + buf);
+    }
+    add("# TYPE stampede_loadtest_in_flight gauge");
+    add("stampede_loadtest_in_flight " + std::to_string(in_flight_));
+    add("# TYPE stampede_loadtest_virtual_seconds gauge");
+    add("stampede_loadtest_virtual_seconds " + std::to_string(seconds_since_start() * time_scale_));
+    return out;
+  }
+
+  void start_metrics() {
+    const auto colon = o_.metrics_listen.rfind(':');
+    beast::error_code ec;
+    const auto addr = asio::ip::make_address(
+        colon == std::string::npos ? "" : o_.metrics_listen.substr(0, colon), ec);
+    if (ec || !addr.is_loopback()) {
+      throw loadtest_refused("--metrics-listen " + o_.metrics_listen +
+                             ": expected a loopback address and port, like 127.0.0.1:9464");
+    }
+    const auto port = static_cast<unsigned short>(std::stoi(o_.metrics_listen.substr(colon + 1)));
+    const tcp::endpoint ep(addr, port);
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    if (o_.on_metrics_port) o_.on_metrics_port(acceptor_.local_endpoint().port());
+    accept_metrics();
+  }
+
+  struct metrics_session {
+    explicit metrics_session(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::response<http::string_body> res;
+  };
+
+  void accept_metrics() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      auto session = std::make_shared<metrics_session>(std::move(socket));
+      session->stream.expires_after(std::chrono::seconds(5));
+      http::async_read(session->stream, session->buffer, session->req,
+                       [this, session](beast::error_code ec, std::size_t) {
+                         if (ec) return;
+                         session->res.version(11);
+                         session->res.result(http::status::ok);
+                         session->res.set(http::field::content_type, "text/plain; version=0.0.4");
+                         session->res.body() = prometheus_text();
+                         session->res.keep_alive(false);
+                         session->res.prepare_payload();
+                         http::async_write(session->stream, session->res,
+                                           [session](beast::error_code, std::size_t) {
+                                             beast::error_code ignored;
+                                             session->stream.socket().shutdown(
+                                                 tcp::socket::shutdown_both, ignored);
+                                           });
+                       });
+      accept_metrics();
+    });
+  }
+
+  // The io_context is declared first so that it outlives every socket and timer.
+  asio::io_context io_{1};
+  const sim::scenario& s_;
+  const sim::loadtest_spec& spec_;
+  const loadtest_options& o_;
+  double time_scale_;
+  double duration_s_;
+  std::int64_t end_us_;
+  sim::vtime end_virtual_;
+  sim::loadtest_recorder rec_;
+  std::vector<std::string> rec_names_ = endpoint_names(s_);
+  asio::steady_timer timer_, flush_timer_, progress_timer_, deadline_timer_;
+  tcp::acceptor acceptor_;
+  asio::ip::address address_;
+  tcp::endpoint endpoint_;
+  std::string host_header_;
+  std::string target_;
+
+  sim::scenario model_;
+  sim::block_layout layout_;
+  std::vector<sim::population_block> blocks_;
+  std::unique_ptr<sim::bass_hazard> hazard_;
+  std::vector<std::vector<sim::request>> per_pool_;
+  std::vector<sim::request> batch_;
+  sim::vtime window_t0_ = 0;
+  std::int64_t lookahead_us_ = 0;
+  std::uint64_t model_requests_ = 0;
+  std::vector<prepared_template> templates_;
+
+  std::deque<pending> schedule_;
+  std::deque<pending> waiting_;
+  std::vector<std::unique_ptr<connection>> conns_;
+  std::vector<connection*> idle_;
+  std::uint64_t in_flight_ = 0;
+  std::uint64_t seq_ = 0;
+  bool stopping_ = false;
+  bool interrupted_ = false;
+
+  clock_type::time_point start_;
+  clock_type::time_point last_progress_;
+  clock_type::time_point last_behind_warning_{};
+  std::uint64_t last_finished_ = 0;
+  sim::histogram recent_lag_;
+};
+
+}  // namespace
+
+double loadtest_duration_s(const sim::scenario& s, const loadtest_options& o) {
+  if (o.duration_s > 0) return o.duration_s;
+  const auto& spec = *s.loadtest;
+  if (spec.duration > 0) return sim::to_seconds(spec.duration);
+  return sim::to_seconds(s.horizon) / spec.time_scale;
+}
+
+double loadtest_interval_s(double duration_s) {
+  return std::max(1.0, std::ceil(duration_s / 600.0));
+}
+
+sim::run_result run_loadtest(const sim::scenario& s, const loadtest_options& o) {
+  if (!s.loadtest) throw loadtest_refused("the scenario has no loadtest: section");
+  generator g(s, o);
+  return g.run();
+}
+
+sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_result& meta,
+                                 const std::vector<sim::loadtest_sample>& samples) {
+  sim::loadtest_recorder rec(endpoint_names(s), meta.interval_s, meta.time_scale);
+  std::int64_t last_us = 0;
+  for (const auto& smp : samples) {
+    rec.sent(smp.endpoint);
+    rec.record(smp);
+    last_us = std::max(last_us, smp.intended_us + smp.corrected_us);
+  }
+  sim::loadtest_result lt = meta;
+  lt.rebuilt = true;
+  if (lt.wall_s <= 0) lt.wall_s = static_cast<double>(last_us) * 1e-6;
+  const sim::block_layout layout = [&] {
+    sim::scenario m = s;
+    m.scale = s.scale * meta.rate_scale;
+    return sim::block_layout::of(m);
+  }();
+  return make_result(s, std::move(lt), rec, 0, layout.users, 0);
+}
+
+}  // namespace stampede::actors

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# stampede loadtest vs wrk (and hey / h2load when installed) against nginx on
+# loopback, in the same run: requests/s, CPU seconds per request, and the
+# generator's peak RSS with 1 million simulated users driving it.
+#   bench/loadtest_vs_wrk.sh [path/to/stampede]
+# Both tools use 64 connections; stampede's scenario asks for ~230k requests/s
+# (1M users, all adopted, 20,000 one-request sessions a day each), more than
+# the machine can send, so both run at full speed. Numbers, never pass/fail.
+set -euo pipefail
+stampede=${1:-build/cli/stampede}
+stampede=$(realpath "$stampede")
+seconds=${SECONDS_PER_TOOL:-10}
+work=$(mktemp -d)
+trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+user_line=""; [[ $(id -u) -eq 0 ]] && user_line="user root;"
+cat > "$work/nginx.conf" <<CONF
+$user_line
+daemon off; master_process off; worker_processes 1;
+pid $work/nginx.pid; error_log $work/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off; keepalive_requests 1000000;
+  client_body_temp_path $work/b; proxy_temp_path $work/p; fastcgi_temp_path $work/f;
+  uwsgi_temp_path $work/u; scgi_temp_path $work/s;
+  server { listen 127.0.0.1:$port; location / { return 200 "ok"; } }
+}
+CONF
+/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" &
+for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+url=http://127.0.0.1:$port/
+
+# /usr/bin/time: user+system CPU seconds and peak RSS (KiB) of one command.
+measure() { /usr/bin/time -f "%U %S %M" -o "$work/time" "$@" > "$work/out" 2>&1 || true; }
+cpu() { awk '{print $1 + $2}' "$work/time"; }
+rss() { awk '{print $3}' "$work/time"; }
+report() {  # name requests seconds
+  local c; c=$(cpu)
+  printf '%-10s %10.0f req/s  %8.2f us CPU/request  peak RSS %6d KiB  (%d requests, %.2f CPU s)\n' \
+    "$1" "$(echo "$2 / $3" | bc -l)" "$(echo "$c * 1000000 / $2" | bc -l)" "$(rss)" "$2" "$c"
+}
+echo "nginx on $url; machine: $(nproc) cores, $(uname -r)"
+
+measure wrk -t2 -c64 -d${seconds}s "$url"
+wrk_n=$(awk '/requests in/ {print $1}' "$work/out")
+report wrk "$wrk_n" "$seconds"
+wrk_rate=$(echo "$wrk_n / $seconds" | bc -l)
+
+cat > "$work/flood.yaml" <<YAML
+scenario: flood
+horizon: ${seconds}s
+tick: 100ms
+metrics: {report_interval: 1s}
+population: {size: 1_000_000}
+adoption: {innovation: 0.001/day, imitation: 0.001/day, initial_adopters: 1_000_000}
+behavior:
+  sessions_per_day: 20000
+  diurnal: flat
+  requests_per_session: {dist: constant, value: 1}
+  mix: {ping: 1}
+platform:
+  endpoints: {ping: {pool: web, work: 0s}}
+  pools: [{name: web, servers: 64}]
+loadtest:
+  target: $url
+  time_scale: 1
+  connections: 64
+  timeout: 60s
+  max_lag: 1s
+  requests: {ping: {method: GET, path: "/?u=\${user_id}&s=\${seq}"}}
+YAML
+measure "$stampede" loadtest "$work/flood.yaml" --out "$work/lt" --quiet
+st_n=$(python3 -c "import json; s=json.load(open('$work/lt/summary.json')); print(sum(e['completed'] for e in s['loadtest']['endpoints'].values()))")
+st_wall=$(python3 -c "import json; print(json.load(open('$work/lt/summary.json'))['loadtest']['wall_s'])")
+report stampede "$st_n" "$st_wall"
+st_rate=$(echo "$st_n / $st_wall" | bc -l)
+printf 'stampede / wrk requests/s: %.2f   (1M simulated users; peak RSS above)\n' "$(echo "$st_rate / $wrk_rate" | bc -l)"
+
+if command -v hey > /dev/null; then
+  measure hey -z ${seconds}s -c 64 "$url"
+  hey_rate=$(awk '/Requests\/sec/ {print $2}' "$work/out")
+  report hey "$(echo "$hey_rate * $seconds" | bc -l | cut -d. -f1)" "$seconds"
+fi
+if command -v h2load > /dev/null; then
+  measure h2load --h1 -c64 -t2 -D ${seconds} "$url"
+  h2_n=$(awk '/^requests:/ {print $4}' "$work/out")
+  report h2load "$h2_n" "$seconds"
+fi

@@ -1,0 +1,270 @@
+// `stampede loadtest`: the scenario's population against an HTTP target in wall-clock time.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "actors/http_service.hpp"
+#include "actors/loadtest.hpp"
+#include "cli/commands.hpp"
+#include "reports/reports.hpp"
+#include "sim/scenario_loader.hpp"
+
+namespace stampede::cli {
+
+namespace {
+
+/// The progress line: virtual time, rate, p99, errors.
+class loadtest_display {
+ public:
+  explicit loadtest_display(bool terminal) : terminal_(terminal) {}
+  void update(const actors::loadtest_progress& p) {
+    if (!terminal_ && p.wall_s - last_line_ < 5) return;
+    last_line_ = p.wall_s;
+    std::fprintf(
+        stderr,
+        "%svirtual %s  wall %.0f/%.0f s  %.0f req/s  p99 %.1f ms  errors %llu  in flight "
+        "%llu  lag p99 %.1f ms%s",
+        terminal_ ? "\r\033[K" : "", sim::format_duration(sim::from_seconds(p.virtual_s)).c_str(),
+        p.wall_s, p.duration_s, p.rate, p.p99_s * 1e3, static_cast<unsigned long long>(p.errors),
+        static_cast<unsigned long long>(p.in_flight), p.lag_p99_s * 1e3, terminal_ ? "" : "\n");
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void finish() {
+    if (terminal_ && drawn_) std::fputs("\n", stderr);
+  }
+
+ private:
+  bool terminal_;
+  double last_line_ = -1e9;
+  bool drawn_ = false;
+};
+
+struct loadtest_args {
+  std::string file;
+  std::string out;
+  std::optional<std::string> target;
+  std::optional<std::string> duration;
+  std::vector<std::string> sets;
+  std::string metrics_listen;
+  bool progress = false;
+  bool quiet = false;
+};
+
+int usage_error(const std::string& message) {
+  std::cerr << "error: " << message << "\n";
+  return exit_usage;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A loopback "host:port" for --metrics-listen, or an error message.
+std::optional<std::string> check_metrics_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return "expected 127.0.0.1:PORT";
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host != "127.0.0.1" && host != "::1" && host.rfind("127.", 0) != 0) {
+    return "only loopback addresses (127.0.0.1, ::1) may serve metrics, got \"" + host + "\"";
+  }
+  const std::string port = text.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return "port must be 0..65535, got \"" + port + "\"";
+  }
+  return std::nullopt;
+}
+
+int loadtest_command(const loadtest_args& a) {
+  if (a.file.empty()) return usage_error("no scenario file given");
+  sim::scenario s = sim::load_scenario_file(a.file, a.sets);
+  if (!s.loadtest) {
+    return usage_error(a.file + ": no loadtest: section; add one (see scenarios/README.md)");
+  }
+  const sim::loadtest_spec& spec = *s.loadtest;
+  for (std::size_t e = 0; e < spec.requests.size() && e < s.endpoints.size(); ++e) {
+    const auto& t = spec.requests[e];
+    std::vector<std::string> texts{t.path, t.body};
+    for (const auto& [k, v] : t.headers) texts.push_back(v);
+    for (const auto& text : texts) {
+      for (const auto& name : sim::unknown_template_variables(text)) {
+        return usage_error(a.file + ": loadtest.requests." + s.endpoints[e].name +
+                           ": unknown template variable ${" + name +
+                           "}; known: ${user_id} ${seq} ${prompt} ${tier}");
+      }
+    }
+  }
+  if (!a.metrics_listen.empty()) {
+    if (auto err = check_metrics_listen(a.metrics_listen)) {
+      return usage_error("--metrics-listen " + a.metrics_listen + ": " + *err);
+    }
+  }
+  actors::loadtest_options o;
+  if (a.duration) {
+    const auto d = sim::parse_duration(*a.duration);
+    if (!d || *d <= 0) {
+      return usage_error("--duration " + *a.duration + ": expected a positive duration like 20s");
+    }
+    o.duration_s = sim::to_seconds(*d);
+  }
+  const std::string target_text = a.target ? *a.target : spec.target;
+  o.embedded = target_text.empty();
+  if (!o.embedded) {
+    // Refused here, before anything is started or connected.
+    try {
+      o.target = sim::parse_target_url(target_text);
+    } catch (const sim::target_error& e) {
+      return usage_error(e.what());
+    }
+    if (!sim::host_allowed(o.target.host, spec.allow_hosts)) {
+      return usage_error("target host \"" + o.target.host +
+                         "\" is not in loadtest.allow_hosts; nothing was sent. To allow it, add "
+                         "it to the scenario's loadtest.allow_hosts list (allow_hosts: [" +
+                         o.target.host + ", ...])");
+    }
+  }
+
+  // Saved first, so that `stampede report DIR` can rebuild from DIR alone.
+  const std::filesystem::path out(a.out);
+  std::filesystem::create_directories(out);
+  reports::write_file_atomically(out / "scenario.yaml", read_text(a.file));
+  std::string overrides;
+  for (const auto& o2 : a.sets) overrides += o2 + "\n";
+  reports::write_file_atomically(out / "overrides.txt", overrides);
+
+  std::unique_ptr<actors::modeled_service> service;
+  if (o.embedded) {
+    service = std::make_unique<actors::modeled_service>(s);
+    o.target.host = "127.0.0.1";
+    o.target.port = service->start("127.0.0.1", 0);
+  }
+  const double duration_s = actors::loadtest_duration_s(s, o);
+  o.interval_s = actors::loadtest_interval_s(duration_s);
+  sim::loadtest_result meta;
+  meta.target = o.target.text();
+  meta.embedded = o.embedded;
+  meta.time_scale = spec.time_scale;
+  meta.rate_scale = spec.rate_scale;
+  meta.connections = spec.connections;
+  meta.duration_s = duration_s;
+  meta.interval_s = o.interval_s;
+  meta.timeout_s = sim::to_seconds(spec.timeout);
+  meta.max_lag_s = sim::to_seconds(spec.max_lag);
+  reports::write_file_atomically(out / "loadtest.json", loadtest_meta_json(meta));
+
+  const auto results_path = out / "results.csv";
+  std::FILE* results = std::fopen(results_path.c_str(), "w");
+  if (!results) throw std::runtime_error("cannot write " + results_path.string());
+  static char buffer[1 << 16];
+  std::setvbuf(results, buffer, _IOFBF, sizeof buffer);
+  o.results = results;
+  o.metrics_listen = a.metrics_listen;
+  o.stop = &stop_requested;
+
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+  loadtest_display display(terminal);
+  if (!a.quiet && (terminal || a.progress)) {
+    o.on_progress = [&](const actors::loadtest_progress& p) { display.update(p); };
+  }
+  if (!a.quiet) {
+    std::cerr << "load-testing " << o.target.text()
+              << (o.embedded ? " (embedded modeled service)" : "") << " for " << duration_s
+              << " s, " << spec.connections << " connections, time_scale " << spec.time_scale
+              << ", rate_scale " << spec.rate_scale << "\n";
+  }
+  sim::run_result r;
+  try {
+    r = actors::run_loadtest(s, o);
+  } catch (const actors::loadtest_refused& e) {
+    std::fclose(results);
+    return usage_error(e.what());
+  }
+  std::fclose(results);
+  display.finish();
+  if (service) service->stop();
+  reports::write_all(r, out);
+
+  bool held = true;
+  for (const auto& slo : r.slos) held = held && slo.held;
+  if (!a.quiet) {
+    std::uint64_t sent = 0, completed = 0;
+    for (const auto& e : r.loadtest->endpoints) {
+      sent += e.sent;
+      completed += e.completed;
+    }
+    std::cerr << "sent " << sent << " requests, " << completed << " completed (2xx) in "
+              << r.wall_seconds << " s; SLOs " << (held ? "held" : "BREACHED")
+              << (r.loadtest->reliable ? "" : "; results UNRELIABLE (generator lag)") << "\n";
+    if (stop_requested.load()) {
+      std::cerr << "stopped early: the report covers the time reached\n";
+    }
+    std::cout << (out / "report.html").string() << "\n";
+  }
+  return held ? exit_ok : exit_slo_breached;
+}
+
+}  // namespace
+
+std::string loadtest_meta_json(const sim::loadtest_result& m) {
+  nlohmann::ordered_json j;
+  j["target"] = m.target;
+  j["embedded"] = m.embedded;
+  j["time_scale"] = m.time_scale;
+  j["rate_scale"] = m.rate_scale;
+  j["connections"] = m.connections;
+  j["duration_s"] = m.duration_s;
+  j["interval_s"] = m.interval_s;
+  j["timeout_s"] = m.timeout_s;
+  j["max_lag_s"] = m.max_lag_s;
+  return j.dump(2) + "\n";
+}
+
+sim::loadtest_result parse_loadtest_meta(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  sim::loadtest_result m;
+  m.target = j.at("target").get<std::string>();
+  m.embedded = j.at("embedded").get<bool>();
+  m.time_scale = j.at("time_scale").get<double>();
+  m.rate_scale = j.at("rate_scale").get<double>();
+  m.connections = j.at("connections").get<int>();
+  m.duration_s = j.at("duration_s").get<double>();
+  m.interval_s = j.at("interval_s").get<double>();
+  m.timeout_s = j.at("timeout_s").get<double>();
+  m.max_lag_s = j.at("max_lag_s").get<double>();
+  return m;
+}
+
+command add_loadtest(CLI::App& app) {
+  auto a = std::make_shared<loadtest_args>();
+  auto* cmd = app.add_subcommand(
+      "loadtest",
+      "Play the scenario's users against an HTTP target in wall-clock time (open model,\n"
+      "latency from the intended send time) and write the reports into --out. Without\n"
+      "--target or loadtest.target, the modeled service is started on loopback and tested.\n"
+      "Exit 0: SLOs held; 99: an SLO breached; 2: usage or scenario error; 1: tool failure.");
+  cmd->add_option("FILE", a->file, "Scenario YAML file with a loadtest: section")->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--target", a->target,
+                  "http://host:port (overrides loadtest.target); the host must be in "
+                  "loadtest.allow_hosts");
+  cmd->add_option("--duration", a->duration,
+                  "Wall-clock length, e.g. 30s (default loadtest.duration or horizon/time_scale)");
+  cmd->add_option("--set", a->sets, "Override any key: --set loadtest.time_scale=60 (repeatable)");
+  cmd->add_option("--metrics-listen", a->metrics_listen,
+                  "Serve Prometheus metrics on a loopback address, e.g. 127.0.0.1:9464");
+  cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
+  cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
+  return [a, cmd]() -> int { return *cmd ? loadtest_command(*a) : -1; };
+}
+
+}  // namespace stampede::cli

@@ -1,0 +1,173 @@
+#pragma once
+// The model-free side of load testing: target URLs and the allow list, request
+// templates, outcome classes, the results file's line format, and the exact
+// accounting of what was sent and what came back. No sockets here, so every
+// rule can be tested without a network.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/request.hpp"
+#include "sim/result.hpp"
+#include "sim/scenario.hpp"
+
+namespace stampede::sim {
+
+/// What became of one sent request, as the generator sees it.
+enum class outcome_class : std::uint8_t {
+  status_2xx,
+  status_503,
+  status_429,
+  status_4xx,
+  status_5xx,
+  status_other,
+  timeout,
+  connect_error,
+  reset_closed,
+};
+inline constexpr int outcome_classes = 9;
+
+/// "2xx", "503", "429", "4xx", "5xx", "other", "timeout", "connect_error", "reset_closed".
+const char* outcome_class_name(outcome_class c);
+/// The class named by outcome_class_name, or nothing.
+std::optional<outcome_class> outcome_class_of(std::string_view name);
+/// The class of an HTTP response status.
+outcome_class classify_status(int status);
+/// The model's view of a class: 2xx completed, timeout abandoned (the user's
+/// patience ran out), anything else rejected (the session ends, as in `run`).
+outcome::kind model_kind(outcome_class c);
+
+/// A load-test target, "http://host[:port]".
+struct target_url {
+  std::string host;
+  std::uint16_t port = 80;
+  /// "http://host:port", normalised.
+  std::string text() const;
+};
+
+/// A target that cannot be used: malformed, or not http.
+class target_error : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Parses "http://host[:port][/]"; host is an IPv4/IPv6 literal ("[::1]") or a
+/// name. Throws target_error saying what is wrong.
+target_url parse_target_url(std::string_view url);
+
+/// True when `host` is listed in `allow_hosts` (case-insensitive; "[::1]" and
+/// "::1" are the same host).
+bool host_allowed(std::string_view host, const std::vector<std::string>& allow_hosts);
+
+/// The template variables ${user_id} ${seq} ${prompt} ${tier}.
+struct template_values {
+  std::uint64_t user_id = 0;
+  std::uint64_t seq = 0;
+  std::string_view prompt;
+  std::string_view tier = "default";
+};
+/// Names between ${ and } that are not template variables (empty: the text is usable).
+std::vector<std::string> unknown_template_variables(std::string_view text);
+/// The text with every ${...} variable replaced.
+std::string expand_template(std::string_view text, const template_values& v);
+/// Appends to `out` like expand_template, without allocating a new string.
+void expand_template_into(std::string& out, std::string_view text, const template_values& v);
+
+/// One finished request, as appended to DIR/results.csv.
+struct loadtest_sample {
+  /// Intended send time, microseconds of wall time since the start of the test.
+  std::int64_t intended_us = 0;
+  int endpoint = 0;
+  outcome_class what = outcome_class::status_2xx;
+  /// HTTP status, 0 when there was no response.
+  int status = 0;
+  /// Response time from the intended and from the actual send, microseconds.
+  std::int64_t corrected_us = 0;
+  std::int64_t uncorrected_us = 0;
+  /// Actual send minus intended send, microseconds.
+  std::int64_t lag_us = 0;
+};
+
+/// The results file's first line.
+std::string results_header();
+/// One line (with its '\n') for a sample; endpoints are written by name.
+std::string format_sample(const loadtest_sample& s, const std::vector<std::string>& endpoints);
+/// Parses a line written by format_sample; nothing for the header, a torn last
+/// line or an unknown endpoint.
+std::optional<loadtest_sample> parse_sample(std::string_view line,
+                                            const std::vector<std::string>& endpoints);
+
+/// Counts, histograms and the time series of a load test, fed with every sent
+/// and finished request. The same code runs live and in `stampede report DIR`,
+/// so a rebuilt report holds what the live one would have.
+class loadtest_recorder {
+ public:
+  /// `interval_s`: wall seconds per time-series row; `time_scale` turns wall
+  /// time into the virtual time of the t_hours column.
+  loadtest_recorder(std::vector<std::string> endpoints, double interval_s, double time_scale);
+
+  /// A request of endpoint `e` is sent (or its connection is attempted).
+  void sent(int e) { ++endpoints_.at(static_cast<std::size_t>(e)).sent; }
+  /// A request of the model for an endpoint that is not load-tested.
+  void not_sent(int e) { ++endpoints_.at(static_cast<std::size_t>(e)).not_sent; }
+  /// A request still waiting for a connection when the test stopped.
+  void unsent_at_stop(int e) { ++endpoints_.at(static_cast<std::size_t>(e)).unsent_at_stop; }
+  /// A finished request; samples must come in the order they finished.
+  void record(const loadtest_sample& s);
+  /// Closes the time-series rows that end before `wall_us` (for a live display).
+  void advance(std::int64_t wall_us);
+
+  /// Sent minus finished, over all endpoints.
+  std::uint64_t in_flight() const;
+  std::uint64_t finished() const { return finished_; }
+  std::uint64_t errors() const { return errors_; }
+  const std::vector<loadtest_endpoint_result>& endpoints() const { return endpoints_; }
+  const histogram& lag() const { return lag_; }
+  /// Corrected p99 (seconds) of the last closed row over all endpoints, or 0.
+  double last_p99_s() const { return last_p99_s_; }
+
+  /// The per-endpoint results, with in_flight = sent - finished; throws
+  /// std::logic_error if the accounting does not add up.
+  std::vector<loadtest_endpoint_result> finish_endpoints() const;
+  /// The time series (rows up to the last sample): t_hours (virtual), t_wall_s,
+  /// offered_rps.E (requests by intended send time), completed_rps.E,
+  /// rejected_rps.E (503 and 429), abandoned_rps.E (timeouts), errors_rps.E,
+  /// latency_p50_s.E and latency_p99_s.E (corrected), uncorrected_p99_s.E and
+  /// lag_p99_s; rates per wall second, latencies by completion time.
+  timeseries series();
+
+ private:
+  struct row {
+    std::vector<double> offered, completed, rejected, abandoned, errors;
+    std::vector<double> p50, p99, uncorrected_p99;
+    double lag_p99 = -1;
+  };
+  row& row_at(std::size_t i);
+  void close_current();
+
+  std::vector<std::string> names_;
+  double interval_us_;
+  double time_scale_;
+  std::vector<loadtest_endpoint_result> endpoints_;
+  histogram lag_;
+  std::vector<row> rows_;
+  /// Histograms of the row being filled (by completion time).
+  std::size_t current_ = 0;
+  std::vector<histogram> cur_corrected_, cur_uncorrected_;
+  histogram cur_lag_;
+  std::uint64_t finished_ = 0;
+  std::uint64_t errors_ = 0;
+  double last_p99_s_ = 0;
+};
+
+/// SLO verdicts of a load test: latency objectives on the corrected latencies
+/// of 2xx responses, and breached as well when more than (1 - q) of the
+/// finished requests failed or timed out (they were slower than anything
+/// measured); max_rejected on (503 + 429) / sent.
+std::vector<slo_result> loadtest_slos(const scenario& s,
+                                      const std::vector<loadtest_endpoint_result>& endpoints);
+
+}  // namespace stampede::sim

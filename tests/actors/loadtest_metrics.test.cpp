@@ -1,0 +1,167 @@
+// The model-free rules of load testing: targets, the allow list, templates,
+// outcome classes, the results file's lines and the exact accounting.
+#include <catch2/catch.hpp>
+
+#include "sim/loadtest_metrics.hpp"
+
+using namespace stampede;
+
+TEST_CASE("a target URL is parsed into host and port, and anything but plain http is refused",
+          "[loadtest]") {
+  const auto t = sim::parse_target_url("http://127.0.0.1:8080");
+  CHECK(t.host == "127.0.0.1");
+  CHECK(t.port == 8080);
+  CHECK(sim::parse_target_url("http://LocalHost/").host == "localhost");
+  CHECK(sim::parse_target_url("http://localhost").port == 80);
+  CHECK(sim::parse_target_url("http://[::1]:9000").host == "::1");
+  CHECK(sim::parse_target_url("http://[::1]:9000").text() == "http://[::1]:9000");
+  CHECK_THROWS_AS(sim::parse_target_url("https://127.0.0.1:443"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("127.0.0.1:8080"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:70000"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("http://:80"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("http://user@10.0.0.1:80"), sim::target_error);
+  CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:80/v1/api"), sim::target_error);
+  CHECK_THROWS_WITH(sim::parse_target_url("ftp://x"), Catch::Contains("only http://"));
+}
+
+TEST_CASE("only hosts on the allow list may be loaded", "[loadtest]") {
+  const std::vector<std::string> allow{"127.0.0.1", "localhost", "::1"};
+  CHECK(sim::host_allowed("127.0.0.1", allow));
+  CHECK(sim::host_allowed("LOCALHOST", allow));
+  CHECK(sim::host_allowed("[::1]", allow));
+  CHECK_FALSE(sim::host_allowed("127.0.0.2", allow));
+  CHECK_FALSE(sim::host_allowed("example.com", allow));
+  CHECK_FALSE(sim::host_allowed("127.0.0.1", {}));
+}
+
+TEST_CASE("templates expand the four variables and name any other", "[loadtest]") {
+  sim::template_values v;
+  v.user_id = 65537;
+  v.seq = 12;
+  v.prompt = "a cat";
+  const auto text =
+      sim::expand_template(R"({"u":${user_id},"s":${seq},"p":"${prompt}","t":"${tier}"})", v);
+  CHECK(text == R"({"u":65537,"s":12,"p":"a cat","t":"default"})");
+  CHECK(sim::unknown_template_variables("/v1/${user_id}/x?${seq}").empty());
+  CHECK(sim::unknown_template_variables("/v1/${user}/${seq}/${nope}") ==
+        std::vector<std::string>{"user", "nope"});
+  CHECK(sim::expand_template("no variables", v) == "no variables");
+}
+
+TEST_CASE("HTTP statuses fall into the outcome classes, 503 and 429 apart", "[loadtest]") {
+  CHECK(sim::classify_status(200) == sim::outcome_class::status_2xx);
+  CHECK(sim::classify_status(204) == sim::outcome_class::status_2xx);
+  CHECK(sim::classify_status(503) == sim::outcome_class::status_503);
+  CHECK(sim::classify_status(429) == sim::outcome_class::status_429);
+  CHECK(sim::classify_status(404) == sim::outcome_class::status_4xx);
+  CHECK(sim::classify_status(500) == sim::outcome_class::status_5xx);
+  CHECK(sim::classify_status(302) == sim::outcome_class::status_other);
+  CHECK(sim::model_kind(sim::outcome_class::status_2xx) == sim::outcome::kind::completed);
+  CHECK(sim::model_kind(sim::outcome_class::timeout) == sim::outcome::kind::abandoned);
+  CHECK(sim::model_kind(sim::outcome_class::reset_closed) == sim::outcome::kind::rejected);
+  for (int k = 0; k < sim::outcome_classes; ++k) {
+    const auto c = static_cast<sim::outcome_class>(k);
+    CHECK(sim::outcome_class_of(sim::outcome_class_name(c)) == c);
+  }
+}
+
+TEST_CASE("a results line reads back as the sample it was written from", "[loadtest]") {
+  const std::vector<std::string> names{"generate_image", "view_feed"};
+  sim::loadtest_sample s;
+  s.intended_us = 1'234'567;
+  s.endpoint = 1;
+  s.what = sim::outcome_class::status_503;
+  s.status = 503;
+  s.corrected_us = 1500;
+  s.uncorrected_us = 900;
+  s.lag_us = 40;
+  const std::string line = sim::format_sample(s, names);
+  CHECK(line == "1234567,view_feed,503,503,1500,900,40\n");
+  const auto back = sim::parse_sample(line, names);
+  REQUIRE(back);
+  CHECK(back->intended_us == s.intended_us);
+  CHECK(back->endpoint == 1);
+  CHECK(back->what == s.what);
+  CHECK(back->corrected_us == 1500);
+  CHECK(back->uncorrected_us == 900);
+  CHECK(back->lag_us == 40);
+  // A line torn by a kill, the header and an unknown endpoint are not samples.
+  CHECK_FALSE(sim::parse_sample("1234567,view_feed,503,50", names));
+  CHECK_FALSE(sim::parse_sample(sim::results_header(), names));
+  CHECK_FALSE(sim::parse_sample("1,nope,2xx,200,1,1,0", names));
+}
+
+TEST_CASE("the recorder's accounting adds up: sent = completed + failed + timed out + in flight",
+          "[loadtest]") {
+  sim::loadtest_recorder rec({"a", "b"}, 1.0, 60.0);
+  for (int i = 0; i < 10; ++i) rec.sent(0);
+  for (int i = 0; i < 3; ++i) rec.sent(1);
+  const sim::outcome_class classes[] = {
+      sim::outcome_class::status_2xx,    sim::outcome_class::status_2xx,
+      sim::outcome_class::status_503,    sim::outcome_class::status_429,
+      sim::outcome_class::status_5xx,    sim::outcome_class::timeout,
+      sim::outcome_class::connect_error, sim::outcome_class::reset_closed};
+  std::int64_t t = 0;
+  for (auto c : classes) {
+    sim::loadtest_sample s;
+    s.intended_us = t;
+    s.what = c;
+    s.corrected_us = 2000;
+    s.uncorrected_us = 1000;
+    t += 300'000;
+    rec.record(s);
+  }
+  CHECK(rec.in_flight() == 5);
+  const auto e = rec.finish_endpoints();
+  CHECK(e[0].completed == 2);
+  CHECK(e[0].failed == 5);
+  CHECK(e[0].timed_out == 1);
+  CHECK(e[0].in_flight == 2);
+  CHECK(e[0].sent == e[0].completed + e[0].failed + e[0].timed_out + e[0].in_flight);
+  CHECK(e[1].in_flight == 3);
+  CHECK(e[0].corrected.count() == 2);  // only 2xx latencies are kept
+
+  // Time series: 8 samples 0.3 s apart fall into 3 one-second rows.
+  auto ts = rec.series();
+  REQUIRE(ts.rows.size() == 3);
+  const int offered = ts.column("offered_rps.a");
+  REQUIRE(offered >= 0);
+  CHECK(ts.rows[0][offered] == 4);  // intended at 0, 0.3, 0.6, 0.9 s
+  CHECK(ts.column("uncorrected_p99_s.b") >= 0);
+  CHECK(ts.column("lag_p99_s") >= 0);
+  // t_hours is virtual time: one wall second at time_scale 60 is a minute.
+  CHECK(ts.rows[0][0] == Approx(60.0 / 3600));
+
+  // More outcomes than requests sent is a bug, never a result.
+  sim::loadtest_recorder bad({"a"}, 1.0, 1.0);
+  bad.record(sim::loadtest_sample{});
+  CHECK_THROWS_AS(bad.finish_endpoints(), std::logic_error);
+}
+
+TEST_CASE("a latency SLO is breached by 500s even though no 2xx latency was measured",
+          "[loadtest]") {
+  sim::scenario s;
+  s.endpoints.push_back({"api", 0, sim::distribution::constant(0)});
+  s.slos.push_back({0, sim::slo_spec::kind::latency_quantile, 0.99, 1.0, "latency_p99"});
+  s.slos.push_back({0, sim::slo_spec::kind::max_rejected, 0, 0.05, "max_rejected"});
+  sim::loadtest_endpoint_result e;
+  e.name = "api";
+  e.sent = 100;
+  e.status_5xx = 100;
+  e.failed = 100;
+  auto v = sim::loadtest_slos(s, {e});
+  REQUIRE(v.size() == 2);
+  CHECK_FALSE(v[0].held);
+  CHECK(v[1].held);  // no 503/429: nothing was rejected
+  e.status_5xx = 0;
+  e.status_503 = 10;
+  e.status_2xx = e.completed = 90;
+  e.failed = 10;
+  for (int i = 0; i < 90; ++i) e.corrected.record(200'000);
+  v = sim::loadtest_slos(s, {e});
+  CHECK(v[0].held);
+  CHECK(v[0].measured == Approx(0.2).epsilon(0.01));  // histogram: < 1% relative error
+  CHECK_FALSE(v[1].held);
+  CHECK(v[1].measured == Approx(0.1));
+}

@@ -1,0 +1,308 @@
+// `stampede serve` and the fault server, run as child processes on loopback.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_binary.hpp"
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// A child process with its stdout on a pipe; killed if a test leaves it running.
+class child {
+ public:
+  explicit child(std::vector<std::string> argv, const std::string& stderr_path = "/dev/null") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) ::dup2(err, STDERR_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      if (::chdir(STAMPEDE_SOURCE_DIR) != 0) ::_exit(126);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+  }
+  ~child() {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+
+  /// The next line of stdout, or "" if none comes within `timeout`.
+  std::string read_line(std::chrono::milliseconds timeout) {
+    const auto until = clock_type::now() + timeout;
+    std::string line;
+    while (clock_type::now() < until) {
+      pollfd p{out_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until - clock_type::now());
+      if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) continue;
+      char c;
+      if (::read(out_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line.push_back(c);
+    }
+    return "";
+  }
+
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  /// The exit code, or nothing if the process has not exited within `timeout`
+  /// (-1 when it died of a signal).
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto until = clock_type::now() + timeout;
+    while (true) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return exit_code_;
+      }
+      if (clock_type::now() > until) return std::nullopt;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// The port at the end of a "listening on ..." line, or 0.
+int port_of(const std::string& line) {
+  const auto colon = line.rfind(':');
+  const auto space = line.rfind(' ');
+  const auto at =
+      colon != std::string::npos && (space == std::string::npos || colon > space) ? colon : space;
+  if (at == std::string::npos) return 0;
+  return std::atoi(line.c_str() + at + 1);
+}
+
+// A blocking loopback connection with a 5 s receive timeout.
+class connection {
+ public:
+  explicit connection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  ~connection() { ::close(fd_); }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) {
+    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size()));
+  }
+  /// One response: headers, then Content-Length bytes of body. Whatever
+  /// arrived when the peer closed (or after 5 s) otherwise.
+  std::string response() {
+    std::string data;
+    char buf[4096];
+    for (;;) {
+      const auto end = data.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto cl = data.find("Content-Length: ");
+        if (cl != std::string::npos && cl < end) {
+          const std::size_t length = std::strtoull(data.c_str() + cl + 16, nullptr, 10);
+          if (data.size() >= end + 4 + length) return data;
+        }
+      }
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return data;
+      data.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  std::string get(const std::string& path) {
+    send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    return response();
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+std::vector<std::string> serve_args(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{STAMPEDE_BINARY, "serve", "tests/scenarios/good/service.yaml",
+                                "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+}  // namespace
+
+TEST_CASE("stampede serve prints its port, answers, and exits 0 soon after SIGTERM",
+          "[cli][serve]") {
+  const auto dir = stampede::test::temp_dir("serve");
+  child server(serve_args({"--set", "loadtest.requests.echo.path=/ping", "--threads", "1"}),
+               (dir / "err").string());
+  const std::string line = server.read_line(std::chrono::seconds(10));
+  REQUIRE_THAT(line, StartsWith("listening on http://127.0.0.1:"));
+  const int port = port_of(line);
+  REQUIRE(port > 0);
+  {
+    connection c(port);
+    REQUIRE(c.connected());
+    // The --set override moved the route.
+    CHECK_THAT(c.get("/ping"), StartsWith("HTTP/1.1 200 OK") && Contains("\"endpoint\":\"echo\""));
+    CHECK_THAT(c.get("/v1/echo"), StartsWith("HTTP/1.1 404"));
+  }
+  const auto t0 = clock_type::now();
+  server.signal(SIGTERM);
+  const auto code = server.wait(std::chrono::seconds(5));
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(seconds_since(t0) < 2.0);
+  const std::string err = stampede::test::read_all(dir / "err");
+  CHECK_THAT(err, Contains("echo: 1 received, 1 served"));
+  CHECK_THAT(err, Contains("404: 1"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("stampede serve stops on SIGINT with a response still in flight", "[cli][serve]") {
+  child server(serve_args({"--set", "platform.endpoints.generate.work=30s"}));
+  const int port = port_of(server.read_line(std::chrono::seconds(10)));
+  REQUIRE(port > 0);
+  connection waiting(port);
+  waiting.send("POST /v1/images/generations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto t0 = clock_type::now();
+  server.signal(SIGINT);
+  const auto code = server.wait(std::chrono::seconds(5));
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(seconds_since(t0) < 2.0);
+  // The in-flight response is dropped: the connection closes without one.
+  CHECK(waiting.response().empty());
+}
+
+TEST_CASE("stampede serve refuses bad listen addresses and scenarios without loadtest",
+          "[cli][serve]") {
+  auto r =
+      stampede::test::run_stampede("serve tests/scenarios/good/minimal.yaml --listen 127.0.0.1:0");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("has no loadtest section"));
+
+  r = stampede::test::run_stampede("serve tests/scenarios/good/service.yaml --listen localhost");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("expected HOST:PORT"));
+
+  r = stampede::test::run_stampede(
+      "serve tests/scenarios/good/service.yaml --listen 127.0.0.1:0 --set loadtest.time_scale=-1");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("loadtest.time_scale: expected a positive number"));
+
+  // A port already taken: a failure of the run, not of the command line.
+  child first(serve_args());
+  const int port = port_of(first.read_line(std::chrono::seconds(10)));
+  REQUIRE(port > 0);
+  r = stampede::test::run_stampede("serve tests/scenarios/good/service.yaml --listen 127.0.0.1:" +
+                                   std::to_string(port));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("cannot listen on"));
+  first.signal(SIGTERM);
+  CHECK(first.wait(std::chrono::seconds(5)) == std::optional<int>(0));
+}
+
+TEST_CASE("the fault server misbehaves as each mode says and stops on SIGTERM",
+          "[cli][serve][fault]") {
+  const auto start = [](const std::string& mode) {
+    return std::make_unique<child>(std::vector<std::string>{STAMPEDE_FAULT_SERVER, "--port", "0",
+                                                            "--mode", mode, "--max-seconds", "30"});
+  };
+  {
+    auto server = start("ok");
+    const int port = port_of(server->read_line(std::chrono::seconds(5)));
+    REQUIRE(port > 0);
+    connection c(port);
+    // Keep-alive: two requests on one connection.
+    CHECK_THAT(c.get("/a"), StartsWith("HTTP/1.1 200"));
+    CHECK_THAT(c.get("/b"), StartsWith("HTTP/1.1 200"));
+    server->signal(SIGTERM);
+    CHECK(server->wait(std::chrono::seconds(2)) == std::optional<int>(0));
+  }
+  {
+    auto server = start("error500");
+    connection c(port_of(server->read_line(std::chrono::seconds(5))));
+    CHECK_THAT(c.get("/a"), StartsWith("HTTP/1.1 500"));
+    CHECK_THAT(c.get("/b"), StartsWith("HTTP/1.1 500"));
+  }
+  {
+    auto server = start("close-mid-response");
+    connection c(port_of(server->read_line(std::chrono::seconds(5))));
+    const std::string partial = c.get("/a");
+    // Some of the status line, never a whole response.
+    CHECK_THAT(partial, StartsWith("HTTP/1.1 2"));
+    CHECK(partial.find("\r\n\r\n{") == std::string::npos);
+  }
+  {
+    // Within any 3 s, one stall of about 1 s: the slowest of ~35 requests spread
+    // over 3.5 s waits 0.5-1.1 s (0.1 s of slack for scheduling), the fastest not at all.
+    auto server = start("stall");
+    connection c(port_of(server->read_line(std::chrono::seconds(5))));
+    double slowest = 0;
+    double fastest = 10;
+    const auto t0 = clock_type::now();
+    while (seconds_since(t0) < 3.5) {
+      const auto t = clock_type::now();
+      REQUIRE_THAT(c.get("/a"), StartsWith("HTTP/1.1 200"));
+      slowest = std::max(slowest, seconds_since(t));
+      fastest = std::min(fastest, seconds_since(t));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(slowest > 0.5);
+    CHECK(slowest < 1.1);
+    CHECK(fastest < 0.05);
+  }
+  {
+    auto server = std::make_unique<child>(std::vector<std::string>{
+        STAMPEDE_FAULT_SERVER, "--port", "0", "--mode", "ok", "--max-seconds", "1"});
+    REQUIRE(port_of(server->read_line(std::chrono::seconds(5))) > 0);
+    // --max-seconds ends it even without a signal.
+    CHECK(server->wait(std::chrono::seconds(3)) == std::optional<int>(0));
+  }
+}

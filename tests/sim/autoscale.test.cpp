@@ -1,0 +1,139 @@
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <span>
+
+#include "sim/pool.hpp"
+
+using namespace stampede::sim;
+
+namespace {
+
+/// One autoscaled pool of constant 1 s work, with a queue of 100, looked at every `interval`.
+scenario autoscaled(std::int64_t servers, std::int64_t step, vtime delay, std::int64_t max,
+                    vtime interval, vtime horizon) {
+  scenario s;
+  s.name = "autoscale-test";
+  s.horizon = horizon;
+  s.tick = second;
+  s.report_interval = 10 * second;
+  s.population_size = 1;
+  s.endpoints = {endpoint_spec{"e", 0, distribution::constant(1.0)}};
+  pool_spec p;
+  p.name = "p";
+  p.servers = servers;
+  p.queue_capacity = 100;
+  p.cost_per_server_hour = 1;
+  p.autoscale.enabled = true;
+  p.autoscale.target_utilization = 0.8;
+  p.autoscale.step = step;
+  p.autoscale.provisioning_delay = delay;
+  p.autoscale.max = max;
+  p.autoscale.interval = interval;
+  s.pools = {p};
+  s.behavior.mix = {1.0};
+  return s;
+}
+
+/// One arrival every 50 ms (20/s) from 0 until `until`, patient forever.
+std::vector<request> steady(vtime until) {
+  std::vector<request> out;
+  for (std::uint32_t i = 0; static_cast<vtime>(i) * 50 * msec < until; ++i) {
+    out.push_back(request{static_cast<vtime>(i) * 50 * msec, i, from_seconds(1e9), i, 0});
+  }
+  return out;
+}
+
+struct run {
+  std::vector<pool_interval> rows;
+  std::vector<std::int64_t> committed;  // after each window
+  std::vector<outcome> outcomes;
+};
+
+run run_windows(pool_model& pool, const scenario& s, const std::vector<request>& arrivals) {
+  run r;
+  std::size_t next = 0;
+  for (vtime t0 = 0; t0 < s.horizon; t0 += s.tick) {
+    const vtime t1 = std::min(s.horizon, t0 + s.tick);
+    const std::size_t first = next;
+    while (next < arrivals.size() && arrivals[next].at < t1) ++next;
+    const std::span<const request> window(arrivals.data() + first, next - first);
+    if (auto row = pool.serve_window(t0, t1, window, r.outcomes)) r.rows.push_back(*row);
+    r.committed.push_back(pool.committed_servers());
+  }
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the autoscaler adds servers after the provisioning delay and stops at max",
+          "[sim][autoscale]") {
+  // 2 servers for 20/s of 1 s work: saturated throughout. Looks every 30 s,
+  // orders 2 at a time with 60 s of delay, up to 6: ordered at 30 s and 60 s,
+  // joining at 90 s and 120 s; at 90 s the maximum counts both orders.
+  const scenario s = autoscaled(2, 2, 60 * second, 6, 30 * second, 400 * second);
+  for (const bool batched : {false, true}) {
+    INFO("batched " << batched);
+    pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
+    const run r = run_windows(pool, s, steady(s.horizon));
+    REQUIRE(r.rows.size() == 40);
+    for (const pool_interval& p : r.rows) {
+      INFO("interval " << p.interval);
+      const vtime end = (p.interval + 1) * 10 * second;
+      auto servers_at = [](vtime t) {
+        return t < 90 * second ? 2.0 : t < 120 * second ? 4.0 : 6.0;
+      };
+      CHECK(p.real_servers == servers_at(end));
+      CHECK(p.available_seconds == Approx(10 * servers_at(end - 10 * second)).margin(1e-9));
+      // Saturated: every server present is busy (but the second one, idle for the
+      // first 50 ms).
+      CHECK(p.busy_seconds ==
+            Approx(p.available_seconds - (p.interval == 0 ? 0.05 : 0)).margin(1e-9));
+    }
+    CHECK(*std::max_element(r.committed.begin(), r.committed.end()) == 6);
+    CHECK(r.committed[29] == 4);  // after the window ending at 30 s: one order out
+    const pool_final f = pool.finish();
+    CHECK(f.result.peak_servers == 6);
+    // 2 servers for 400 s, 2 more from 90 s, 2 more from 120 s: 1980 server-seconds.
+    CHECK(f.result.server_hours * 3600 == Approx(1980.0).epsilon(1e-12));
+    CHECK(f.result.cost == Approx(1980.0 / 3600).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("the autoscaler lets servers go when idle, never below the initial count",
+          "[sim][autoscale]") {
+  // Busy for 100 s, then nothing: up to 10 servers, then back down to the 2 it started with.
+  const scenario s = autoscaled(2, 4, 0, 10, 10 * second, 300 * second);
+  for (const bool batched : {false, true}) {
+    INFO("batched " << batched);
+    pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
+    const run r = run_windows(pool, s, steady(100 * second));
+    REQUIRE(r.rows.size() == 30);
+    double highest = 0, lowest = 1e9;
+    for (const pool_interval& p : r.rows) {
+      highest = std::max(highest, p.real_servers);
+      lowest = std::min(lowest, p.real_servers);
+    }
+    CHECK(highest == 10);
+    CHECK(lowest == 2);
+    CHECK(r.rows.back().real_servers == 2);
+    CHECK(*std::min_element(r.committed.begin(), r.committed.end()) == 2);
+    const pool_final f = pool.finish();
+    CHECK(f.endpoints[0].second.offered ==
+          f.endpoints[0].second.completed + f.endpoints[0].second.rejected +
+              f.endpoints[0].second.abandoned + f.endpoints[0].second.in_flight);
+  }
+}
+
+TEST_CASE("autoscaling is deterministic", "[sim][autoscale]") {
+  const scenario s = autoscaled(3, 1, 5 * second, 12, 10 * second, 600 * second);
+  std::vector<request> arrivals = steady(300 * second);
+  pool_model a(s, 0), b(s, 0);
+  const run ra = run_windows(a, s, arrivals);
+  const run rb = run_windows(b, s, arrivals);
+  CHECK(ra.committed == rb.committed);
+  REQUIRE(ra.outcomes.size() == rb.outcomes.size());
+  CHECK(std::equal(
+      ra.outcomes.begin(), ra.outcomes.end(), rb.outcomes.begin(),
+      [](const outcome& x, const outcome& y) { return x.at == y.at && x.what == y.what; }));
+  CHECK(a.finish().result.server_hours == b.finish().result.server_hours);
+}

@@ -1,0 +1,177 @@
+#include "sim/population.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "sim/scenario_loader.hpp"
+
+using namespace stampede::sim;
+
+namespace {
+
+/// Everyone adopted from the start, one endpoint on one pool.
+std::string everyone(const std::string& extra_population, const std::string& extra_behavior,
+                     const std::string& extra_root = "") {
+  return R"(
+scenario: population-test
+horizon: 3d
+tick: 1m
+population:
+  size: 60_000
+)" + extra_population + R"(
+adoption: {model: bass, innovation: 0.0/day, imitation: 0.0/day, initial_adopters: 60_000}
+behavior:
+)" + extra_behavior + R"(
+  mix: {generate: 1}
+  diurnal: flat
+platform:
+  endpoints: {generate: {pool: gpu, work: 1s}}
+  pools: [{name: gpu, servers: 10}]
+)" + extra_root;
+}
+
+/// Steps every block over [0, horizon) in windows of `tick`, answering every
+/// request as completed at once; returns the requests sent per block.
+struct driven {
+  std::vector<population_block> blocks;
+  std::vector<std::vector<std::uint64_t>> sessions_per_hour;  // [block][hour]
+  std::uint64_t requests = 0;
+};
+
+driven drive(const scenario& s, vtime until, bool answer = true) {
+  const block_layout layout = block_layout::of(s);
+  driven d;
+  for (std::uint32_t b = 0; b < layout.count(); ++b) d.blocks.emplace_back(s, layout, b);
+  d.sessions_per_hour.assign(d.blocks.size(), std::vector<std::uint64_t>(until / hour + 1, 0));
+  for (vtime t0 = 0; t0 < until; t0 += s.tick) {
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+      std::vector<std::vector<request>> per_pool(s.pools.size());
+      const auto before = d.blocks[b].sessions_started();
+      d.blocks[b].step(t0, t0 + s.tick, 0, per_pool);
+      d.sessions_per_hour[b][static_cast<std::size_t>(t0 / hour)] +=
+          d.blocks[b].sessions_started() - before;
+      for (const auto& r : per_pool[0]) {
+        ++d.requests;
+        if (answer) d.blocks[b].receive({r.at, r.block(), r.session, outcome::kind::completed});
+      }
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("users are grouped by region and tier in proportion to their shares", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("  regions: [{name: a, share: 0.25, utc_offset: -5h}, {name: b, share: 0.75}]\n"
+               "  tiers: [{name: free, share: 0.9}, {name: plus, share: 0.1}]\n",
+               "  sessions_per_day: {free: 2, plus: 5}\n"),
+      "t.yaml");
+  const block_layout l = block_layout::of(s);
+  std::vector<std::uint64_t> users(4, 0);
+  std::uint64_t total = 0;
+  for (const auto& b : l.blocks) {
+    users[b.region * 2u + b.tier] += b.size;
+    total += b.size;
+  }
+  CHECK(total == 60'000);
+  CHECK(users[0] == 13'500);  // a/free: 0.25 × 0.9
+  CHECK(users[1] == 1'500);   // a/plus
+  CHECK(users[2] == 40'500);  // b/free
+  CHECK(users[3] == 4'500);   // b/plus
+}
+
+TEST_CASE("each tier starts sessions at its own rate", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("  tiers: [{name: free, share: 0.5}, {name: plus, share: 0.5}]\n",
+               "  sessions_per_day: {free: 2, plus: 6}\n  requests_per_session: 1\n"),
+      "t.yaml");
+  const driven d = drive(s, 2 * day);
+  double per_tier[2] = {0, 0};
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    per_tier[d.blocks[b].tier()] += static_cast<double>(d.blocks[b].sessions_started());
+  }
+  // 30,000 users × 2 days × rate: 120,000 and 360,000 sessions; Poisson sd < 0.6%.
+  CHECK(per_tier[0] == Approx(120'000).epsilon(0.02));
+  CHECK(per_tier[1] == Approx(360'000).epsilon(0.02));
+}
+
+TEST_CASE("the diurnal curve follows each region's local time", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("  regions: [{name: utc, share: 0.5}, {name: east, share: 0.5, utc_offset: 6h}]\n",
+               "  sessions_per_day: 24\n  requests_per_session: 1\n") ,
+      "t.yaml", {"behavior.diurnal=[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,10,1,1,1]"});
+  const driven d = drive(s, day);
+  // The busiest UTC hour is 20:00 local: 20 for utc, 14 for east (UTC+6).
+  std::vector<std::uint64_t> utc(24, 0), east(24, 0);
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    auto& into = b < d.blocks.size() / 2 ? utc : east;
+    for (std::size_t h = 0; h < 24; ++h) into[h] += d.sessions_per_hour[b][h];
+  }
+  CHECK(std::max_element(utc.begin(), utc.end()) - utc.begin() == 20);
+  CHECK(std::max_element(east.begin(), east.end()) - east.begin() == 14);
+}
+
+TEST_CASE("a rate limit caps each user's requests per local day", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("  tiers: [{name: free, share: 1}]\n",
+               "  sessions_per_day: 20\n  requests_per_session: 3\n"),
+      "t.yaml",
+      {"platform.rate_limits=[{tier: free, endpoint: generate, limit: 3/day}]"});
+  const driven d = drive(s, 2 * day);
+  std::uint64_t limited = 0;
+  for (const auto& b : d.blocks) limited += b.edge_totals().rate_limited[0];
+  // 60,000 users may send at most 3 a day each over 2 days (plus the requests of
+  // sessions that cross midnight, counted on the day they started).
+  CHECK(d.requests <= 60'000u * 3 * 2 + 60'000);
+  CHECK(limited > 0);
+}
+
+TEST_CASE("a rate_limit event changes the limit from its time on", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("  tiers: [{name: free, share: 1}]\n",
+               "  sessions_per_day: 20\n  requests_per_session: 3\n",
+               "events: [{at: 1d, kind: rate_limit, tier: free, endpoint: generate, limit: 1/day}]\n"),
+      "t.yaml");
+  const driven first_day = drive(s, day);
+  std::uint64_t limited_day1 = 0;
+  for (const auto& b : first_day.blocks) limited_day1 += b.edge_totals().rate_limited[0];
+  CHECK(limited_day1 == 0);  // no limit before the event
+  const driven two_days = drive(s, 2 * day);
+  std::uint64_t limited = 0;
+  for (const auto& b : two_days.blocks) limited += b.edge_totals().rate_limited[0];
+  CHECK(limited > 0);
+}
+
+TEST_CASE("churn removes adopters at its rate", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("", "  sessions_per_day: 0.01\n", "business: {churn: 0.2/day}\n"), "t.yaml");
+  const driven d = drive(s, 3 * day, false);
+  double active = 0;
+  for (const auto& b : d.blocks) active += b.active_users();
+  // After 3 days at 0.2/day a share e^-0.6 = 54.9% stays; binomial sd 0.2%.
+  CHECK(active / 60'000 == Approx(std::exp(-0.6)).epsilon(0.01));
+}
+
+TEST_CASE("failures lower satisfaction and a satisfied adopter pulls fully", "[sim][population]") {
+  const scenario s = load_scenario_text(
+      everyone("", "  sessions_per_day: 50\n  requests_per_session: 1\n"
+                   "  feedback: {penalty: 0.5, recovery: 0.0}\n"),
+      "t.yaml");
+  const block_layout layout = block_layout::of(s);
+  population_block b(s, layout, 0);
+  CHECK(b.satisfaction_sum() == std::uint64_t{population_block::full_satisfaction} * b.size());
+  std::uint64_t sessions_first = 0, sessions_later = 0;
+  for (vtime t0 = 0; t0 < 2 * day; t0 += minute) {
+    std::vector<std::vector<request>> per_pool(1);
+    const auto before = b.sessions_started();
+    b.step(t0, t0 + minute, 0, per_pool);
+    (t0 < 2 * hour ? sessions_first : sessions_later) += b.sessions_started() - before;
+    for (const auto& r : per_pool[0]) b.receive({r.at, r.block(), r.session, outcome::kind::rejected});
+  }
+  CHECK(b.satisfaction_sum() < std::uint64_t{population_block::full_satisfaction} * b.size() / 10);
+  // Every rejection halves a user's satisfaction: sessions dry up.
+  CHECK(static_cast<double>(sessions_later) / (46 * hour / minute) <
+        0.2 * static_cast<double>(sessions_first) / (2 * hour / minute));
+  CHECK(b.active_users() < b.adopted());  // some gave up entirely
+}

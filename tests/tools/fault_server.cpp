@@ -1,0 +1,189 @@
+// stampede_fault_server: a tiny HTTP/1.1 keep-alive server that misbehaves on
+// purpose, for the load generator's fault tests.
+//
+//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500 [--max-seconds N]
+//
+// It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
+// (default 120), so a test that forgets it can never leave it running.
+//   ok                  200 at once
+//   close-mid-response  half of a 200 response, then the connection closes
+//   stall               200 at once, except that in the last second of every
+//                       3 s cycle all responses wait for the cycle's end (a global
+//                       pause, like a GC pause): what coordinated omission hides
+//   error500            500 at once
+#include <signal.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+
+namespace {
+
+using tcp = boost::asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+enum class mode { ok, close_mid_response, stall, error500 };
+
+const clock_type::time_point started = clock_type::now();
+
+// Until the end of the current stall, if `now` falls in one.
+void wait_out_stall() {
+  using namespace std::chrono;
+  const auto cycle = seconds(3);
+  const auto since = clock_type::now() - started;
+  const auto phase = since % cycle;
+  if (phase >= seconds(2)) std::this_thread::sleep_until(started + (since - phase) + cycle);
+}
+
+std::string response(int status, const char* reason, bool keep_alive) {
+  const std::string body = status == 200 ? "{\"ok\":true}\n" : "{\"error\":\"fault\"}\n";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void serve_connection(tcp::socket socket, mode m) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string buffer;
+  char chunk[16384];
+  for (;;) {
+    // One request: headers up to the blank line, then Content-Length bytes.
+    std::size_t end = 0;
+    while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+      const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+      if (ec) return;
+      buffer.append(chunk, n);
+      if (buffer.size() > 1 << 20) return;
+    }
+    const std::string head = lower(buffer.substr(0, end));
+    std::size_t length = 0;
+    if (const auto at = head.find("\r\ncontent-length:"); at != std::string::npos) {
+      length = std::strtoull(head.c_str() + at + 17, nullptr, 10);
+    }
+    const bool keep_alive = head.find("\r\nconnection: close") == std::string::npos &&
+                            head.find("http/1.0") == std::string::npos;
+    while (buffer.size() < end + 4 + length) {
+      const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+      if (ec) return;
+      buffer.append(chunk, n);
+    }
+    buffer.erase(0, end + 4 + length);
+
+    std::string out;
+    switch (m) {
+      case mode::ok:
+        out = response(200, "OK", keep_alive);
+        break;
+      case mode::error500:
+        out = response(500, "Internal Server Error", keep_alive);
+        break;
+      case mode::stall:
+        wait_out_stall();
+        out = response(200, "OK", keep_alive);
+        break;
+      case mode::close_mid_response: {
+        const std::string full = response(200, "OK", true);
+        boost::asio::write(socket, boost::asio::buffer(full.data(), full.size() / 2), ec);
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+        return;
+      }
+    }
+    boost::asio::write(socket, boost::asio::buffer(out), ec);
+    if (ec || !keep_alive) return;
+  }
+}
+
+[[noreturn]] void usage(const char* why) {
+  std::cerr << "stampede_fault_server: " << why
+            << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
+               "error500 [--max-seconds N]\n";
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0;
+  int max_seconds = 120;
+  std::string mode_name = "ok";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (i + 1 >= argc) usage(("missing value after " + arg).c_str());
+    const std::string value = argv[++i];
+    if (arg == "--port") {
+      port = std::atoi(value.c_str());
+    } else if (arg == "--mode") {
+      mode_name = value;
+    } else if (arg == "--max-seconds") {
+      max_seconds = std::atoi(value.c_str());
+    } else {
+      usage(("unknown option " + arg).c_str());
+    }
+  }
+  mode m = mode::ok;
+  if (mode_name == "ok") {
+    m = mode::ok;
+  } else if (mode_name == "close-mid-response") {
+    m = mode::close_mid_response;
+  } else if (mode_name == "stall") {
+    m = mode::stall;
+  } else if (mode_name == "error500") {
+    m = mode::error500;
+  } else {
+    usage(("unknown mode " + mode_name).c_str());
+  }
+  if (port < 0 || port > 65535 || max_seconds <= 0) usage("bad --port or --max-seconds");
+
+  // Signals are taken synchronously by the main thread: block them before any
+  // thread starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  boost::asio::io_context context;
+  tcp::acceptor acceptor(context);
+  try {
+    const tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                 static_cast<unsigned short>(port));
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(boost::asio::socket_base::max_listen_connections);
+  } catch (const std::exception& e) {
+    std::cerr << "stampede_fault_server: cannot listen: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
+
+  std::thread([&acceptor, &context, m] {
+    for (;;) {
+      tcp::socket socket(context);
+      boost::system::error_code ec;
+      acceptor.accept(socket, ec);
+      if (ec) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      std::thread(serve_connection, std::move(socket), m).detach();
+    }
+  }).detach();
+
+  const timespec limit{max_seconds, 0};
+  sigtimedwait(&signals, nullptr, &limit);
+  // Connection threads may be blocked in reads: leave without unwinding them.
+  std::_Exit(0);
+}
