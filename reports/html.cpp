@@ -3,6 +3,7 @@
 // (data-charts, data-painted, data-errors) so that a headless browser can
 // check that it really draws.
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -312,6 +313,33 @@ constexpr const char* app = R"JS(
 })();
 )JS";
 
+// The public figures the scenario is calibrated against, next to the run's.
+std::string figures_html(const sim::run_result& r) {
+  if (r.figures.empty()) return {};
+  const auto text = [](double v) {
+    if (std::isnan(v)) return std::string("not reached");
+    return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
+  };
+  std::string h =
+      "<h2>Public figures</h2>\n<table><thead><tr><th>Public figure</th>"
+      "<th class=\"num\">Public</th><th class=\"num\">Simulated</th>"
+      "<th>Within tolerance</th><th>Metric</th><th>Source</th></tr></thead><tbody>\n";
+  for (const auto& f : r.figures) {
+    std::string off;
+    if (!std::isnan(f.simulated) && f.value != 0) {
+      const double d = (f.simulated - f.value) / std::abs(f.value);
+      off = (d >= 0 ? "+" : "") + fixed(100.0 * d, 1) + "%; ";
+    }
+    const std::string detail =
+        " (" + off + "\xC2\xB1" + shortest(100.0 * f.tolerance) + "% allowed)";
+    h += "<tr>" + td(f.name) + td(text(f.value), true) + td(text(f.simulated), true) +
+         (f.within ? "<td><span class=\"slo-held\">yes</span>"
+                   : "<td><span class=\"slo-breached\">no</span>") +
+         html_escape(detail) + "</td>" + td(f.metric) + td(f.source) + "</tr>\n";
+  }
+  return h + "</tbody></table>\n";
+}
+
 }  // namespace
 
 std::string report_html(const sim::run_result& r) {
@@ -338,6 +366,7 @@ std::string report_html(const sim::run_result& r) {
                   : "<span class=\"verdict bad\">SLOs breached</span>\n";
   }
   h += "</header>\n";
+  h += figures_html(r);
   h += tables(r);
   h += loadtest_html_tables(r);
   h += "<h2>Over time</h2>\n<section id=\"charts\"></section>\n</main>\n";

@@ -1,5 +1,7 @@
 // summary.json: the machine-readable result. Keys keep the order they are
 // written in (nlohmann::ordered_json) so that diffs between runs stay readable.
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "reports/loadtest.hpp"
@@ -25,11 +27,12 @@ json endpoint_json(const sim::run_result& r, const sim::endpoint_result& e) {
   j["rejected"] = detail::real_count(r, static_cast<double>(e.rejected));
   j["abandoned"] = detail::real_count(r, static_cast<double>(e.abandoned));
   j["in_flight"] = detail::real_count(r, static_cast<double>(e.in_flight));
-  j["simulated"] = {{"offered", e.offered},
-                    {"completed", e.completed},
-                    {"rejected", e.rejected},
-                    {"abandoned", e.abandoned},
-                    {"in_flight", e.in_flight}};
+  j["rate_limited"] = detail::real_count(r, static_cast<double>(e.rate_limited));
+  j["retried"] = detail::real_count(r, static_cast<double>(e.retried));
+  j["simulated"] = {{"offered", e.offered},     {"completed", e.completed},
+                    {"rejected", e.rejected},   {"abandoned", e.abandoned},
+                    {"in_flight", e.in_flight}, {"rate_limited", e.rate_limited},
+                    {"retried", e.retried}};
   j["rejected_share"] = share(e.rejected, e.offered);
   j["abandoned_share"] = share(e.abandoned, e.offered);
   // The histogram holds microseconds; every latency in this file is in seconds.
@@ -62,6 +65,7 @@ json pool_json(const sim::run_result& r, const sim::pool_result& p) {
   j["name"] = p.name;
   j["servers"] = p.servers;
   j["simulated_servers"] = p.simulated_servers;
+  j["peak_servers"] = p.peak_servers;
   j["mean_utilization"] = p.mean_utilization;
   j["peak_utilization"] = p.peak_utilization;
   j["peak_queue"] = detail::real_count(r, static_cast<double>(p.peak_queue));
@@ -119,6 +123,15 @@ std::string summary_json(const sim::run_result& r) {
                    {"adopters_at_end", r.adoption.adopters_at_end},
                    {"peak_daily_active_users", r.adoption.peak_daily_active_users},
                    {"peak_day", r.adoption.peak_day}};
+  // Business figures at the end of the run, from the time series.
+  const auto last = [&](const char* column) {
+    const int c = r.series.column(column);
+    return c < 0 || r.series.rows.empty() ? 0.0
+                                          : r.series.rows.back()[static_cast<std::size_t>(c)];
+  };
+  j["business"] = {{"active_users_at_end", last("active_users")},
+                   {"paying_users_at_end", last("paying_users")},
+                   {"revenue_per_day_usd_at_end", last("revenue_per_day_usd")}};
 
   json slos = json::array();
   bool all_held = true;
@@ -141,6 +154,24 @@ std::string summary_json(const sim::run_result& r) {
   }
   j["slo"] = std::move(slos);
   j["slo_held"] = all_held;
+  // Public figures (sim/figures.hpp): a simulated value the run could not give is null.
+  json figures = json::array();
+  for (const auto& f : r.figures) {
+    json fj;
+    fj["name"] = f.name;
+    fj["metric"] = f.metric;
+    fj["value"] = f.value;
+    if (std::isnan(f.simulated)) {
+      fj["simulated"] = nullptr;
+    } else {
+      fj["simulated"] = f.simulated;
+    }
+    fj["tolerance"] = f.tolerance;
+    fj["within"] = f.within;
+    fj["source"] = f.source;
+    figures.push_back(std::move(fj));
+  }
+  j["figures"] = std::move(figures);
   if (r.loadtest) j["loadtest"] = detail::loadtest_json(*r.loadtest);
   return j.dump(2) + "\n";
 }

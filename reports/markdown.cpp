@@ -99,7 +99,17 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     server_hours += p.server_hours;
   }
   md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
-        " server-hours).\n\n";
+        " server-hours).";
+  const int paying = r.series.column("paying_users");
+  const int revenue = r.series.column("revenue_per_day_usd");
+  if (paying >= 0 && revenue >= 0 && !r.series.rows.empty() &&
+      r.series.rows.back()[static_cast<std::size_t>(paying)] > 0) {
+    const auto& last = r.series.rows.back();
+    md += " At the end, " + grouped(last[static_cast<std::size_t>(paying)]) +
+          " users were paying, bringing in " + dollars(last[static_cast<std::size_t>(revenue)]) +
+          " a day.";
+  }
+  md += "\n\n";
   md += "Request counts are real-world estimates: simulated counts × " + shortest(r.weight) +
         " (each simulated user stands for " + shortest(r.weight) + " real users).\n\n";
 }
@@ -170,23 +180,53 @@ void capacity(std::string& md, const sim::run_result& r, const std::vector<pool_
   md += "\n";
 }
 
+// The scenario's events, and for each SLO breach that ended before the run
+// did, the last event before it ended: what most likely brought it back.
+void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
+  if (r.events.empty()) return;
+  md += "## Timeline\n\n";
+  for (const auto& e : r.events) {
+    md += "- " + when_text(e.at_s / 3600.0) + ": " + md_cell(e.text) + ".\n";
+  }
+  const double interval_h = r.report_interval_s / 3600.0;
+  for (const auto& story : slos) {
+    for (const auto& episode : story.episodes) {
+      const double start_h = row_start_hours(r, episode.first_row);
+      const double end_h = row_hours(r, episode.last_row);
+      if (end_h >= r.simulated_s / 3600.0 - 1e-9) continue;  // still breached at the end
+      const sim::event_result* cause = nullptr;
+      for (const auto& e : r.events) {
+        if (e.at_s / 3600.0 <= end_h + 1e-9 && e.at_s / 3600.0 >= start_h - interval_h) cause = &e;
+      }
+      md += "- `" + md_cell(slo_name(*story.slo)) + "` held again from " + when_text(end_h);
+      md += cause ? ", " + hours_text(end_h - cause->at_s / 3600.0) + " after: " + md_cell(cause->text) +
+                        "."
+                  : ", with no event in between: demand fell (the daily cycle, users giving up) "
+                    "or capacity caught up.";
+      md += "\n";
+    }
+  }
+  md += "\n";
+}
+
 void tables(std::string& md, const sim::run_result& r) {
   md += "## Pools\n\n";
   md +=
-      "| Pool | Servers | Mean utilization | Peak utilization | Peak queue | Server-hours | Cost "
-      "|\n";
-  md += "|---|---:|---:|---:|---:|---:|---:|\n";
+      "| Pool | Servers | Peak servers | Mean utilization | Peak utilization | Peak queue | "
+      "Server-hours | Cost |\n";
+  md += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& p : r.pools) {
     md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
+          grouped(static_cast<double>(std::max(p.peak_servers, p.servers))) + " | " +
           percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
           grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " + grouped(p.server_hours) +
           " | " + dollars(p.cost) + " |\n";
   }
   md += "\n## Endpoints\n\n";
   md +=
-      "| Endpoint | Pool | Offered | Completed | Rejected | Abandoned | p50 latency | p99 latency "
-      "|\n";
-  md += "|---|---|---:|---:|---:|---:|---:|---:|\n";
+      "| Endpoint | Pool | Offered | Completed | Rejected | of which rate-limited | Abandoned | "
+      "Retries | p50 latency | p99 latency |\n";
+  md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   bool any_exact = false, any_histogram = false;
   for (const auto& e : r.endpoints) {
     const double offered = static_cast<double>(e.offered);
@@ -197,7 +237,9 @@ void tables(std::string& md, const sim::run_result& r) {
     (e.exact.valid ? any_exact : any_histogram) = true;
     md += "| " + md_cell(e.name) + " | " + md_cell(e.pool) + " | " + grouped(offered * r.weight) +
           " | " + grouped(static_cast<double>(e.completed) * r.weight) + " | " + share(e.rejected) +
-          " | " + share(e.abandoned) + " | " + seconds_text(shown_quantile(e, 0.5)) + mark + " | " +
+          " | " + share(e.rate_limited) + " | " + share(e.abandoned) + " | " +
+          grouped(static_cast<double>(e.retried) * r.weight) + " | " +
+          seconds_text(shown_quantile(e, 0.5)) + mark + " | " +
           seconds_text(shown_quantile(e, 0.99)) + mark + " |\n";
   }
   md += "\n";
@@ -274,6 +316,45 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   md += "\n";
 }
 
+// A figure's value: big counts grouped, small ones (hours, seconds) to a tenth.
+std::string figure_value_text(double v) {
+  if (std::isnan(v)) return "not reached";
+  return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
+}
+
+// "yes (+3.2%; ±15% allowed)": the verdict with how far off the simulation is.
+std::string figure_verdict_text(const sim::figure_result& f) {
+  std::string text = f.within ? "yes" : "**no**";
+  text += " (";
+  if (!std::isnan(f.simulated) && f.value != 0) {
+    const double off = (f.simulated - f.value) / std::abs(f.value);
+    text += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%; ";
+  }
+  return text + "±" + shortest(100.0 * f.tolerance) + "% allowed)";
+}
+
+// The public figures the scenario is calibrated against, next to the run's.
+void figures(std::string& md, const sim::run_result& r) {
+  if (r.figures.empty()) return;
+  const auto within = std::count_if(r.figures.begin(), r.figures.end(),
+                                    [](const sim::figure_result& f) { return f.within; });
+  md += "## Public figures\n\n";
+  md += std::to_string(within) + " of " + std::to_string(r.figures.size()) +
+        " public figures are reproduced within their tolerance.\n\n";
+  md += "| Public figure | Public | Simulated | Within tolerance |\n|---|---:|---:|---|\n";
+  for (const auto& f : r.figures) {
+    md += "| " + md_cell(f.name) + " | " + figure_value_text(f.value) + " | " +
+          figure_value_text(f.simulated) + " | " + figure_verdict_text(f) + " |\n";
+  }
+  md += "\nHow each is measured, and where the public value comes from:\n\n";
+  for (const auto& f : r.figures) {
+    md += "- " + md_cell(f.name) + ": `" + md_cell(f.metric) + "`";
+    if (!f.source.empty()) md += "; " + md_cell(f.source);
+    md += "\n";
+  }
+  md += "\n";
+}
+
 }  // namespace
 
 std::string summary_md(const sim::run_result& r) {
@@ -282,7 +363,9 @@ std::string summary_md(const sim::run_result& r) {
   std::string md = "# " + r.scenario + ": simulation summary\n\n";
   if (!r.description.empty()) md += r.description + "\n\n";
   bottom_line(md, r, slos);
+  figures(md, r);
   capacity(md, r, pools, slos);
+  timeline(md, r, slos);
   tables(md, r);
   md += loadtest_md(r);
   what_would_have_held(md, r, pools);

@@ -207,21 +207,33 @@ std::string results_header() {
 std::string format_sample(const loadtest_sample& s, const std::vector<std::string>& endpoints) {
   std::string line;
   line.reserve(64);
-  line += std::to_string(s.intended_us);
-  line += ',';
-  line += endpoints.at(static_cast<std::size_t>(s.endpoint));
-  line += ',';
-  line += outcome_class_name(s.what);
-  line += ',';
-  line += std::to_string(s.status);
-  line += ',';
-  line += std::to_string(s.corrected_us);
-  line += ',';
-  line += std::to_string(s.uncorrected_us);
-  line += ',';
-  line += std::to_string(s.lag_us);
-  line += '\n';
+  append_sample(line, s, endpoints);
   return line;
+}
+
+void append_sample(std::string& out, const loadtest_sample& s,
+                   const std::vector<std::string>& endpoints) {
+  // std::to_chars into a stack buffer: the results file gets a line per
+  // request, so no temporary strings on this path.
+  char buf[24];
+  const auto number = [&](std::int64_t v) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
+  };
+  number(s.intended_us);
+  out += ',';
+  out += endpoints.at(static_cast<std::size_t>(s.endpoint));
+  out += ',';
+  out += outcome_class_name(s.what);
+  out += ',';
+  number(s.status);
+  out += ',';
+  number(s.corrected_us);
+  out += ',';
+  number(s.uncorrected_us);
+  out += ',';
+  number(s.lag_us);
+  out += '\n';
 }
 
 std::optional<loadtest_sample> parse_sample(std::string_view line,

@@ -95,6 +95,9 @@ struct loadtest_sample {
 std::string results_header();
 /// One line (with its '\n') for a sample; endpoints are written by name.
 std::string format_sample(const loadtest_sample& s, const std::vector<std::string>& endpoints);
+/// Appends the line of format_sample to `out` (no allocation once `out` has grown).
+void append_sample(std::string& out, const loadtest_sample& s,
+                   const std::vector<std::string>& endpoints);
 /// Parses a line written by format_sample; nothing for the header, a torn last
 /// line or an unknown endpoint.
 std::optional<loadtest_sample> parse_sample(std::string_view line,

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim/figures.hpp"
+
 namespace stampede::sim {
 
 int interval_count(const scenario& s) {
@@ -77,6 +79,31 @@ std::pair<double, double> result_builder::paying_and_revenue(const population_in
     revenue_per_day += users[t] * s_.tiers[t].price_per_month / 30.0;
   }
   return {paying, revenue_per_day};
+}
+
+void check_invariants(const run_result& r, bool complete) {
+  for (const endpoint_result& e : r.endpoints) {
+    if (e.offered != e.completed + e.rejected + e.abandoned + e.in_flight) {
+      throw invariant_error("endpoint " + e.name + ": offered " + std::to_string(e.offered) +
+                            " != completed " + std::to_string(e.completed) + " + rejected " +
+                            std::to_string(e.rejected) + " + abandoned " +
+                            std::to_string(e.abandoned) + " + in flight " +
+                            std::to_string(e.in_flight));
+    }
+  }
+  if (!complete) return;  // λ and W are over the horizon, L over the time reached
+  for (const pool_result& p : r.pools) {
+    // L is sampled once per window at a random instant, an unbiased but noisy
+    // estimate of the time average λW: only a gross mismatch is a bug.
+    const double lw = p.little_lambda * p.little_w;
+    if (lw >= 10 && std::abs(p.little_l - lw) > 0.25 * lw) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "pool %s: Little's law does not hold: L = %.3f, lambda = %.3f/s, W = %.3f s",
+                    p.name.c_str(), p.little_l, p.little_lambda, p.little_w);
+      throw invariant_error(buf);
+    }
+  }
 }
 
 namespace {
@@ -253,6 +280,44 @@ run_result result_builder::build(vtime reached) {
     r.slos.push_back(v);
   }
 
+  // The timeline, in words.
+  for (const event_spec& e : s_.events) {
+    event_result x;
+    x.at_s = to_seconds(e.at);
+    const std::string lasting =
+        e.duration > 0 ? " for " + format_duration(e.duration) : std::string();
+    const auto count = [](std::int64_t n) { return std::to_string(n); };
+    switch (e.what) {
+      case event_spec::kind::imitation_boost: {
+        char factor[32];
+        std::snprintf(factor, sizeof factor, "%g", e.factor);
+        x.text = std::string("imitation boost x") + factor + lasting;
+        break;
+      }
+      case event_spec::kind::rate_limit: {
+        char limit[32];
+        std::snprintf(limit, sizeof limit, "%g", e.per_day);
+        x.text = "rate limit: " + s_.tiers[static_cast<std::size_t>(e.tier)].name + " users may send " +
+                 limit + " " + s_.endpoints[static_cast<std::size_t>(e.endpoint)].name +
+                 " requests a day";
+        break;
+      }
+      case event_spec::kind::add_servers:
+        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
+        x.text = count(e.count) + " servers added to " + x.pool;
+        break;
+      case event_spec::kind::remove_servers:
+        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
+        x.text = count(e.count) + " servers removed from " + x.pool;
+        break;
+      case event_spec::kind::outage:
+        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
+        x.text = "outage: " + x.pool + " loses " + count(e.count) + " servers" + lasting;
+        break;
+    }
+    r.events.push_back(std::move(x));
+  }
+
   // Adoption.
   r.adoption.population = s_.population_size;
   r.adoption.adopters_at_end =
@@ -265,6 +330,8 @@ run_result result_builder::build(vtime reached) {
     }
   }
 
+  check_invariants(r, reached >= s_.horizon);
+  evaluate_figures(s_, r);  // public figures vs simulated (sim/figures.hpp)
   r.digest = compute_digest(r);
   return r;
 }

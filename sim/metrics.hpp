@@ -3,6 +3,8 @@
 // the one place where those reports become a run_result: the time series, the
 // SLO verdicts and the digest.
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "sim/result.hpp"
@@ -80,6 +82,18 @@ struct population_final {
   std::vector<std::uint64_t> retried;
   std::size_t memory_bytes = 0;
 };
+
+/// A rule of the model was broken: a bug, never a property of the scenario.
+class invariant_error : public std::logic_error {
+ public:
+  explicit invariant_error(const std::string& what)
+      : std::logic_error("model invariant violated (a bug in stampede): " + what) {}
+};
+
+/// Checks what must hold at the end of every run, and throws invariant_error if
+/// not: every request offered is completed, rejected, abandoned or in flight;
+/// and, for a run that reached its horizon, Little's law L = λW in each pool.
+void check_invariants(const run_result& r, bool complete);
 
 /// Number of reporting intervals of a scenario: ceil(horizon / report_interval).
 int interval_count(const scenario& s);

@@ -173,6 +173,29 @@ struct loadtest_result {
   std::vector<loadtest_endpoint_result> endpoints;
 };
 
+/// One public figure next to what the run gives for it (sim/figures.hpp).
+struct figure_result {
+  std::string name;
+  /// The metric's name and its parameters: "requests_completed(generate_image, until 7d)".
+  std::string metric;
+  /// The public value and the simulated one, in the metric's real-world unit.
+  double value = 0;
+  double simulated = 0;
+  /// Relative tolerance; within = |simulated - value| <= tolerance * |value|.
+  double tolerance = 0;
+  bool within = false;
+  std::string source;
+};
+
+/// One event of the scenario's timeline, in words.
+struct event_result {
+  double at_s = 0;
+  /// "rate limit: free on generate_image now 3/day per user".
+  std::string text;
+  /// The pool it acts on, or empty.
+  std::string pool;
+};
+
 /// Everything one run produced.
 struct run_result {
   std::string scenario;
@@ -200,9 +223,12 @@ struct run_result {
   std::vector<pool_result> pools;
   std::vector<slo_result> slos;
   adoption_result adoption;
+  std::vector<event_result> events;
   timeseries series;
   /// Present for `stampede loadtest` results.
   std::optional<loadtest_result> loadtest;
+  /// The scenario's public figures and the simulated ones (not part of the digest).
+  std::vector<figure_result> figures;
 };
 
 /// The digest of a result: FNV-1a over the time series (bit patterns of the

@@ -214,6 +214,28 @@ struct loadtest_spec {
   vtime max_lag = 100 * msec;
 };
 
+/// `figures[i]:` a public figure the scenario is calibrated against; each run
+/// computes the same figure from its result (sim/figures.hpp) and compares.
+struct figure_spec {
+  /// How the reports name it: "new users in the peak hour".
+  std::string name;
+  /// One of figure_metrics() (sim/figures.hpp): "peak_hourly_adopters", ...
+  std::string metric;
+  /// The public value, in the metric's real-world unit.
+  double value = 0;
+  /// Relative: held when |simulated - value| <= tolerance * |value|.
+  double tolerance = 0.15;
+  /// Where the public value comes from.
+  std::string source;
+  /// adopters_at, paying_users_at, revenue_per_day_at: when (required);
+  /// requests_completed: until when (-1 = the whole run).
+  vtime at = -1;
+  /// requests_completed, latency_p99_peak_s: the endpoint (index), else -1.
+  int endpoint = -1;
+  /// first_saturation_hours, peak_servers: the pool (index), else -1.
+  int pool = -1;
+};
+
 /// A whole, validated scenario.
 struct scenario {
   /// Where it was loaded from, for messages ("" when built in code).
@@ -244,6 +266,8 @@ struct scenario {
   std::vector<event_spec> events;
   /// Present when the scenario has a `loadtest:` section.
   std::optional<loadtest_spec> loadtest;
+  /// Public figures the scenario is calibrated against (`figures:`).
+  std::vector<figure_spec> figures;
   /// Raw latency samples kept per endpoint for exact quantiles (a reservoir beyond).
   std::int64_t max_samples = 1'000'000;
 

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <utility>
 
+#include "sim/figures.hpp"
+
 namespace stampede::sim {
 
 namespace {
@@ -449,7 +451,7 @@ class loader {
     check_keys(
         items,
         {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics", "population",
-         "adoption", "behavior", "platform", "slo", "loadtest", "events", "business"},
+         "adoption", "behavior", "platform", "slo", "loadtest", "events", "business", "figures"},
         {"projection"});
 
     scenario s;
@@ -484,6 +486,7 @@ class loader {
     if (auto n = optional(items, "slo")) load_slos(*n, s);
     if (auto n = optional(items, "business")) load_business(*n, s);
     if (auto n = optional(items, "events")) load_events(*n, s);
+    if (auto n = optional(items, "figures")) load_figures(*n, s);
     if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
     return s;
   }
@@ -836,6 +839,53 @@ class loader {
       s.business.conversion = rate(e.value);
     }
     if (auto n = optional(items, "churn")) s.business.churn = rate(*n);
+  }
+
+  // `figures:` public figures to compare the run with (sim/figures.hpp); each
+  // metric takes exactly the parameters it needs.
+  void load_figures(const node_ref& at, scenario& s) const {
+    for_each_item(
+        at, "a list of figures like {name: ..., metric: adopters_at, at: 7d, value: 130_000_000}",
+        [&](const node_ref& item) {
+          const auto fields = entries(item);
+          figure_spec f;
+          const node_ref metric = required(item, fields, "metric");
+          f.metric = text(metric, "a metric name");
+          const figure_metric_info* info = find_figure_metric(f.metric);
+          if (!info) {
+            std::vector<std::string> names;
+            for (const auto& m : figure_metrics()) names.push_back(m.name);
+            fail(metric, "unknown metric " + quoted(f.metric) +
+                             did_you_mean_or_list(f.metric, names, "metrics are"));
+          }
+          std::vector<std::string> keys{"name", "metric", "value", "tolerance", "source"};
+          if (info->needs_at) keys.push_back("at");
+          if (info->takes_until) keys.push_back("until");
+          if (info->needs_endpoint) keys.push_back("endpoint");
+          if (info->needs_pool) keys.push_back("pool");
+          check_keys(fields, keys);
+          f.name = text(required(item, fields, "name"), "a name");
+          if (f.name.empty()) expected(required(item, fields, "name"), "a non-empty name");
+          f.value = number(required(item, fields, "value"), "a number",
+                           [](double v) { return std::isfinite(v); });
+          if (auto n = optional(fields, "tolerance")) f.tolerance = non_negative_number(*n);
+          if (auto n = optional(fields, "source")) f.source = text(*n);
+          const auto time_in_run = [&](const node_ref& n) {
+            const vtime t = positive_duration(n);
+            if (t > s.horizon) {
+              expected(n, "a time within the horizon (" + format_duration(s.horizon) + ")");
+            }
+            return t;
+          };
+          if (info->needs_at) f.at = time_in_run(required(item, fields, "at"));
+          if (info->takes_until) {
+            if (auto n = optional(fields, "until")) f.at = time_in_run(*n);
+          }
+          if (info->needs_endpoint) f.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
+          if (info->needs_pool) f.pool = pool_of(required(item, fields, "pool"), s);
+          s.figures.push_back(f);
+        },
+        true);
   }
 
   void load_events(const node_ref& at, scenario& s) const {
@@ -1462,6 +1512,21 @@ std::string describe(const scenario& s) {
       << number_text(s.adoption.innovation * 86400) << "/day, q "
       << number_text(s.adoption.imitation * 86400) << "/day, "
       << number_text(s.adoption.initial_adopters) << " initial adopters\n";
+  if (s.regions.size() > 1 || s.tiers.size() > 1) {
+    out << "  regions:";
+    for (const auto& r : s.regions) {
+      out << " " << r.name << " " << number_text(r.share * 100) << "% (UTC"
+          << (r.utc_offset < 0 ? "-" : "+") << format_duration(std::abs(r.utc_offset)) << ")";
+    }
+    out << "; tiers:";
+    for (const auto& t : s.tiers) {
+      out << " " << t.name << " " << number_text(t.share * 100) << "% ("
+          << number_text(t.sessions_per_day) << " sessions/day";
+      if (t.price_per_month > 0) out << ", $" << number_text(t.price_per_month) << "/month";
+      out << ")";
+    }
+    out << "\n";
+  }
   out << "  behavior: " << number_text(s.behavior.sessions_per_day) << " sessions/day, "
       << s.behavior.requests_per_session.describe() << " requests/session, think time (s) "
       << s.behavior.think_time.describe() << ", mix";
@@ -1480,6 +1545,24 @@ std::string describe(const scenario& s) {
     const auto& p = s.pools[i];
     out << (i == 0 ? " " : "; ") << p.name << " " << p.servers << " servers, queue "
         << p.queue_capacity << ", $" << number_text(p.cost_per_server_hour) << "/server-hour";
+  }
+  for (const auto& r : s.rate_limits) {
+    out << "\n  rate limit: " << s.tiers[static_cast<std::size_t>(r.tier)].name << " on "
+        << s.endpoints[static_cast<std::size_t>(r.endpoint)].name << " "
+        << number_text(r.per_day) << "/day per user";
+  }
+  if (s.behavior.retry.max > 0) {
+    out << "\n  retries: up to " << s.behavior.retry.max << ", backoff "
+        << format_duration(s.behavior.retry.backoff) << " x" << number_text(s.behavior.retry.multiplier);
+  }
+  if (!s.events.empty()) {
+    static const char* names[] = {"imitation_boost", "rate_limit", "add_servers", "remove_servers",
+                                  "outage"};
+    out << "\n  events:";
+    for (std::size_t i = 0; i < s.events.size(); ++i) {
+      out << (i == 0 ? " " : "; ") << format_duration(s.events[i].at) << " "
+          << names[static_cast<int>(s.events[i].what)];
+    }
   }
   out << "\n  slo:";
   if (s.slos.empty()) out << " none";

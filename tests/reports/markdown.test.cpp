@@ -43,7 +43,7 @@ TEST_CASE("summary.md tells when the SLO broke, for how long, and what it cost",
   CHECK(has(md, "## When capacity ran out"));
   CHECK(has(md, "Pool **gen-h100** ran out of capacity in the interval starting hour"));
   CHECK_FALSE(has(md, "Pool **edge-cpu** ran out"));
-  CHECK(has(md, "| Pool | Servers | Mean utilization |"));
+  CHECK(has(md, "| Pool | Servers | Peak servers | Mean utilization |"));
   CHECK(has(md, "| gen-h100 | 800 |"));
   CHECK(has(md, "| Endpoint | Pool | Offered |"));
   CHECK(has(md, "| generate_image | gen-h100 |"));
@@ -81,4 +81,20 @@ TEST_CASE("summary.md says the SLOs held when they did", "[reports]") {
   CHECK(has(md, "No pool ran out of capacity"));
   CHECK(has(md, "Nothing more was needed"));
   CHECK_FALSE(has(md, "breached"));
+}
+
+TEST_CASE("summary.md names the event after which a breached SLO held again", "[reports]") {
+  auto r = stampede::test::sample_result();
+  // Make the breach end four intervals before the run does: p99 back to 1 s.
+  const int p99 = r.series.column("latency_p99_s.generate_image");
+  const int rows = static_cast<int>(r.series.rows.size());
+  for (int i = rows - 4; i < rows; ++i) r.series.rows[i][p99] = 1.0;
+  // An event two hours before the breach ended (at the end of row rows - 5).
+  r.events.push_back({(rows - 6) * 3600.0, "200 servers added to gen-h100", "gen-h100"});
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "## Timeline"));
+  CHECK(has(md, ": 200 servers added to gen-h100."));
+  CHECK(has(md, "held again from"));
+  CHECK(has(md, "after: 200 servers added to gen-h100"));
 }

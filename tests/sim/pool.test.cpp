@@ -349,3 +349,31 @@ TEST_CASE("server events are scaled like the servers and reported in real units"
   CHECK(f.result.server_hours * 3600 == Approx(40 * 50 + 65 * 50).epsilon(1e-12));
   CHECK(f.result.peak_servers == 65);
 }
+
+TEST_CASE("a run that loses a request fails loudly", "[sim][invariants]") {
+  run_result r;
+  endpoint_result e;
+  e.name = "generate";
+  e.offered = 10;
+  e.completed = 7;
+  e.rejected = 1;
+  e.abandoned = 1;
+  r.endpoints.push_back(e);
+  CHECK_THROWS_AS(check_invariants(r, true), invariant_error);
+  r.endpoints[0].in_flight = 1;
+  CHECK_NOTHROW(check_invariants(r, true));
+}
+
+TEST_CASE("a pool whose queue breaks Little's law fails loudly", "[sim][invariants]") {
+  run_result r;
+  pool_result p;
+  p.name = "gpu";
+  p.little_lambda = 10;
+  p.little_w = 5;  // λW = 50
+  p.little_l = 49;
+  r.pools.push_back(p);
+  CHECK_NOTHROW(check_invariants(r, true));
+  r.pools[0].little_l = 20;
+  CHECK_THROWS_WITH(check_invariants(r, true), Catch::Contains("Little's law"));
+  CHECK_NOTHROW(check_invariants(r, false));  // stopped early: λ and W span the horizon
+}

@@ -1,0 +1,114 @@
+// The shipped scenarios (scenarios/*.yaml), through the binary as a user runs
+// them: each validates, each gives the same digest whatever the threads, and
+// ghibli-launch reproduces its public figures.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/cli/run_binary.hpp"
+
+using stampede::test::read_all;
+using stampede::test::run_stampede;
+using stampede::test::temp_dir;
+
+namespace {
+
+/// Every scenarios/*.yaml, sorted, as paths relative to the repository root.
+std::vector<std::string> shipped_scenarios() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(
+           std::filesystem::path(STAMPEDE_SOURCE_DIR) / "scenarios")) {
+    if (e.path().extension() == ".yaml")
+      files.push_back("scenarios/" + e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// Extra flags that keep a scenario's two runs of the digest test short: the
+/// test runs every shipped scenario twice, and the whole file should stay under
+/// about a minute on the 2-core machine. ghibli-autoscaled simulates ~21M
+/// requests at its default scale (~11 s a run), so it runs at a quarter of it;
+/// the digest's independence from threads does not depend on the scale.
+std::string reduced(const std::string& file) {
+  static const std::map<std::string, std::string> flags = {
+      {"scenarios/ghibli-autoscaled.yaml", " --scale 0.0025"},
+  };
+  const auto it = flags.find(file);
+  return it == flags.end() ? std::string() : it->second;
+}
+
+/// summary.json of `stampede run FILE FLAGS` (empty when the run failed).
+nlohmann::json run_summary(const std::string& file, const std::string& flags,
+                           const std::string& tag) {
+  const auto dir = temp_dir("scenarios-" + tag);
+  const auto r = run_stampede("run " + file + " --out " + dir.string() + " --quiet" + flags);
+  INFO(file << flags << ": " << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  std::filesystem::remove_all(dir);
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped scenarios include the launch, its autoscaled variant and a steady day",
+          "[cli][scenarios]") {
+  const auto files = shipped_scenarios();
+  for (const char* name : {"scenarios/quickstart.yaml", "scenarios/ghibli-launch.yaml",
+                           "scenarios/ghibli-autoscaled.yaml", "scenarios/steady-state.yaml"}) {
+    CHECK(std::find(files.begin(), files.end(), name) != files.end());
+  }
+}
+
+TEST_CASE("every shipped scenario validates", "[cli][scenarios]") {
+  const auto files = shipped_scenarios();
+  REQUIRE(files.size() >= 4);
+  for (const auto& file : files) {
+    const auto r = run_stampede("validate " + file);
+    INFO(file << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("every shipped scenario gives the same digest with 1 and 2 threads",
+          "[cli][scenarios][slow]") {
+  for (const auto& file : shipped_scenarios()) {
+    const std::string flags = reduced(file);
+    const auto one = run_summary(file, flags + " --threads 1", "t1");
+    const auto two = run_summary(file, flags + " --threads 2", "t2");
+    INFO(file << flags);
+    CHECK(one["threads"] == 1);
+    CHECK(two["threads"] == 2);
+    CHECK(one["digest"].get<std::string>().size() == 16);
+    CHECK(one["digest"] == two["digest"]);
+  }
+}
+
+TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at its default scale",
+          "[cli][scenarios][slow]") {
+  // The default scale (0.01) runs in ~5 s; the figures are checked where the
+  // scenario is calibrated, not at a reduced scale.
+  const auto j = run_summary("scenarios/ghibli-launch.yaml", "", "figures");
+  REQUIRE(j["figures"].is_array());
+  REQUIRE(j["figures"].size() == 5);
+  for (const auto& f : j["figures"]) {
+    INFO(f.dump());
+    CHECK(f["simulated"].is_number());
+    CHECK(f["within"] == true);
+  }
+  // The table reaches summary.md and report.html too.
+  const auto dir = temp_dir("scenarios-md");
+  REQUIRE(run_stampede("run scenarios/ghibli-launch.yaml --out " + dir.string() + " --quiet")
+              .exit_code == 0);
+  const std::string md = read_all(dir / "summary.md");
+  const std::string html = read_all(dir / "report.html");
+  std::filesystem::remove_all(dir);
+  CHECK(html.find("<h2>Public figures</h2>") != std::string::npos);
+  CHECK(md.find("| Public figure | Public | Simulated | Within tolerance |") != std::string::npos);
+  CHECK(md.find("5 of 5 public figures are reproduced") != std::string::npos);
+}
