@@ -1,5 +1,7 @@
 #include "actors/http_service.hpp"
 
+#include "sim/scenario_loader.hpp"
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +17,7 @@
 #include <thread>
 
 #include "sim/pool.hpp"
+#include "sim/scenario_loader.hpp"
 
 namespace stampede::actors {
 
@@ -113,6 +116,16 @@ struct decision {
 struct modeled_service::impl {
   impl(const sim::scenario& s, service_options o) : options(o) {
     if (!s.loadtest) throw std::invalid_argument("the scenario has no loadtest section");
+    // The service answers each request when its pool decides it, which the
+    // batching engine does only later, event by event: not modeled here yet.
+    for (std::size_t p = 0; p < s.pools.size(); ++p) {
+      if (s.pools[p].batch.max > 1) {
+        throw sim::scenario_error(
+            s.source, 0, 0, "platform.pools[" + std::to_string(p) + "].batch",
+            "the modeled service does not batch yet; serve or load-test this scenario with "
+            "--set platform.pools[" + std::to_string(p) + "].batch.max=1");
+      }
+    }
     const sim::loadtest_spec& l = *s.loadtest;
     time_scale = l.time_scale;
     model = s;

@@ -83,8 +83,17 @@ std::int64_t pool_model::queue_length(vtime t) {
     run_until(t);
     return waiting_count_;
   }
+  while (!leaves_in_order_.empty() && leaves_in_order_.front() <= t) leaves_in_order_.pop_front();
   while (!leaves_at_.empty() && leaves_at_.top() <= t) leaves_at_.pop();
-  return static_cast<std::int64_t>(leaves_at_.size());
+  return static_cast<std::int64_t>(leaves_in_order_.size() + leaves_at_.size());
+}
+
+void pool_model::leave_at(vtime t) {
+  if (leaves_in_order_.empty() || t >= leaves_in_order_.back()) {
+    leaves_in_order_.push_back(t);
+  } else {
+    leaves_at_.push(t);
+  }
 }
 
 void pool_model::serve(std::span<const request> arrivals, std::vector<outcome>& out) {
@@ -185,7 +194,7 @@ void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
   const vtime start = free_at_.empty() ? never : std::max(r.at, free_at_.top());
   if (start == never || start - r.at > r.patience) {
     const vtime at = r.at + r.patience;
-    leaves_at_.push(at);
+    leave_at(at);
     abandon(r.endpoint, r.at, at, r.block(), r.session, out);
     return;
   }
@@ -193,7 +202,7 @@ void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
   const vtime end =
       start + from_seconds(scenario_->endpoints[r.endpoint].work.sample(service_rng_));
   free_at_.push(end);
-  if (start > r.at) leaves_at_.push(start);
+  if (start > r.at) leave_at(start);
   time_in_queue_us_ += std::min(start, horizon_) - r.at;
   add_busy(start, end);
   complete(r.endpoint, r.at, end, r.block(), r.session, out);
