@@ -326,13 +326,12 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
         // Every shard reported: F is the adopters' pull at the end of this window,
         // each adopter weighted by satisfaction. Summed as integers, so the sum
         // does not depend on how blocks are spread over shards.
-        const double pull = static_cast<double>(st.satisfaction) /
-                            sim::population_block::full_satisfaction;
+        const double pull =
+            static_cast<double>(st.satisfaction) / sim::population_block::full_satisfaction;
         const double share = st.simulated_users > 0 ? pull / st.simulated_users : 0;
         const sim::vtime t0 = st.window * st.scenario->tick;
         const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
-        st.hazard->advance(share, sim::to_seconds(t1 - t0),
-                           sim::imitation_boost(*st.scenario, t0));
+        st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
         ++st.window;
         report_progress(false);
         const bool stopped = st.options->stop && st.options->stop->load();

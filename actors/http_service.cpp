@@ -123,7 +123,8 @@ struct modeled_service::impl {
         throw sim::scenario_error(
             s.source, 0, 0, "platform.pools[" + std::to_string(p) + "].batch",
             "the modeled service does not batch yet; serve or load-test this scenario with "
-            "--set platform.pools[" + std::to_string(p) + "].batch.max=1");
+            "--set platform.pools[" +
+                std::to_string(p) + "].batch.max=1");
       }
     }
     const sim::loadtest_spec& l = *s.loadtest;

@@ -42,9 +42,12 @@ int main(int argc, char** argv) {
   int threads = 2, reps = 3;
   std::vector<std::string> sets;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--set")) sets.emplace_back(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads"))
+      threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--reps"))
+      reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--set"))
+      sets.emplace_back(argv[i + 1]);
   }
   const auto s = stampede::sim::load_scenario_file(file, sets);
   std::printf("# bench_engine %s threads=%d reps=%d", file.c_str(), threads, reps);
@@ -65,7 +68,8 @@ int main(int argc, char** argv) {
   const double median = walls[walls.size() / 2];
   const double users = static_cast<double>(last.simulated_users);
   std::printf("wall_s             %.3f  [%.3f, %.3f]\n", median, walls.front(), walls.back());
-  std::printf("simulated_requests %llu\n", static_cast<unsigned long long>(last.simulated_requests));
+  std::printf("simulated_requests %llu\n",
+              static_cast<unsigned long long>(last.simulated_requests));
   std::printf("requests_per_s     %.0f  (median wall)\n",
               static_cast<double>(last.simulated_requests) / median);
   std::printf("simulated_users    %.0f\n", users);

@@ -126,8 +126,7 @@ std::string summary_json(const sim::run_result& r) {
   // Business figures at the end of the run, from the time series.
   const auto last = [&](const char* column) {
     const int c = r.series.column(column);
-    return c < 0 || r.series.rows.empty() ? 0.0
-                                          : r.series.rows.back()[static_cast<std::size_t>(c)];
+    return c < 0 || r.series.rows.empty() ? 0.0 : r.series.rows.back()[static_cast<std::size_t>(c)];
   };
   j["business"] = {{"active_users_at_end", last("active_users")},
                    {"paying_users_at_end", last("paying_users")},

@@ -199,8 +199,8 @@ void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_s
         if (e.at_s / 3600.0 <= end_h + 1e-9 && e.at_s / 3600.0 >= start_h - interval_h) cause = &e;
       }
       md += "- `" + md_cell(slo_name(*story.slo)) + "` held again from " + when_text(end_h);
-      md += cause ? ", " + hours_text(end_h - cause->at_s / 3600.0) + " after: " + md_cell(cause->text) +
-                        "."
+      md += cause ? ", " + hours_text(end_h - cause->at_s / 3600.0) +
+                        " after: " + md_cell(cause->text) + "."
                   : ", with no event in between: demand fell (the daily cycle, users giving up) "
                     "or capacity caught up.";
       md += "\n";

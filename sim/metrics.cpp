@@ -182,8 +182,8 @@ run_result result_builder::build(vtime reached) {
 
   // The time series.
   timeseries& ts = r.series;
-  ts.columns = {"t_hours",         "adopters",     "adopted_share",      "active_users",
-                "active_sessions", "sessions_per_s", "paying_users",     "revenue_per_day_usd"};
+  ts.columns = {"t_hours",         "adopters",       "adopted_share", "active_users",
+                "active_sessions", "sessions_per_s", "paying_users",  "revenue_per_day_usd"};
   for (const endpoint_spec& e : s_.endpoints) {
     for (const char* what :
          {"offered_rps", "completed_rps", "rejected_rps", "abandoned_rps", "rate_limited_rps",
@@ -219,7 +219,8 @@ run_result result_builder::build(vtime reached) {
       const endpoint_interval ei = endpoint_at(e, iu);
       const std::uint64_t limited = e < p.rate_limited.size() ? p.rate_limited[e] : 0;
       const std::uint64_t retried = e < p.retried.size() ? p.retried[e] : 0;
-      for (std::uint64_t n : {ei.offered, ei.completed, ei.rejected, ei.abandoned, limited, retried}) {
+      for (std::uint64_t n :
+           {ei.offered, ei.completed, ei.rejected, ei.abandoned, limited, retried}) {
         row.push_back(static_cast<double>(n) * w / length);
       }
       for (std::int64_t v : {ei.p50, ei.p90, ei.p99, ei.p999}) row.push_back(seconds_or_missing(v));
@@ -297,9 +298,9 @@ run_result result_builder::build(vtime reached) {
       case event_spec::kind::rate_limit: {
         char limit[32];
         std::snprintf(limit, sizeof limit, "%g", e.per_day);
-        x.text = "rate limit: " + s_.tiers[static_cast<std::size_t>(e.tier)].name + " users may send " +
-                 limit + " " + s_.endpoints[static_cast<std::size_t>(e.endpoint)].name +
-                 " requests a day";
+        x.text = "rate limit: " + s_.tiers[static_cast<std::size_t>(e.tier)].name +
+                 " users may send " + limit + " " +
+                 s_.endpoints[static_cast<std::size_t>(e.endpoint)].name + " requests a day";
         break;
       }
       case event_spec::kind::add_servers:
@@ -321,7 +322,8 @@ run_result result_builder::build(vtime reached) {
   // Adoption.
   r.adoption.population = s_.population_size;
   r.adoption.adopters_at_end =
-      rows == 0 ? 0 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
+      rows == 0 ? 0
+                : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
   for (std::size_t d = 0; d < daily_active_.size(); ++d) {
     const double dau = static_cast<double>(daily_active_[d]) * w;
     if (dau > r.adoption.peak_daily_active_users) {

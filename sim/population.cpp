@@ -25,8 +25,9 @@ block_layout block_layout::of(const scenario& s) {
                : std::min<std::uint64_t>(
                      l.users, static_cast<std::uint64_t>(std::llround(cumulative * groups_total)));
       for (std::uint64_t u = first; u < end; u += block_size) {
-        l.blocks.push_back({u, static_cast<std::uint32_t>(std::min<std::uint64_t>(block_size, end - u)),
-                            static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(t)});
+        l.blocks.push_back(
+            {u, static_cast<std::uint32_t>(std::min<std::uint64_t>(block_size, end - u)),
+             static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(t)});
       }
       first = std::max(first, end);
     }
@@ -74,7 +75,9 @@ population_block::population_block(const scenario& s, const block_layout& layout
     if (e.what == event_spec::kind::rate_limit) add_slot(e.tier, e.endpoint);
   }
   for (const rate_limit_spec& r : s.rate_limits) {
-    if (r.tier == tier_) limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(r.endpoint)])] = r.per_day;
+    if (r.tier == tier_)
+      limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(r.endpoint)])] =
+          r.per_day;
   }
   requests_today_.assign(limit_.size() * size(), 0);
   counts_.rate_limited.assign(s.endpoints.size(), 0);
@@ -126,7 +129,8 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
   if (b.conversion > 0 && b.convert_from == tier_ && active_users() > converted_) {
     const std::uint64_t n =
         sample_poisson((active_users() - converted_) * b.conversion * dt, sessions_rng_);
-    converted_ += static_cast<std::uint32_t>(std::min<std::uint64_t>(n, active_users() - converted_));
+    converted_ +=
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(n, active_users() - converted_));
   }
 }
 
@@ -142,7 +146,8 @@ void population_block::step(vtime t0, vtime t1, double h,
     if (s.last != outcome::kind::completed) {
       if (s.attempt < b.retry.max) {
         // Back off and try the same endpoint again: retry storms come from here.
-        const double backoff = to_seconds(b.retry.backoff) * std::pow(b.retry.multiplier, s.attempt) *
+        const double backoff = to_seconds(b.retry.backoff) *
+                               std::pow(b.retry.multiplier, s.attempt) *
                                (0.5 + sessions_rng_.uniform());
         s.retrying = true;
         due_.push({s.outcome_at + from_seconds(backoff), slot});
@@ -255,7 +260,9 @@ void population_block::send(std::uint32_t slot, vtime at,
   per_pool[static_cast<std::size_t>(scenario_->endpoints[s.endpoint].pool)].push_back(r);
 }
 
-void population_block::end_session(std::uint32_t slot) { free_.push_back(slot); }
+void population_block::end_session(std::uint32_t slot) {
+  free_.push_back(slot);
+}
 
 void population_block::satisfy(std::uint32_t user, bool served) {
   const feedback_spec& f = scenario_->behavior.feedback;
@@ -263,8 +270,9 @@ void population_block::satisfy(std::uint32_t user, bool served) {
   if (s == 0) return;  // left already
   // Rounded down after a failure, so that repeated failures reach 0 (the user
   // leaves) instead of sticking at 1.
-  const double now = served ? std::min<double>(full_satisfaction, s + f.recovery * full_satisfaction)
-                            : std::floor(s * (1 - f.penalty));
+  const double now = served
+                         ? std::min<double>(full_satisfaction, s + f.recovery * full_satisfaction)
+                         : std::floor(s * (1 - f.penalty));
   const auto next = static_cast<std::uint8_t>(std::lround(now));
   satisfaction_sum_ = satisfaction_sum_ - s + next;
   s = next;

@@ -20,8 +20,12 @@ int index_by_name(const std::vector<T>& items, const std::string& name) {
 int scenario::endpoint_index(const std::string& endpoint) const {
   return index_by_name(endpoints, endpoint);
 }
-int scenario::pool_index(const std::string& pool) const { return index_by_name(pools, pool); }
-int scenario::tier_index(const std::string& tier) const { return index_by_name(tiers, tier); }
+int scenario::pool_index(const std::string& pool) const {
+  return index_by_name(pools, pool);
+}
+int scenario::tier_index(const std::string& tier) const {
+  return index_by_name(tiers, tier);
+}
 
 std::int64_t scenario::simulated_users() const {
   return static_cast<std::int64_t>(std::llround(population_size * scale));

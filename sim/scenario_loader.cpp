@@ -786,18 +786,18 @@ class loader {
       s.endpoints.push_back(spec);
     }
     if (auto n = optional(items, "rate_limits")) {
-      for_each_item(*n,
-                    "a list of limits like {tier: free, endpoint: generate_image, limit: 3/day}",
-                    [&](const node_ref& item) {
-                      const auto fields = entries(item);
-                      check_keys(fields, {"tier", "endpoint", "limit"});
-                      rate_limit_spec r;
-                      r.tier = tier_of(required(item, fields, "tier"), s);
-                      r.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
-                      r.per_day = per_day_limit(required(item, fields, "limit"));
-                      s.rate_limits.push_back(r);
-                    },
-                    true);
+      for_each_item(
+          *n, "a list of limits like {tier: free, endpoint: generate_image, limit: 3/day}",
+          [&](const node_ref& item) {
+            const auto fields = entries(item);
+            check_keys(fields, {"tier", "endpoint", "limit"});
+            rate_limit_spec r;
+            r.tier = tier_of(required(item, fields, "tier"), s);
+            r.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
+            r.per_day = per_day_limit(required(item, fields, "limit"));
+            s.rate_limits.push_back(r);
+          },
+          true);
     }
   }
 
@@ -895,59 +895,59 @@ class loader {
         {"add_servers", event_spec::kind::add_servers},
         {"remove_servers", event_spec::kind::remove_servers},
         {"outage", event_spec::kind::outage}};
-    for_each_item(at, "a list of events like {at: 1d, kind: add_servers, pool: gpu, count: 100}",
-                  [&](const node_ref& item) {
-                    const auto fields = entries(item);
-                    event_spec e;
-                    const node_ref when = required(item, fields, "at");
-                    e.at = duration(when);
-                    if (e.at >= s.horizon) {
-                      expected(when,
-                               "a time before the horizon (" + format_duration(s.horizon) + ")");
-                    }
-                    const node_ref kind = required(item, fields, "kind");
-                    const std::string name = text(kind, "an event kind");
-                    std::vector<std::string> names;
-                    bool found_kind = false;
-                    for (const auto& [n, k] : kinds) {
-                      names.push_back(n);
-                      if (n == name) {
-                        e.what = k;
-                        found_kind = true;
-                      }
-                    }
-                    if (!found_kind) {
-                      fail(kind, "unknown event kind " + quoted(name) +
-                                     did_you_mean_or_list(name, names, "kinds are"));
-                    }
-                    switch (e.what) {
-                      case event_spec::kind::imitation_boost:
-                        check_keys(fields, {"at", "kind", "factor", "for"});
-                        e.factor = positive_number(required(item, fields, "factor"));
-                        if (auto f = optional(fields, "for")) e.duration = positive_duration(*f);
-                        break;
-                      case event_spec::kind::rate_limit:
-                        check_keys(fields, {"at", "kind", "tier", "endpoint", "limit"});
-                        e.tier = tier_of(required(item, fields, "tier"), s);
-                        e.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
-                        e.per_day = per_day_limit(required(item, fields, "limit"));
-                        break;
-                      case event_spec::kind::add_servers:
-                      case event_spec::kind::remove_servers:
-                        check_keys(fields, {"at", "kind", "pool", "count"});
-                        e.pool = pool_of(required(item, fields, "pool"), s);
-                        e.count = positive_integer(required(item, fields, "count"));
-                        break;
-                      case event_spec::kind::outage:
-                        check_keys(fields, {"at", "kind", "pool", "count", "for"});
-                        e.pool = pool_of(required(item, fields, "pool"), s);
-                        e.count = positive_integer(required(item, fields, "count"));
-                        e.duration = positive_duration(required(item, fields, "for"));
-                        break;
-                    }
-                    s.events.push_back(e);
-                  },
-                  true);
+    for_each_item(
+        at, "a list of events like {at: 1d, kind: add_servers, pool: gpu, count: 100}",
+        [&](const node_ref& item) {
+          const auto fields = entries(item);
+          event_spec e;
+          const node_ref when = required(item, fields, "at");
+          e.at = duration(when);
+          if (e.at >= s.horizon) {
+            expected(when, "a time before the horizon (" + format_duration(s.horizon) + ")");
+          }
+          const node_ref kind = required(item, fields, "kind");
+          const std::string name = text(kind, "an event kind");
+          std::vector<std::string> names;
+          bool found_kind = false;
+          for (const auto& [n, k] : kinds) {
+            names.push_back(n);
+            if (n == name) {
+              e.what = k;
+              found_kind = true;
+            }
+          }
+          if (!found_kind) {
+            fail(kind, "unknown event kind " + quoted(name) +
+                           did_you_mean_or_list(name, names, "kinds are"));
+          }
+          switch (e.what) {
+            case event_spec::kind::imitation_boost:
+              check_keys(fields, {"at", "kind", "factor", "for"});
+              e.factor = positive_number(required(item, fields, "factor"));
+              if (auto f = optional(fields, "for")) e.duration = positive_duration(*f);
+              break;
+            case event_spec::kind::rate_limit:
+              check_keys(fields, {"at", "kind", "tier", "endpoint", "limit"});
+              e.tier = tier_of(required(item, fields, "tier"), s);
+              e.endpoint = endpoint_of(required(item, fields, "endpoint"), s);
+              e.per_day = per_day_limit(required(item, fields, "limit"));
+              break;
+            case event_spec::kind::add_servers:
+            case event_spec::kind::remove_servers:
+              check_keys(fields, {"at", "kind", "pool", "count"});
+              e.pool = pool_of(required(item, fields, "pool"), s);
+              e.count = positive_integer(required(item, fields, "count"));
+              break;
+            case event_spec::kind::outage:
+              check_keys(fields, {"at", "kind", "pool", "count", "for"});
+              e.pool = pool_of(required(item, fields, "pool"), s);
+              e.count = positive_integer(required(item, fields, "count"));
+              e.duration = positive_duration(required(item, fields, "for"));
+              break;
+          }
+          s.events.push_back(e);
+        },
+        true);
     std::stable_sort(s.events.begin(), s.events.end(),
                      [](const event_spec& a, const event_spec& b) { return a.at < b.at; });
   }
@@ -1548,12 +1548,13 @@ std::string describe(const scenario& s) {
   }
   for (const auto& r : s.rate_limits) {
     out << "\n  rate limit: " << s.tiers[static_cast<std::size_t>(r.tier)].name << " on "
-        << s.endpoints[static_cast<std::size_t>(r.endpoint)].name << " "
-        << number_text(r.per_day) << "/day per user";
+        << s.endpoints[static_cast<std::size_t>(r.endpoint)].name << " " << number_text(r.per_day)
+        << "/day per user";
   }
   if (s.behavior.retry.max > 0) {
     out << "\n  retries: up to " << s.behavior.retry.max << ", backoff "
-        << format_duration(s.behavior.retry.backoff) << " x" << number_text(s.behavior.retry.multiplier);
+        << format_duration(s.behavior.retry.backoff) << " x"
+        << number_text(s.behavior.retry.multiplier);
   }
   if (!s.events.empty()) {
     static const char* names[] = {"imitation_boost", "rate_limit", "add_servers", "remove_servers",

@@ -13,8 +13,7 @@ namespace stampede::sim {
 /// "quickstart.yaml:12:5: platform.pools[0].servers: expected a positive integer, got \"lots\"".
 class scenario_error : public std::runtime_error {
  public:
-  scenario_error(std::string file, int line, int column, std::string key_path,
-                 std::string message);
+  scenario_error(std::string file, int line, int column, std::string key_path, std::string message);
   const std::string& file() const { return file_; }
   /// 1-based; 0 when there is no position (a missing file).
   int line() const { return line_; }
@@ -34,7 +33,8 @@ class scenario_error : public std::runtime_error {
 
 /// Loads and validates the scenario in `path`, after applying `overrides`
 /// ("key.path=value", as given to --set). Throws scenario_error.
-scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {});
+scenario load_scenario_file(const std::string& path,
+                            const std::vector<std::string>& overrides = {});
 
 /// The same from YAML text; `name` stands for the file name in messages.
 scenario load_scenario_text(std::string_view yaml, const std::string& name,

@@ -20,9 +20,13 @@ inline constexpr vtime hour = 60 * minute;
 inline constexpr vtime day = 24 * hour;
 
 /// Converts virtual time to seconds.
-inline double to_seconds(vtime t) { return static_cast<double>(t) * 1e-6; }
+inline double to_seconds(vtime t) {
+  return static_cast<double>(t) * 1e-6;
+}
 /// Converts seconds to virtual time, rounding to the nearest microsecond.
-inline vtime from_seconds(double s) { return static_cast<vtime>(std::llround(s * 1e6)); }
+inline vtime from_seconds(double s) {
+  return static_cast<vtime>(std::llround(s * 1e6));
+}
 
 /// Parses a duration with a unit: "250ms", "6s", "15m", "2h", "7d", "1.5h", "90us".
 /// Returns nothing when the text is not a non-negative duration with a known unit.

@@ -249,8 +249,9 @@ platform:
   double worst = 0;
   for (const auto& row : r.series.rows) {
     const double t = row[static_cast<std::size_t>(r.series.column("t_hours"))] * 3600;
-    worst = std::max(worst, std::abs(row[static_cast<std::size_t>(r.series.column("adopted_share"))] -
-                                     sim::bass_share(s.adoption.innovation, s.adoption.imitation, t)));
+    worst =
+        std::max(worst, std::abs(row[static_cast<std::size_t>(r.series.column("adopted_share"))] -
+                                 sim::bass_share(s.adoption.innovation, s.adoption.imitation, t)));
   }
   CHECK(worst < 0.005);  // as for one region and tier: 1M users, 10-minute windows
 }

@@ -338,7 +338,7 @@ TEST_CASE("a scenario without a loadtest section cannot be served", "[actors][se
 TEST_CASE("the modeled service refuses a batched pool with a way out", "[actors][serve]") {
   // Batching decides a request's fate event by event, later than its arrival:
   // the service cannot answer from it yet, and says how to serve without it.
-  CHECK_THROWS_WITH(actors::modeled_service(service_scenario(
-                        {"platform.pools[0].batch={max: 4, timeout: 100ms}"})),
+  CHECK_THROWS_WITH(actors::modeled_service(
+                        service_scenario({"platform.pools[0].batch={max: 4, timeout: 100ms}"})),
                     Contains("batch.max=1"));
 }

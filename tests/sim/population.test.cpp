@@ -18,10 +18,12 @@ horizon: 3d
 tick: 1m
 population:
   size: 60_000
-)" + extra_population + R"(
+)" + extra_population +
+         R"(
 adoption: {model: bass, innovation: 0.0/day, imitation: 0.0/day, initial_adopters: 60_000}
 behavior:
-)" + extra_behavior + R"(
+)" + extra_behavior +
+         R"(
   mix: {generate: 1}
   diurnal: flat
 platform:
@@ -61,7 +63,8 @@ driven drive(const scenario& s, vtime until, bool answer = true) {
 
 }  // namespace
 
-TEST_CASE("users are grouped by region and tier in proportion to their shares", "[sim][population]") {
+TEST_CASE("users are grouped by region and tier in proportion to their shares",
+          "[sim][population]") {
   const scenario s = load_scenario_text(
       everyone("  regions: [{name: a, share: 0.25, utc_offset: -5h}, {name: b, share: 0.75}]\n"
                "  tiers: [{name: free, share: 0.9}, {name: plus, share: 0.1}]\n",
@@ -99,7 +102,7 @@ TEST_CASE("each tier starts sessions at its own rate", "[sim][population]") {
 TEST_CASE("the diurnal curve follows each region's local time", "[sim][population]") {
   const scenario s = load_scenario_text(
       everyone("  regions: [{name: utc, share: 0.5}, {name: east, share: 0.5, utc_offset: 6h}]\n",
-               "  sessions_per_day: 24\n  requests_per_session: 1\n") ,
+               "  sessions_per_day: 24\n  requests_per_session: 1\n"),
       "t.yaml", {"behavior.diurnal=[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,10,1,1,1]"});
   const driven d = drive(s, day);
   // The busiest UTC hour is 20:00 local: 20 for utc, 14 for east (UTC+6).
@@ -116,8 +119,7 @@ TEST_CASE("a rate limit caps each user's requests per local day", "[sim][populat
   const scenario s = load_scenario_text(
       everyone("  tiers: [{name: free, share: 1}]\n",
                "  sessions_per_day: 20\n  requests_per_session: 3\n"),
-      "t.yaml",
-      {"platform.rate_limits=[{tier: free, endpoint: generate, limit: 3/day}]"});
+      "t.yaml", {"platform.rate_limits=[{tier: free, endpoint: generate, limit: 3/day}]"});
   const driven d = drive(s, 2 * day);
   std::uint64_t limited = 0;
   for (const auto& b : d.blocks) limited += b.edge_totals().rate_limited[0];
@@ -129,9 +131,10 @@ TEST_CASE("a rate limit caps each user's requests per local day", "[sim][populat
 
 TEST_CASE("a rate_limit event changes the limit from its time on", "[sim][population]") {
   const scenario s = load_scenario_text(
-      everyone("  tiers: [{name: free, share: 1}]\n",
-               "  sessions_per_day: 20\n  requests_per_session: 3\n",
-               "events: [{at: 1d, kind: rate_limit, tier: free, endpoint: generate, limit: 1/day}]\n"),
+      everyone(
+          "  tiers: [{name: free, share: 1}]\n",
+          "  sessions_per_day: 20\n  requests_per_session: 3\n",
+          "events: [{at: 1d, kind: rate_limit, tier: free, endpoint: generate, limit: 1/day}]\n"),
       "t.yaml");
   const driven first_day = drive(s, day);
   std::uint64_t limited_day1 = 0;
@@ -154,10 +157,11 @@ TEST_CASE("churn removes adopters at its rate", "[sim][population]") {
 }
 
 TEST_CASE("failures lower satisfaction and a satisfied adopter pulls fully", "[sim][population]") {
-  const scenario s = load_scenario_text(
-      everyone("", "  sessions_per_day: 50\n  requests_per_session: 1\n"
-                   "  feedback: {penalty: 0.5, recovery: 0.0}\n"),
-      "t.yaml");
+  const scenario s =
+      load_scenario_text(everyone("",
+                                  "  sessions_per_day: 50\n  requests_per_session: 1\n"
+                                  "  feedback: {penalty: 0.5, recovery: 0.0}\n"),
+                         "t.yaml");
   const block_layout layout = block_layout::of(s);
   population_block b(s, layout, 0);
   CHECK(b.satisfaction_sum() == std::uint64_t{population_block::full_satisfaction} * b.size());
@@ -167,7 +171,8 @@ TEST_CASE("failures lower satisfaction and a satisfied adopter pulls fully", "[s
     const auto before = b.sessions_started();
     b.step(t0, t0 + minute, 0, per_pool);
     (t0 < 2 * hour ? sessions_first : sessions_later) += b.sessions_started() - before;
-    for (const auto& r : per_pool[0]) b.receive({r.at, r.block(), r.session, outcome::kind::rejected});
+    for (const auto& r : per_pool[0])
+      b.receive({r.at, r.block(), r.session, outcome::kind::rejected});
   }
   CHECK(b.satisfaction_sum() < std::uint64_t{population_block::full_satisfaction} * b.size() / 10);
   // Every rejection halves a user's satisfaction: sessions dry up.
