@@ -2,6 +2,7 @@
 
 #include "sim/scenario_loader.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -9,12 +10,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include "sim/pool.hpp"
 #include "sim/scenario_loader.hpp"
@@ -93,15 +96,6 @@ struct atomic_endpoint {
   std::atomic<std::uint64_t> dropped{0};
 };
 
-// One pool model, fed one arrival at a time under its mutex: reading the clock
-// under the same mutex keeps arrivals in time order, as pool_model requires.
-struct pool_state {
-  std::mutex mutex;
-  std::unique_ptr<sim::pool_model> model;
-  std::vector<sim::outcome> out;
-  std::uint64_t next_id = 0;
-};
-
 // What the model decided for one request.
 struct decision {
   bool rejected = false;
@@ -111,22 +105,28 @@ struct decision {
   sim::vtime latency = 0;
 };
 
+// One pool model, fed one arrival at a time under its mutex: reading the clock
+// under the same mutex keeps arrivals in time order, as pool_model requires.
+struct pool_state {
+  std::mutex mutex;
+  std::unique_ptr<sim::pool_model> model;
+  std::vector<sim::outcome> out;
+  std::uint64_t next_id = 0;
+  /// A batching pool decides a request later than its arrival: the requests
+  /// still undecided, by their id (carried as the outcome's session).
+  struct waiting_request {
+    sim::vtime at = 0;
+    std::function<void(const decision&)> reply;
+  };
+  std::unordered_map<std::uint32_t, waiting_request> waiting;
+  bool batched = false;
+};
+
 }  // namespace
 
 struct modeled_service::impl {
   impl(const sim::scenario& s, service_options o) : options(o) {
     if (!s.loadtest) throw std::invalid_argument("the scenario has no loadtest section");
-    // The service answers each request when its pool decides it, which the
-    // batching engine does only later, event by event: not modeled here yet.
-    for (std::size_t p = 0; p < s.pools.size(); ++p) {
-      if (s.pools[p].batch.max > 1) {
-        throw sim::scenario_error(
-            s.source, 0, 0, "platform.pools[" + std::to_string(p) + "].batch",
-            "the modeled service does not batch yet; serve or load-test this scenario with "
-            "--set platform.pools[" +
-                std::to_string(p) + "].batch.max=1");
-      }
-    }
     const sim::loadtest_spec& l = *s.loadtest;
     time_scale = l.time_scale;
     model = s;
@@ -149,6 +149,7 @@ struct modeled_service::impl {
     for (std::size_t p = 0; p < model.pools.size(); ++p) {
       auto state = std::make_unique<pool_state>();
       state->model = std::make_unique<sim::pool_model>(model, static_cast<int>(p));
+      state->batched = model.pools[p].batch.max > 1;
       pools.push_back(std::move(state));
     }
     endpoint_counters = std::vector<atomic_endpoint>(model.endpoints.size());
@@ -160,28 +161,68 @@ struct modeled_service::impl {
     }
   }
 
-  decision offer(int endpoint) {
+  /// Offers one request of `endpoint` to its pool; `reply` gets the decision,
+  /// at once for a pool without batching, later (from the pump) for one with.
+  void offer(int endpoint, std::function<void(const decision&)> reply) {
     const auto& spec = model.endpoints[static_cast<std::size_t>(endpoint)];
     pool_state& pool = *pools[static_cast<std::size_t>(spec.pool)];
-    std::lock_guard lock(pool.mutex);
+    std::vector<std::function<void()>> replies;
+    {
+      std::lock_guard lock(pool.mutex);
+      sim::request r;
+      r.at = now_virtual();
+      r.id = pool.next_id++;
+      // The service never abandons: the client's timeout is the user's patience.
+      r.patience = std::numeric_limits<sim::vtime>::max() / 4;
+      r.endpoint = static_cast<std::uint16_t>(endpoint);
+      r.session = static_cast<std::uint32_t>(r.id);
+      pool.waiting[r.session] = {r.at, std::move(reply)};
+      pool.out.clear();
+      pool.model->serve(std::span<const sim::request>(&r, 1), pool.out);
+      take_decided(pool, replies);
+    }
+    for (auto& f : replies) f();
+  }
+
+  /// Lets every batching pool decide what is due by now (batch timeouts fire
+  /// without any arrival); called about every millisecond.
+  void pump() {
+    for (auto& pool : pools) {
+      if (!pool->batched) continue;
+      std::vector<std::function<void()>> replies;
+      {
+        std::lock_guard lock(pool->mutex);
+        pool->out.clear();
+        pool->model->advance(now_virtual(), pool->out);
+        take_decided(*pool, replies);
+      }
+      for (auto& f : replies) f();
+    }
+  }
+
+  /// Virtual time now: wall-clock microseconds since the start × time_scale.
+  sim::vtime now_virtual() const {
     const double wall_us =
         std::chrono::duration<double, std::micro>(clock_type::now() - started).count();
-    sim::request r;
-    r.at = static_cast<sim::vtime>(wall_us * time_scale);
-    r.id = pool.next_id++;
-    // The service never abandons: the client's timeout is the user's patience.
-    r.patience = std::numeric_limits<sim::vtime>::max() / 4;
-    r.endpoint = static_cast<std::uint16_t>(endpoint);
-    pool.out.clear();
-    pool.model->serve(std::span<const sim::request>(&r, 1), pool.out);
-    const sim::outcome& o = pool.out.front();
-    decision d;
-    d.rejected = o.what != sim::outcome::kind::completed;
-    d.latency = o.at - r.at;
-    d.due = started +
-            std::chrono::duration_cast<clock_type::duration>(
-                std::chrono::duration<double, std::micro>(static_cast<double>(o.at) / time_scale));
-    return d;
+    return static_cast<sim::vtime>(wall_us * time_scale);
+  }
+
+  /// Turns the pool's decided outcomes into replies (called under its mutex,
+  /// the replies run after it is released).
+  void take_decided(pool_state& pool, std::vector<std::function<void()>>& replies) {
+    for (const sim::outcome& o : pool.out) {
+      const auto it = pool.waiting.find(o.session);
+      if (it == pool.waiting.end()) continue;
+      decision d;
+      d.rejected = o.what != sim::outcome::kind::completed;
+      d.latency = o.at - it->second.at;
+      d.due =
+          started +
+          std::chrono::duration_cast<clock_type::duration>(
+              std::chrono::duration<double, std::micro>(static_cast<double>(o.at) / time_scale));
+      replies.push_back([reply = std::move(it->second.reply), d] { reply(d); });
+      pool.waiting.erase(it);
+    }
   }
 
   service_options options;
@@ -205,8 +246,19 @@ struct modeled_service::impl {
     asio::io_context context;
     tcp::acceptor acceptor{context};
     asio::steady_timer accept_retry{context};
+    /// Every millisecond, lets batching pools decide what is due.
+    asio::steady_timer pump{context};
     std::vector<std::thread> threads;
   };
+
+  void schedule_pump() {
+    io_->pump.expires_after(std::chrono::milliseconds(1));
+    io_->pump.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      pump();
+      schedule_pump();
+    });
+  }
   std::unique_ptr<io> io_;
   std::mutex lifecycle;
   bool started_once = false;
@@ -289,7 +341,15 @@ class session : public std::enable_shared_from_this<session> {
 
     auto& counters = service_.endpoint_counters[static_cast<std::size_t>(endpoint_)];
     ++counters.received;
-    const decision d = service_.offer(endpoint_);
+    // Nothing is read meanwhile (one request at a time per connection), so the
+    // idle timeout must not fire while the model "works".
+    stream_.expires_never();
+    service_.offer(endpoint_, [self = shared_from_this()](const decision& d) {
+      asio::post(self->stream_.get_executor(), [self, d] { self->deliver(d); });
+    });
+  }
+
+  void deliver(const decision& d) {
     const std::string name =
         json_escape(service_.model.endpoints[static_cast<std::size_t>(endpoint_)].name);
     if (d.rejected) {
@@ -304,9 +364,6 @@ class session : public std::enable_shared_from_this<session> {
     if (d.due <= clock_type::now()) {
       return respond(http::status::ok, "application/json", std::move(body_));
     }
-    // Nothing is read meanwhile (one request at a time per connection), so the
-    // idle timeout must not fire while the model "works".
-    stream_.expires_never();
     timer_.expires_at(d.due);
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->close();
@@ -443,6 +500,9 @@ std::uint16_t modeled_service::start(const std::string& host, std::uint16_t port
   const std::uint16_t bound = io.acceptor.local_endpoint().port();
   impl_->started = clock_type::now();
   impl_->accept();
+  const bool any_batched = std::any_of(impl_->pools.begin(), impl_->pools.end(),
+                                       [](const auto& p) { return p->batched; });
+  if (any_batched) impl_->schedule_pump();
   const int threads = std::max(1, impl_->options.threads);
   for (int i = 0; i < threads; ++i) {
     io.threads.emplace_back([&io] {
@@ -468,6 +528,7 @@ void modeled_service::stop() {
     beast::error_code ignored;
     io.acceptor.close(ignored);
     io.accept_retry.cancel();
+    io.pump.cancel();
   });
   io.context.stop();
   for (auto& t : io.threads) t.join();

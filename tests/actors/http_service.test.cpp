@@ -335,10 +335,38 @@ TEST_CASE("a scenario without a loadtest section cannot be served", "[actors][se
   CHECK_THROWS_AS(actors::modeled_service(s), std::invalid_argument);
 }
 
-TEST_CASE("the modeled service refuses a batched pool with a way out", "[actors][serve]") {
-  // Batching decides a request's fate event by event, later than its arrival:
-  // the service cannot answer from it yet, and says how to serve without it.
-  CHECK_THROWS_WITH(actors::modeled_service(
-                        service_scenario({"platform.pools[0].batch={max: 4, timeout: 100ms}"})),
-                    Contains("batch.max=1"));
+TEST_CASE("a batching pool answers when its batch is done", "[actors][serve]") {
+  // One GPU, batches of up to 4 with a 100 ms timeout, 200 ms of work, a batch
+  // of 4 twice as fast per request. Virtual = wall (time_scale 1).
+  actors::modeled_service service(service_scenario(
+      {"platform.pools[1].batch={max: 4, timeout: 100ms, speedup: {1: 1.0, 4: 2.0}}",
+       "platform.pools[1].queue.capacity=100"}));
+  const auto port = service.start("127.0.0.1", 0);
+
+  // Alone, a request waits for the timeout, then is served on its own:
+  // 100 ms + 200 ms, exactly, in the model's own clock.
+  client alone(port);
+  const auto t0 = clock_type::now();
+  auto res = alone.exchange(http::verb::post, "/v1/images/generations", "{}");
+  CHECK(res.result() == http::status::ok);
+  CHECK_THAT(res.body(), Contains("\"latency_ms\":300.000"));
+  CHECK(seconds_since(t0) >= 0.29);
+
+  // Four at once fill a batch: no timeout, 4 × 200 ms / 2 = 400 ms for each.
+  std::vector<std::unique_ptr<client>> four;
+  for (int i = 0; i < 4; ++i) four.push_back(std::make_unique<client>(port));
+  for (auto& c : four) c->send(http::verb::post, "/v1/images/generations", "{}");
+  int in_one_batch = 0;
+  for (auto& c : four) {
+    const auto r = c->receive();
+    CHECK(r.result() == http::status::ok);
+    // The four arrive within a few ms of each other: the last one completes the
+    // batch at once, the first waited for it (a few ms over 400).
+    const auto pos = r.body().find("\"latency_ms\":");
+    REQUIRE(pos != std::string::npos);
+    const double ms = std::stod(r.body().substr(pos + 13));
+    if (ms >= 400 && ms < 450) ++in_one_batch;
+  }
+  CHECK(in_one_batch == 4);
+  service.stop();
 }
