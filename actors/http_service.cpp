@@ -94,6 +94,7 @@ struct atomic_endpoint {
   std::atomic<std::uint64_t> served{0};
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> rate_limited{0};
 };
 
 // What the model decided for one request.
@@ -183,6 +184,43 @@ struct modeled_service::impl {
     }
     for (auto& f : replies) f();
   }
+
+  /// True when a request of `user` (of tier `tier`) to `endpoint` is over the
+  /// user's limit for today (virtual UTC days); otherwise counts it.
+  bool over_limit(const std::string& user, const std::string& tier, int endpoint) {
+    const int t = model.tier_index(tier.empty() ? model.tiers.front().name : tier);
+    if (t < 0) return false;
+    const sim::vtime now = now_virtual();
+    double limit = std::numeric_limits<double>::infinity();
+    for (const auto& r : model.rate_limits) {
+      if (r.tier == t && r.endpoint == endpoint) limit = r.per_day;
+    }
+    for (const auto& e : model.events) {
+      if (e.what == sim::event_spec::kind::rate_limit && e.at <= now && e.tier == t &&
+          e.endpoint == endpoint) {
+        limit = e.per_day;
+      }
+    }
+    if (std::isinf(limit)) return false;
+    std::lock_guard lock(usage_mutex);
+    user_usage& u = usage[user];
+    if (u.day != now / sim::day) {
+      u.day = now / sim::day;
+      u.today.assign(model.endpoints.size(), 0);
+    }
+    std::uint32_t& today = u.today[static_cast<std::size_t>(endpoint)];
+    if (today + 1 > limit) return true;
+    ++today;
+    return false;
+  }
+
+  /// Requests today per endpoint of each user seen (one entry per user).
+  struct user_usage {
+    sim::vtime day = -1;
+    std::vector<std::uint32_t> today;
+  };
+  std::mutex usage_mutex;
+  std::unordered_map<std::string, user_usage> usage;
 
   /// Lets every batching pool decide what is due by now (batch timeouts fire
   /// without any arrival); called about every millisecond.
@@ -341,6 +379,18 @@ class session : public std::enable_shared_from_this<session> {
 
     auto& counters = service_.endpoint_counters[static_cast<std::size_t>(endpoint_)];
     ++counters.received;
+    // The scenario's rate limits, for requests that say who sends them (as
+    // `stampede loadtest` does); anonymous requests are never limited.
+    const auto user = req["X-Stampede-User"];
+    if (!user.empty() &&
+        service_.over_limit(std::string(user), std::string(req["X-Stampede-Tier"]), endpoint_)) {
+      ++counters.rate_limited;
+      rejected_ = true;
+      const std::string name =
+          json_escape(service_.model.endpoints[static_cast<std::size_t>(endpoint_)].name);
+      return respond(http::status::too_many_requests, "application/json",
+                     "{\"endpoint\":\"" + name + "\",\"error\":\"rate limited\"}\n");
+    }
     // Nothing is read meanwhile (one request at a time per connection), so the
     // idle timeout must not fire while the model "works".
     stream_.expires_never();
@@ -542,7 +592,7 @@ service_counters modeled_service::counters() const {
   for (std::size_t e = 0; e < impl_->endpoint_counters.size(); ++e) {
     const auto& a = impl_->endpoint_counters[e];
     c.endpoints.push_back({impl_->model.endpoints[e].name, a.received.load(), a.served.load(),
-                           a.rejected.load(), a.dropped.load()});
+                           a.rejected.load(), a.dropped.load(), a.rate_limited.load()});
   }
   c.connections = impl_->connections.load();
   c.not_found = impl_->not_found.load();

@@ -39,10 +39,12 @@ struct service_endpoint_counters {
   std::uint64_t received = 0;
   /// 200 responses written.
   std::uint64_t served = 0;
-  /// 503 responses written (the pool's queue was full).
+  /// 503 responses written (the pool's queue was full), and 429 (rate limited).
   std::uint64_t rejected = 0;
   /// Responses that could not be written (the client had gone).
   std::uint64_t dropped = 0;
+  /// Of the rejected: 429, over the user's daily rate limit.
+  std::uint64_t rate_limited = 0;
 };
 
 /// A snapshot of the service's counters.

@@ -37,6 +37,9 @@ struct pending {
   std::uint32_t block = 0;
   std::uint32_t session = 0;
   std::uint16_t endpoint = 0;
+  /// The simulated user (stable across sessions) and their tier.
+  std::uint16_t tier = 0;
+  std::uint64_t user = 0;
   /// The request's number in the test (${seq}; also picks its HTTP worker).
   std::uint64_t seq = 0;
 };
@@ -180,6 +183,8 @@ struct shared_setup {
   std::vector<prepared_template> templates;
   tcp::endpoint target;
   std::string host_header;
+  /// Tier names, by index.
+  std::vector<std::string> tiers;
   clock_type::time_point start;
   std::int64_t end_us = 0;
   std::int64_t timeout_us = 0;
@@ -299,7 +304,8 @@ class http_worker {
     const prepared_template& t = setup_.templates[p.endpoint];
     const auto& spec = *setup_.spec;
     sim::template_values v;
-    v.user_id = std::uint64_t{p.block} * sim::block_layout::block_size + p.session;
+    v.user_id = p.user;
+    v.tier = setup_.tiers[p.tier];
     v.seq = p.seq;
     if (!spec.prompts.empty()) v.prompt = spec.prompts[mix64(v.seq) % spec.prompts.size()];
     std::string& r = c.request;
@@ -311,6 +317,14 @@ class http_worker {
     r += " HTTP/1.1\r\nHost: ";
     r += setup_.host_header;
     r += "\r\nUser-Agent: stampede-loadtest\r\n";
+    // Who sends it, so that a service can apply per-user limits (the modeled
+    // one answers 429 over the scenario's rate limits).
+    char user[24];
+    r += "X-Stampede-User: ";
+    r.append(user, std::to_chars(user, user + sizeof user, p.user).ptr);
+    r += "\r\nX-Stampede-Tier: ";
+    r += setup_.tiers[p.tier];
+    r += "\r\n";
     for (const auto& [k, val] : t.headers) {
       r += k;
       r += ": ";
@@ -522,6 +536,13 @@ class generator {
     // Thinning by users, not by requests, keeps every simulated session whole.
     model_ = s;
     model_.scale = s.scale * spec_.rate_scale;
+    // Rate limits are the target's to enforce (the modeled service answers 429):
+    // the users send every request, and a 429 ends their session as in `run`.
+    model_.rate_limits.clear();
+    std::erase_if(model_.events, [](const sim::event_spec& e) {
+      return e.what == sim::event_spec::kind::rate_limit;
+    });
+    for (const auto& t : s.tiers) setup_.tiers.push_back(t.name);
     layout_ = sim::block_layout::of(model_);
     for (std::uint32_t b = 0; b < layout_.count(); ++b) blocks_.emplace_back(model_, layout_, b);
     hazard_ = std::make_unique<sim::bass_hazard>(s.adoption.innovation, s.adoption.imitation);
@@ -654,6 +675,8 @@ class generator {
         p.block = r.block();
         p.session = r.session;
         p.endpoint = r.endpoint;
+        p.tier = blocks_[r.block()].tier();
+        p.user = layout_.blocks[r.block()].first_user + blocks_[r.block()].user_of(r.session);
         p.seq = seq_++;
         batches_[p.seq % batches_.size()].push_back(p);
       }

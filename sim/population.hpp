@@ -77,6 +77,8 @@ class population_block {
   void receive(const outcome& o);
 
   std::uint32_t id() const { return id_; }
+  /// The user (index within the block) of a session in progress.
+  std::uint32_t user_of(std::uint32_t session) const { return sessions_[session].user; }
   std::uint32_t size() const { return adoption_.size(); }
   std::uint16_t tier() const { return tier_; }
   std::uint32_t adopted() const { return adoption_.adopted(); }

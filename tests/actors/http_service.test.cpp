@@ -370,3 +370,27 @@ TEST_CASE("a batching pool answers when its batch is done", "[actors][serve]") {
   CHECK(in_one_batch == 4);
   service.stop();
 }
+
+TEST_CASE("a user over the scenario's daily rate limit gets 429", "[actors][serve]") {
+  actors::modeled_service service(
+      service_scenario({"platform.rate_limits=[{tier: default, endpoint: echo, limit: 2/day}]"}));
+  const auto port = service.start("127.0.0.1", 0);
+  client c(port);
+  const auto as = [&](const char* user) {
+    http::request<http::string_body> req{http::verb::get, "/v1/echo", 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (user) {
+      req.set("X-Stampede-User", user);
+      req.set("X-Stampede-Tier", "default");
+    }
+    http::write(c.socket, req);
+    return c.receive().result();
+  };
+  CHECK(as("7") == http::status::ok);
+  CHECK(as("7") == http::status::ok);
+  CHECK(as("7") == http::status::too_many_requests);  // a third in one day
+  CHECK(as("8") == http::status::ok);                 // limits are per user
+  CHECK(as(nullptr) == http::status::ok);             // anonymous: never limited
+  CHECK(eventually([&] { return service.counters().endpoints[0].rate_limited == 1; }));
+  service.stop();
+}
