@@ -3,6 +3,7 @@
 #include <span>
 
 #include "sim/pool.hpp"
+#include "tests/sim/pool_fixtures.hpp"
 
 using namespace stampede::sim;
 
@@ -11,17 +12,10 @@ namespace {
 /// One autoscaled pool of constant 1 s work, with a queue of 100, looked at every `interval`.
 scenario autoscaled(std::int64_t servers, std::int64_t step, vtime delay, std::int64_t max,
                     vtime interval, vtime horizon) {
-  scenario s;
-  s.name = "autoscale-test";
+  scenario s = test::one_pool(servers, distribution::constant(1.0), 100);
   s.horizon = horizon;
-  s.tick = second;
   s.report_interval = 10 * second;
-  s.population_size = 1;
-  s.endpoints = {endpoint_spec{"e", 0, distribution::constant(1.0)}};
-  pool_spec p;
-  p.name = "p";
-  p.servers = servers;
-  p.queue_capacity = 100;
+  pool_spec& p = s.pools[0];
   p.cost_per_server_hour = 1;
   p.autoscale.enabled = true;
   p.autoscale.target_utilization = 0.8;
@@ -29,8 +23,6 @@ scenario autoscaled(std::int64_t servers, std::int64_t step, vtime delay, std::i
   p.autoscale.provisioning_delay = delay;
   p.autoscale.max = max;
   p.autoscale.interval = interval;
-  s.pools = {p};
-  s.behavior.mix = {1.0};
   return s;
 }
 
@@ -41,26 +33,6 @@ std::vector<request> steady(vtime until) {
     out.push_back(request{static_cast<vtime>(i) * 50 * msec, i, from_seconds(1e9), i, 0});
   }
   return out;
-}
-
-struct run {
-  std::vector<pool_interval> rows;
-  std::vector<std::int64_t> committed;  // after each window
-  std::vector<outcome> outcomes;
-};
-
-run run_windows(pool_model& pool, const scenario& s, const std::vector<request>& arrivals) {
-  run r;
-  std::size_t next = 0;
-  for (vtime t0 = 0; t0 < s.horizon; t0 += s.tick) {
-    const vtime t1 = std::min(s.horizon, t0 + s.tick);
-    const std::size_t first = next;
-    while (next < arrivals.size() && arrivals[next].at < t1) ++next;
-    const std::span<const request> window(arrivals.data() + first, next - first);
-    if (auto row = pool.serve_window(t0, t1, window, r.outcomes)) r.rows.push_back(*row);
-    r.committed.push_back(pool.committed_servers());
-  }
-  return r;
 }
 
 }  // namespace
@@ -74,9 +46,9 @@ TEST_CASE("the autoscaler adds servers after the provisioning delay and stops at
   for (const bool batched : {false, true}) {
     INFO("batched " << batched);
     pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
-    const run r = run_windows(pool, s, steady(s.horizon));
-    REQUIRE(r.rows.size() == 40);
-    for (const pool_interval& p : r.rows) {
+    const test::windowed r = test::run_windows(pool, s, steady(s.horizon));
+    REQUIRE(r.intervals.size() == 40);
+    for (const pool_interval& p : r.intervals) {
       INFO("interval " << p.interval);
       const vtime end = (p.interval + 1) * 10 * second;
       auto servers_at = [](vtime t) {
@@ -106,16 +78,16 @@ TEST_CASE("the autoscaler lets servers go when idle, never below the initial cou
   for (const bool batched : {false, true}) {
     INFO("batched " << batched);
     pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
-    const run r = run_windows(pool, s, steady(100 * second));
-    REQUIRE(r.rows.size() == 30);
+    const test::windowed r = test::run_windows(pool, s, steady(100 * second));
+    REQUIRE(r.intervals.size() == 30);
     double highest = 0, lowest = 1e9;
-    for (const pool_interval& p : r.rows) {
+    for (const pool_interval& p : r.intervals) {
       highest = std::max(highest, p.real_servers);
       lowest = std::min(lowest, p.real_servers);
     }
     CHECK(highest == 10);
     CHECK(lowest == 2);
-    CHECK(r.rows.back().real_servers == 2);
+    CHECK(r.intervals.back().real_servers == 2);
     CHECK(*std::min_element(r.committed.begin(), r.committed.end()) == 2);
     const pool_final f = pool.finish();
     CHECK(f.endpoints[0].second.offered ==
@@ -128,8 +100,8 @@ TEST_CASE("autoscaling is deterministic", "[sim][autoscale]") {
   const scenario s = autoscaled(3, 1, 5 * second, 12, 10 * second, 600 * second);
   std::vector<request> arrivals = steady(300 * second);
   pool_model a(s, 0), b(s, 0);
-  const run ra = run_windows(a, s, arrivals);
-  const run rb = run_windows(b, s, arrivals);
+  const test::windowed ra = test::run_windows(a, s, arrivals);
+  const test::windowed rb = test::run_windows(b, s, arrivals);
   CHECK(ra.committed == rb.committed);
   REQUIRE(ra.outcomes.size() == rb.outcomes.size());
   CHECK(std::equal(

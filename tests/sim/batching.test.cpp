@@ -5,6 +5,7 @@
 
 #include "sim/pool.hpp"
 #include "sim/scenario_loader.hpp"
+#include "tests/sim/pool_fixtures.hpp"
 
 using namespace stampede::sim;
 
@@ -14,20 +15,8 @@ namespace {
 scenario batch_pool(std::int64_t servers, distribution work, int max, vtime timeout,
                     std::vector<std::pair<int, double>> speedup,
                     std::int64_t capacity = 1'000'000'000) {
-  scenario s;
-  s.name = "batching-test";
-  s.horizon = 1000 * day;
-  s.tick = second;
-  s.report_interval = day;
-  s.population_size = 1;
-  s.endpoints = {endpoint_spec{"e", 0, work}};
-  pool_spec p;
-  p.name = "p";
-  p.servers = servers;
-  p.queue_capacity = capacity;
-  s.pools = {p};
+  scenario s = test::one_pool(servers, work, capacity);
   s.pools[0].batch = batch_spec{max, timeout, std::move(speedup)};
-  s.behavior.mix = {1.0};
   return s;
 }
 

@@ -1,4 +1,5 @@
 #include "sim/pool.hpp"
+#include "tests/sim/pool_fixtures.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -6,26 +7,11 @@
 #include <span>
 
 using namespace stampede::sim;
+using stampede::sim::test::one_pool;
+using stampede::sim::test::run_windows;
+using stampede::sim::test::windowed;
 
 namespace {
-
-/// One pool "p" of `servers` servers serving endpoint "e" with the given work.
-scenario one_pool(std::int64_t servers, distribution work, std::int64_t capacity = 1'000'000'000) {
-  scenario s;
-  s.name = "pool-test";
-  s.horizon = 1000 * day;
-  s.tick = second;
-  s.report_interval = day;
-  s.population_size = 1;
-  s.endpoints = {endpoint_spec{"e", 0, work}};
-  pool_spec p;
-  p.name = "p";
-  p.servers = servers;
-  p.queue_capacity = capacity;
-  s.pools = {p};
-  s.behavior.mix = {1.0};
-  return s;
-}
 
 /// Erlang C: probability that an arrival waits in M/M/c with offered load a = λ/μ.
 double erlang_c(int c, double a) {
@@ -133,26 +119,6 @@ TEST_CASE("a pool accounts for every request it was offered", "[sim][queue]") {
 }
 
 namespace {
-
-/// Serves `arrivals` window by window over the scenario's horizon, as the
-/// engine does, and collects the outcomes and the closed intervals.
-struct windowed {
-  std::vector<outcome> outcomes;
-  std::vector<pool_interval> intervals;
-};
-
-windowed run_windows(pool_model& pool, const scenario& s, const std::vector<request>& arrivals) {
-  windowed w;
-  std::size_t next = 0;
-  for (vtime t0 = 0; t0 < s.horizon; t0 += s.tick) {
-    const vtime t1 = std::min(s.horizon, t0 + s.tick);
-    const std::size_t first = next;
-    while (next < arrivals.size() && arrivals[next].at < t1) ++next;
-    const std::span<const request> window(arrivals.data() + first, next - first);
-    if (auto row = pool.serve_window(t0, t1, window, w.outcomes)) w.intervals.push_back(*row);
-  }
-  return w;
-}
 
 /// Poisson arrivals with exponential patience (mean `patience_s`) and one session each.
 std::vector<request> impatient_arrivals(double lambda, vtime until, double patience_s,
