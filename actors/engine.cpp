@@ -1,5 +1,6 @@
 #include "actors/engine.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <chrono>
 #include <cmath>
@@ -32,6 +33,7 @@ struct shard_state {
   sim::vtime report_interval = 0;
   std::uint64_t sessions_started_reported = 0;
   const sim::scenario* scenario = nullptr;
+  sim::block_layout layout;
 };
 
 caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s, int index,
@@ -43,20 +45,21 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
   st.coordinator = coordinator;
   st.sink = sink;
   st.report_interval = s->report_interval;
-  const sim::block_layout layout = sim::block_layout::of(*s);
-  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < layout.count();
+  st.layout = sim::block_layout::of(*s);
+  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < st.layout.count();
        b += static_cast<std::uint32_t>(shards)) {
-    st.blocks.emplace_back(*s, layout, b);
+    st.blocks.emplace_back(*s, st.layout, b);
   }
 
   auto report_window = [self] {
     auto& st = self->state;
-    window_done_msg done{st.window, st.index, 0, 0, 0};
+    window_done_msg done{st.window, st.index, 0, 0, 0, {}};
     for (const auto& b : st.blocks) {
       done.adopted += b.adopted();
       done.satisfaction += b.satisfaction_sum();
       done.requests_sent += b.requests_sent();
     }
+    for (auto& b : st.blocks) b.take_exposures(done.exposures);
     self->send(st.coordinator, std::move(done));
   };
 
@@ -66,6 +69,17 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
         auto& st = self->state;
         st.window = m.window;
         st.outcome_batches = 0;
+        // Cascade: the users this shard holds who saw a share in the last window
+        // adopt first, in the global order the coordinator sorted them in.
+        if (m.exposures) {
+          const auto shards_n = static_cast<std::uint32_t>(st.shards);
+          for (std::uint64_t user : *m.exposures) {
+            const std::uint32_t block = st.layout.block_of(user);
+            if (block % shards_n != static_cast<std::uint32_t>(st.index)) continue;
+            st.blocks[block / shards_n].expose(
+                static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
+          }
+        }
         std::vector<std::vector<sim::request>> per_pool(st.pools.size());
         for (auto& b : st.blocks) b.step(m.t0, m.t1, m.hazard, per_pool);
         for (std::size_t p = 0; p < st.pools.size(); ++p) {
@@ -113,6 +127,8 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
           f.users += b.size();
           f.requests_sent += b.requests_sent();
           f.memory_bytes += b.memory_bytes();
+          f.shares += b.shares();
+          f.adopted_by_share += b.adopted_by_share();
           if (f.daily_active.size() < b.daily_active().size()) {
             f.daily_active.resize(b.daily_active().size());
           }
@@ -252,6 +268,9 @@ struct coordinator_state {
   std::uint64_t adopted = 0;
   std::uint64_t satisfaction = 0;
   std::uint64_t requests = 0;
+  /// Cascade: the adoptions gathered from the shards for the next window.
+  std::vector<std::uint64_t> exposures;
+  std::shared_ptr<const std::vector<std::uint64_t>> next_exposures;
   double simulated_users = 0;
   clock_type::time_point started;
   clock_type::time_point last_progress;
@@ -274,7 +293,7 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
     const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
     st.done = 0;
     for (auto& shard : st.shards) {
-      self->send(shard, window_msg{st.window, t0, t1, st.hazard->value()});
+      self->send(shard, window_msg{st.window, t0, t1, st.hazard->value(), st.next_exposures});
     }
   };
   auto finish = [self] {
@@ -322,7 +341,18 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
         st.adopted += m.adopted;
         st.satisfaction += m.satisfaction;
         st.requests += m.requests_sent;
+        st.exposures.insert(st.exposures.end(), m.exposures.begin(), m.exposures.end());
         if (++st.done < st.shards.size()) return;
+        // Sorted, the exposures are in an order that does not depend on which
+        // shard reported first.
+        std::sort(st.exposures.begin(), st.exposures.end());
+        st.exposures.erase(std::unique(st.exposures.begin(), st.exposures.end()),
+                           st.exposures.end());
+        st.next_exposures =
+            st.exposures.empty()
+                ? nullptr
+                : std::make_shared<const std::vector<std::uint64_t>>(std::move(st.exposures));
+        st.exposures.clear();
         // Every shard reported: F is the adopters' pull at the end of this window,
         // each adopter weighted by satisfaction. Summed as integers, so the sum
         // does not depend on how blocks are spread over shards.

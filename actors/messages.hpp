@@ -12,12 +12,15 @@
 
 namespace stampede::actors {
 
-/// Coordinator -> shard: run window `window` = [t0, t1) with cumulative Bass hazard `hazard`.
+/// Coordinator -> shard: run window `window` = [t0, t1) with cumulative Bass hazard
+/// `hazard`, after the users named in `exposures` (cascade: global user indices,
+/// sorted, from every shard's shares in the previous window) have adopted.
 struct window_msg {
   std::int64_t window = 0;
   sim::vtime t0 = 0;
   sim::vtime t1 = 0;
   double hazard = 0;
+  std::shared_ptr<const std::vector<std::uint64_t>> exposures;
 };
 
 /// Shard -> pool: the shard's arrivals at this pool in one window, sorted.
@@ -42,6 +45,8 @@ struct window_done_msg {
   /// The adopters' summed satisfaction (population_block::satisfaction_sum).
   std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
+  /// Cascade: users who adopt from this shard's shares (global indices).
+  std::vector<std::uint64_t> exposures;
 };
 
 /// Coordinator -> shards and pools: the horizon is reached; report to the sink.

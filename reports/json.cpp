@@ -122,7 +122,12 @@ std::string summary_json(const sim::run_result& r) {
   j["adoption"] = {{"population", r.adoption.population},
                    {"adopters_at_end", r.adoption.adopters_at_end},
                    {"peak_daily_active_users", r.adoption.peak_daily_active_users},
-                   {"peak_day", r.adoption.peak_day}};
+                   {"peak_day", r.adoption.peak_day},
+                   {"model", r.adoption.model}};
+  if (r.adoption.model == "cascade") {
+    j["adoption"]["shares"] = r.adoption.shares;
+    j["adoption"]["adopted_by_share"] = r.adoption.adopted_by_share;
+  }
   // Business figures at the end of the run, from the time series.
   const auto last = [&](const char* column) {
     const int c = r.series.column(column);

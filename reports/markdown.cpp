@@ -81,6 +81,10 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
           " of a population of " + grouped(r.adoption.population) + ")";
   }
+  if (r.adoption.model == "cascade") {
+    md += ", " + grouped(r.adoption.adopted_by_share) + " of them because they saw one of the " +
+          grouped(r.adoption.shares) + " images users shared";
+  }
   md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
         " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
   double offered = 0, completed = 0, rejected = 0, abandoned = 0;

@@ -9,6 +9,7 @@
 // exponential order statistics), so a window costs one draw per adopter and
 // nothing per non-adopter.
 #include <cstdint>
+#include <vector>
 
 #include "sim/rng.hpp"
 #include "sim/units.hpp"
@@ -45,27 +46,48 @@ class bass_hazard {
   double h_ = 0;
 };
 
-/// The adoption state of one block of users: users [0, adopted()) have adopted.
-/// Users are exchangeable under Bass, so the i-th user of a block to cross its
-/// threshold is simply user i.
+/// The adoption state of one block of users: the users in slots [0, adopted())
+/// have adopted. Under Bass users are exchangeable, so the i-th user of a block
+/// to cross its threshold is simply slot i. The cascade model adopts particular
+/// users (a sharer's followers, nodes of the social graph), so a block that
+/// tracks users keeps a permutation between slots and graph nodes (2 + 2 bytes
+/// a user): adopting a node swaps it into slot adopted(), and every per-user
+/// array of the population is indexed by slot.
 class adoption_block {
  public:
-  /// `size` users of which `initial` have adopted at t = 0.
-  adoption_block(std::uint32_t size, std::uint32_t initial, rng_stream rng);
+  /// `size` users of which `initial` have adopted at t = 0; `track_users` keeps
+  /// the slot <-> node permutation (cascade).
+  adoption_block(std::uint32_t size, std::uint32_t initial, rng_stream rng,
+                 bool track_users = false);
   /// Adopts every user whose threshold is <= the cumulative hazard `h`;
   /// returns how many adopted now.
   std::uint32_t advance_to(double h);
+  /// Adopts the user who is node `node` of the block, unless they have already;
+  /// returns whether they adopted now. Needs track_users.
+  bool adopt_node(std::uint32_t node);
+  /// The graph node (index within the block) of the user in `slot`.
+  std::uint32_t node_of(std::uint32_t slot) const { return node_.empty() ? slot : node_[slot]; }
   std::uint32_t adopted() const { return adopted_; }
   std::uint32_t size() const { return size_; }
+  std::size_t memory_bytes() const {
+    return (node_.capacity() + slot_.capacity()) * sizeof(std::uint16_t);
+  }
 
  private:
-  void draw_next_threshold();
+  /// Draws the threshold of the next user to adopt, given that none of the
+  /// remaining users' thresholds is below `from`.
+  void draw_next_threshold(double from);
 
   std::uint32_t size_;
   std::uint32_t adopted_;
   /// Threshold of the next user to adopt (+inf when everyone has).
   double next_threshold_ = 0;
+  /// The hazard of the last advance_to.
+  double h_ = 0;
   rng_stream rng_;
+  /// slot -> node and node -> slot (empty unless users are tracked).
+  std::vector<std::uint16_t> node_;
+  std::vector<std::uint16_t> slot_;
 };
 
 }  // namespace stampede::sim

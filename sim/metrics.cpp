@@ -51,6 +51,8 @@ void result_builder::add(const population_final& p) {
   users_ += p.users;
   requests_ += p.requests_sent;
   memory_bytes_ += p.memory_bytes;
+  shares_ += p.shares;
+  adopted_by_share_ += p.adopted_by_share;
   for (std::size_t d = 0; d < p.daily_active.size() && d < daily_active_.size(); ++d) {
     daily_active_[d] += p.daily_active[d];
   }
@@ -321,6 +323,9 @@ run_result result_builder::build(vtime reached) {
 
   // Adoption.
   r.adoption.population = s_.population_size;
+  r.adoption.model = s_.adoption.model;
+  r.adoption.shares = static_cast<double>(shares_) * w;
+  r.adoption.adopted_by_share = static_cast<double>(adopted_by_share_) * w;
   r.adoption.adopters_at_end =
       rows == 0 ? 0
                 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;

@@ -81,6 +81,9 @@ struct population_final {
   std::vector<std::uint64_t> rate_limited;
   std::vector<std::uint64_t> retried;
   std::size_t memory_bytes = 0;
+  /// Cascade: shares made, and users who adopted from one.
+  std::uint64_t shares = 0;
+  std::uint64_t adopted_by_share = 0;
 };
 
 /// A rule of the model was broken: a bug, never a property of the scenario.
@@ -131,6 +134,8 @@ class result_builder {
   std::uint64_t users_ = 0;
   std::uint64_t requests_ = 0;
   std::size_t memory_bytes_ = 0;
+  std::uint64_t shares_ = 0;
+  std::uint64_t adopted_by_share_ = 0;
 };
 
 }  // namespace stampede::sim

@@ -44,6 +44,13 @@ std::uint32_t block_layout::initial_of(std::uint32_t block) const {
   return static_cast<std::uint32_t>(upto(b.first_user + b.size) - upto(b.first_user));
 }
 
+std::uint32_t block_layout::block_of(std::uint64_t user) const {
+  const auto after =
+      std::upper_bound(blocks.begin(), blocks.end(), user,
+                       [](std::uint64_t u, const block_info& b) { return u < b.first_user; });
+  return static_cast<std::uint32_t>(after - blocks.begin() - 1);
+}
+
 population_block::population_block(const scenario& s, const block_layout& layout,
                                    std::uint32_t block)
     : scenario_(&s),
@@ -51,9 +58,11 @@ population_block::population_block(const scenario& s, const block_layout& layout
       tier_(layout.blocks[block].tier),
       utc_offset_(s.regions[layout.blocks[block].region].utc_offset),
       adoption_(layout.size_of(block), layout.initial_of(block),
-                rng_stream(s.seed, stream::adoption, block)),
+                rng_stream(s.seed, stream::adoption, block), s.adoption.is_cascade()),
       sessions_rng_(s.seed, stream::sessions, block),
       requests_rng_(s.seed, stream::requests, block),
+      sharing_rng_(s.seed, stream::sharing, block),
+      first_user_(layout.blocks[block].first_user),
       last_active_day_(layout.size_of(block), 0),
       satisfaction_(layout.size_of(block), full_satisfaction),
       limit_slot_(s.endpoints.size(), -1),
@@ -84,6 +93,10 @@ population_block::population_block(const scenario& s, const block_layout& layout
   counts_.retried.assign(s.endpoints.size(), 0);
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
+  if (s.adoption.is_cascade()) {
+    graph_.emplace(s.seed, layout.users, s.adoption.cascade.mean_degree,
+                   s.adoption.cascade.exponent);
+  }
 }
 
 void population_block::receive(const outcome& o) {
@@ -158,6 +171,8 @@ void population_block::step(vtime t0, vtime t1, double h,
       continue;
     }
     satisfy(s.user, true);
+    if (graph_ && s.endpoint == scenario_->adoption.cascade.share_endpoint)
+      share(s.user, s.outcome_at);
     if (s.remaining == 0) {
       end_session(slot);
       continue;
@@ -279,6 +294,41 @@ void population_block::satisfy(std::uint32_t user, bool served) {
   if (s == 0) ++departed_;
 }
 
+void population_block::share(std::uint32_t user, vtime at) {
+  // The coupling to quality: a user shares with probability = satisfaction.
+  if (sharing_rng_.uniform() * full_satisfaction >= satisfaction_[user]) return;
+  ++shares_;
+  const double p =
+      std::min(1.0, scenario_->adoption.cascade.share_exposure * imitation_boost(*scenario_, at));
+  if (p <= 0) return;
+  const std::uint64_t sharer = first_user_ + adoption_.node_of(user);
+  const std::uint64_t followers = graph_->followers(sharer);
+  // The followers who adopt are a Bernoulli(p) subset: jump from one to the
+  // next with geometric gaps, so a hub with a million followers costs one draw
+  // per adopter, not one per follower.
+  const double log_miss = std::log1p(-p);
+  for (std::uint64_t j = 0;; ++j) {
+    if (p < 1) {
+      const double gap = std::floor(std::log(sharing_rng_.uniform()) / log_miss);
+      if (gap >= static_cast<double>(followers - j)) break;
+      j += static_cast<std::uint64_t>(gap);
+    }
+    if (j >= followers) break;
+    exposures_.push_back(graph_->follower(sharer, j));
+  }
+}
+
+void population_block::take_exposures(std::vector<std::uint64_t>& into) {
+  into.insert(into.end(), exposures_.begin(), exposures_.end());
+  exposures_.clear();
+}
+
+void population_block::expose(std::uint32_t node) {
+  if (!adoption_.adopt_node(node)) return;
+  ++adopted_by_share_;
+  satisfaction_sum_ += full_satisfaction;
+}
+
 void population_block::mark_active(std::uint32_t user, vtime at) {
   // Days are local: the first local day may start up to 14 h before t = 0, so
   // day k is stored as k + 2 (0 stays "never").
@@ -302,8 +352,9 @@ void population_block::take_edge_counts(edge_counts& into) {
 }
 
 std::size_t population_block::memory_bytes() const {
-  return sizeof(*this) + last_active_day_.capacity() * sizeof(std::uint16_t) +
-         satisfaction_.capacity() + requests_today_.capacity() * sizeof(std::uint16_t) +
+  return sizeof(*this) + adoption_.memory_bytes() + exposures_.capacity() * sizeof(std::uint64_t) +
+         last_active_day_.capacity() * sizeof(std::uint16_t) + satisfaction_.capacity() +
+         requests_today_.capacity() * sizeof(std::uint16_t) +
          daily_active_.capacity() * sizeof(std::uint32_t) + sessions_.capacity() * sizeof(session) +
          free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(std::uint32_t) +
          due_.size() * sizeof(due) + mix_cdf_.capacity() * sizeof(double);

@@ -17,6 +17,14 @@
 // ends and the user's satisfaction drops (behavior.feedback). A request over
 // the user's daily rate limit is refused at the edge (HTTP 429) and never
 // reaches a pool.
+//
+// In the cascade model (adoption.model: cascade) a completed request of the
+// share endpoint shares an image: the sharer shares with probability equal to
+// their satisfaction (so a melting platform slows its own virality), and each
+// follower in the social graph (social_graph.hpp) adopts with probability
+// share_exposure (times any imitation boost). The block only names the users
+// who adopt; they may live in any block, and adopt at the start of the next
+// window (exposures()/expose()).
 #include <cstdint>
 #include <optional>
 #include <queue>
@@ -26,6 +34,7 @@
 #include "sim/request.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
+#include "sim/social_graph.hpp"
 
 namespace stampede::sim {
 
@@ -51,6 +60,8 @@ struct block_layout {
   std::uint32_t count() const { return static_cast<std::uint32_t>(blocks.size()); }
   std::uint32_t size_of(std::uint32_t block) const { return blocks[block].size; }
   std::uint32_t initial_of(std::uint32_t block) const;
+  /// The block holding the simulated user with global index `user` (< users).
+  std::uint32_t block_of(std::uint64_t user) const;
 };
 
 /// What a block counted since the last time it was asked, per endpoint.
@@ -75,6 +86,17 @@ class population_block {
 
   /// Records what became of a request; takes effect in the next step().
   void receive(const outcome& o);
+
+  /// Cascade: the users (global indices) who adopted from this block's shares
+  /// in the last step, to be delivered with expose() before the next step.
+  /// Appends to `into` and forgets them.
+  void take_exposures(std::vector<std::uint64_t>& into);
+  /// Cascade: the user who is node `node` of this block saw a share and adopts
+  /// (if they had not).
+  void expose(std::uint32_t node);
+  /// Cascade: users of this block who adopted from a share, and shares made.
+  std::uint64_t adopted_by_share() const { return adopted_by_share_; }
+  std::uint64_t shares() const { return shares_; }
 
   std::uint32_t id() const { return id_; }
   /// The user (index within the block) of a session in progress.
@@ -132,6 +154,7 @@ class population_block {
   void end_session(std::uint32_t slot);
   void mark_active(std::uint32_t user, vtime at);
   void satisfy(std::uint32_t user, bool served);
+  void share(std::uint32_t user, vtime at);
   /// A uniformly chosen adopted user who has not left, or none after a few tries.
   std::optional<std::uint32_t> pick_active_user(rng_stream& rng);
 
@@ -142,6 +165,15 @@ class population_block {
   adoption_block adoption_;
   rng_stream sessions_rng_;
   rng_stream requests_rng_;
+  rng_stream sharing_rng_;
+  /// The global index of the block's node 0.
+  std::uint64_t first_user_;
+  /// Cascade only (see social_graph.hpp; it holds no per-user state).
+  std::optional<social_graph> graph_;
+  /// Users who adopt from this block's shares, not yet taken.
+  std::vector<std::uint64_t> exposures_;
+  std::uint64_t adopted_by_share_ = 0;
+  std::uint64_t shares_ = 0;
   // Per user, flat arrays: 3 bytes a user, plus 2 per rate-limited endpoint.
   /// 1 + the last local day the user was active (0 = never).
   std::vector<std::uint16_t> last_active_day_;

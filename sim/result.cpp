@@ -67,6 +67,10 @@ std::string compute_digest(const run_result& r) {
   }
   h.f64(r.adoption.adopters_at_end);
   h.f64(r.adoption.peak_daily_active_users);
+  if (r.adoption.model == "cascade") {
+    h.f64(r.adoption.shares);
+    h.f64(r.adoption.adopted_by_share);
+  }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h.value()));
   return hex;

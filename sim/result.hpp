@@ -103,6 +103,11 @@ struct adoption_result {
   double peak_daily_active_users = 0;
   /// Day (0-based) of that peak.
   int peak_day = 0;
+  /// "bass" or "cascade".
+  std::string model = "bass";
+  /// Cascade: images shared, and people who adopted because they saw one.
+  double shares = 0;
+  double adopted_by_share = 0;
 };
 
 /// One endpoint of a load test: what was sent and what came back, by outcome class.

@@ -17,6 +17,9 @@ enum class stream : std::uint16_t {
   service = 4,
   reservoir = 5,
   sampling = 6,
+  sharing = 7,
+  graph_degree = 8,
+  graph_edges = 9,
   test = 100,
 };
 

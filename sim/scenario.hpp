@@ -13,9 +13,23 @@
 
 namespace stampede::sim {
 
+/// `adoption.cascade:` the cascade model's social graph and sharing (social_graph.hpp).
+struct cascade_spec {
+  /// Mean number of followers of a user (the graph's mean out-degree).
+  double mean_degree = 20;
+  /// γ of the scale-free follower-count law P(K >= k) ~ k^-(γ-1); > 2.
+  double exponent = 2.5;
+  /// Index into scenario::endpoints: a completed request of this endpoint shares
+  /// an image with the sharer's followers.
+  int share_endpoint = -1;
+  /// The chance that a follower who sees a share adopts (if they have not yet).
+  double share_exposure = 0.05;
+};
+
 /// `adoption:` how the population adopts the product.
 struct adoption_spec {
-  /// Only "bass" for now (Bass diffusion, one hazard p + q·F(t) for every user).
+  /// "bass": one hazard p + q·F(t) for every user. "cascade": the hazard p (plus
+  /// q·F if given) and adoption through shares on a social graph.
   std::string model = "bass";
   /// p, the innovation coefficient, per second (the YAML says "0.002/day").
   double innovation = 0;
@@ -23,6 +37,8 @@ struct adoption_spec {
   double imitation = 0;
   /// Users who have adopted at t = 0 (real users, before scaling).
   double initial_adopters = 0;
+  cascade_spec cascade;
+  bool is_cascade() const { return model == "cascade"; }
 };
 
 /// `population.regions[i]:` where users live; the diurnal curve follows local time.

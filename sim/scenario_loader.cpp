@@ -479,9 +479,10 @@ class loader {
     if (auto m = optional(items, "metrics")) load_metrics(*m, s);
 
     load_population(required(root, items, "population"), s);
-    load_adoption(required(root, items, "adoption"), s);
-    // The platform first: the behaviour's mix names its endpoints.
+    // The platform first: the adoption's share endpoint and the behaviour's mix name
+    // its endpoints.
     load_platform(required(root, items, "platform"), s);
+    load_adoption(required(root, items, "adoption"), s);
     load_behavior(required(root, items, "behavior"), s);
     if (auto n = optional(items, "slo")) load_slos(*n, s);
     if (auto n = optional(items, "business")) load_business(*n, s);
@@ -636,23 +637,75 @@ class loader {
 
   void load_adoption(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
-    check_keys(items, {"model", "innovation", "imitation", "initial_adopters"}, {"cascade"});
+    check_keys(items, {"model", "innovation", "imitation", "initial_adopters", "cascade"});
     if (auto n = optional(items, "model")) {
       const std::string model = text(*n, "an adoption model");
-      if (model == "cascade") fail(*n, "model \"cascade\" is not supported yet in this version");
-      if (model != "bass") {
+      if (model != "bass" && model != "cascade") {
         fail(*n, "unknown adoption model " + quoted(model) +
-                     did_you_mean_or_list(model, {"bass"}, "known models are"));
+                     did_you_mean_or_list(model, {"bass", "cascade"}, "known models are"));
       }
       s.adoption.model = model;
     }
     s.adoption.innovation = rate(required(at, items, "innovation"));
-    s.adoption.imitation = rate(required(at, items, "imitation"));
+    // Imitation is the whole of Bass; in the cascade model the graph imitates, and
+    // a q (mean-field word of mouth, press) is optional.
+    if (s.adoption.is_cascade()) {
+      if (auto n = optional(items, "imitation")) s.adoption.imitation = rate(*n);
+    } else {
+      s.adoption.imitation = rate(required(at, items, "imitation"));
+    }
     if (auto n = optional(items, "initial_adopters")) {
       s.adoption.initial_adopters = non_negative_number(*n);
       if (s.adoption.initial_adopters > s.population_size) {
         expected(*n, "at most population.size (" + number_text(s.population_size) + ")");
       }
+    }
+    const auto cascade = optional(items, "cascade");
+    if (!s.adoption.is_cascade()) {
+      if (cascade) fail(*cascade, "only used with model: cascade (the model is bass)");
+      return;
+    }
+    if (!cascade) {
+      fail(at, "model cascade needs a `cascade:` map (graph, share_endpoint, share_exposure)");
+    }
+    load_cascade(*cascade, s);
+  }
+
+  void load_cascade(const node_ref& at, scenario& s) const {
+    cascade_spec& c = s.adoption.cascade;
+    const auto items = entries(at);
+    check_keys(items, {"graph", "share_endpoint", "share_exposure"});
+    if (auto n = optional(items, "graph")) {
+      const auto fields = entries(*n);
+      check_keys(fields, {"kind", "mean_degree", "exponent"});
+      if (auto m = optional(fields, "kind")) {
+        const std::string kind = text(*m, "a graph kind");
+        if (kind != "scale_free") {
+          fail(*m, "unknown graph kind " + quoted(kind) +
+                       did_you_mean_or_list(kind, {"scale_free"}, "known kinds are"));
+        }
+      }
+      if (auto m = optional(fields, "mean_degree")) {
+        c.mean_degree = number(*m, "a mean number of followers in (0, 100000]",
+                               [](double v) { return v > 0 && v <= 1e5; });
+      }
+      if (auto m = optional(fields, "exponent")) {
+        c.exponent = number(*m, "an exponent in (2, 10] (a scale-free graph needs > 2)",
+                            [](double v) { return v > 2 && v <= 10; });
+      }
+    }
+    if (auto n = optional(items, "share_exposure")) c.share_exposure = share(*n);
+    if (auto n = optional(items, "share_endpoint")) {
+      c.share_endpoint = endpoint_of(*n, s);
+      return;
+    }
+    for (std::size_t e = 0; e < s.endpoints.size(); ++e) {
+      if (s.endpoints[e].name == "share") c.share_endpoint = static_cast<int>(e);
+    }
+    if (c.share_endpoint < 0) {
+      fail(at,
+           "no endpoint named \"share\": name the endpoint whose completed requests "
+           "share an image (share_endpoint: generate_image)");
     }
   }
 
@@ -1512,6 +1565,14 @@ std::string describe(const scenario& s) {
       << number_text(s.adoption.innovation * 86400) << "/day, q "
       << number_text(s.adoption.imitation * 86400) << "/day, "
       << number_text(s.adoption.initial_adopters) << " initial adopters\n";
+  if (s.adoption.is_cascade()) {
+    const cascade_spec& c = s.adoption.cascade;
+    out << "  cascade: scale-free graph, mean " << number_text(c.mean_degree)
+        << " followers, exponent " << number_text(c.exponent) << "; a completed "
+        << s.endpoints[static_cast<std::size_t>(c.share_endpoint)].name
+        << " shares, and a follower who sees it adopts with probability "
+        << number_text(c.share_exposure) << "\n";
+  }
   if (s.regions.size() > 1 || s.tiers.size() > 1) {
     out << "  regions:";
     for (const auto& r : s.regions) {

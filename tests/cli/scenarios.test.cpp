@@ -37,6 +37,7 @@ std::vector<std::string> shipped_scenarios() {
 std::string reduced(const std::string& file) {
   static const std::map<std::string, std::string> flags = {
       {"scenarios/ghibli-autoscaled.yaml", " --scale 0.0025"},
+      {"scenarios/viral-cascade.yaml", " --scale 0.1"},
   };
   const auto it = flags.find(file);
   return it == flags.end() ? std::string() : it->second;
@@ -60,7 +61,8 @@ TEST_CASE("the shipped scenarios include the launch, its autoscaled variant and 
           "[cli][scenarios]") {
   const auto files = shipped_scenarios();
   for (const char* name : {"scenarios/quickstart.yaml", "scenarios/ghibli-launch.yaml",
-                           "scenarios/ghibli-autoscaled.yaml", "scenarios/steady-state.yaml"}) {
+                           "scenarios/ghibli-autoscaled.yaml", "scenarios/steady-state.yaml",
+                           "scenarios/viral-cascade.yaml"}) {
     CHECK(std::find(files.begin(), files.end(), name) != files.end());
   }
 }
@@ -111,4 +113,25 @@ TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at 
   CHECK(html.find("<h2>Public figures</h2>") != std::string::npos);
   CHECK(md.find("| Public figure | Public | Simulated | Within tolerance |") != std::string::npos);
   CHECK(md.find("5 of 5 public figures are reproduced") != std::string::npos);
+}
+
+TEST_CASE("viral-cascade spreads through shared images and says so in every output",
+          "[cli][scenarios][cascade]") {
+  const auto v = run_stampede("validate scenarios/viral-cascade.yaml");
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.find("cascade: scale-free graph, mean 30 followers, exponent 2.3") !=
+        std::string::npos);
+  const auto dir = temp_dir("scenarios-cascade");
+  REQUIRE(run_stampede("run scenarios/viral-cascade.yaml --scale 0.1 --quiet --out " + dir.string())
+              .exit_code == 0);
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  const std::string md = read_all(dir / "summary.md");
+  std::filesystem::remove_all(dir);
+  const auto& a = j["adoption"];
+  CHECK(a["model"] == "cascade");
+  CHECK(a["shares"].get<double>() > 10'000);
+  // Nearly everyone adopted from a share (innovation is tiny).
+  CHECK(a["adopted_by_share"].get<double>() > 0.8 * a["adopters_at_end"].get<double>());
+  CHECK(a["adopted_by_share"].get<double>() <= a["adopters_at_end"].get<double>());
+  CHECK(md.find("because they saw one of the") != std::string::npos);
 }

@@ -1,7 +1,9 @@
 #include "sim/adoption.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <vector>
 
 #include "sim/population.hpp"
 
@@ -43,4 +45,59 @@ TEST_CASE("initial adopters are spread over blocks and add up exactly", "[sim][a
   }
   CHECK(users == 1'000'003);
   CHECK(initial == 12'345);
+}
+
+TEST_CASE("a block that tracks users adopts Bass thresholds exactly like one that does not",
+          "[sim][adoption][cascade]") {
+  adoption_block plain(10'000, 30, rng_stream(6, stream::adoption, 2));
+  adoption_block tracked(10'000, 30, rng_stream(6, stream::adoption, 2), true);
+  for (double h : {0.01, 0.2, 1.0}) {
+    CHECK(plain.advance_to(h) == tracked.advance_to(h));
+  }
+  CHECK(plain.memory_bytes() == 0);
+  CHECK(tracked.memory_bytes() == 4 * 10'000);  // two uint16 a user
+}
+
+TEST_CASE("a block adopts the very users a share reached, once each", "[sim][adoption][cascade]") {
+  const std::uint32_t n = 1'000;
+  adoption_block block(n, 10, rng_stream(6, stream::adoption, 3), true);
+  CHECK(block.adopt_node(500));
+  CHECK(block.adopt_node(999));
+  CHECK_FALSE(block.adopt_node(500));  // already adopted
+  CHECK_FALSE(block.adopt_node(3));    // an initial adopter
+  CHECK(block.adopted() == 12);
+  std::vector<bool> seen(n, false);
+  for (std::uint32_t slot = 0; slot < n; ++slot) {
+    const std::uint32_t node = block.node_of(slot);
+    REQUIRE(node < n);
+    REQUIRE_FALSE(seen[node]);  // slots and nodes stay a permutation
+    seen[node] = true;
+  }
+  std::vector<std::uint32_t> adopted;
+  for (std::uint32_t slot = 0; slot < block.adopted(); ++slot)
+    adopted.push_back(block.node_of(slot));
+  CHECK(std::count(adopted.begin(), adopted.end(), 500u) == 1);
+  CHECK(std::count(adopted.begin(), adopted.end(), 999u) == 1);
+}
+
+TEST_CASE("after shares took some users, the rest still adopt at hazard H",
+          "[sim][adoption][cascade]") {
+  // 20 blocks of 5,000: 2,000 users each adopt from shares at H = 0.1, then
+  // the hazard runs on to 0.5. The 3,000 left each cross with probability
+  // 1 - e^-(0.5 - 0.1) (memoryless thresholds).
+  const std::uint32_t n = 5'000, taken = 2'000;
+  double total = 0, left = 0;
+  for (std::uint64_t b = 0; b < 20; ++b) {
+    adoption_block block(n, 0, rng_stream(8, stream::adoption, b), true);
+    block.advance_to(0.1);
+    const std::uint32_t before = block.adopted();
+    std::uint32_t took = 0;
+    for (std::uint32_t node = 0; took < taken; ++node) took += block.adopt_node(node) ? 1 : 0;
+    left += n - before - taken;
+    block.advance_to(0.5);
+    total += block.adopted() - before - taken;
+  }
+  const double p = 1 - std::exp(-0.4);
+  // Five binomial standard deviations.
+  CHECK(std::abs(total - left * p) <= 5 * std::sqrt(left * p * (1 - p)));
 }
