@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <thread>
 
 #include "actors/messages.hpp"
 #include "sim/adoption.hpp"
@@ -84,7 +85,7 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
         for (auto& b : st.blocks) b.step(m.t0, m.t1, m.hazard, per_pool);
         for (std::size_t p = 0; p < st.pools.size(); ++p) {
           // Pools merge the shards' batches, so each must be in the total order.
-          std::sort(per_pool[p].begin(), per_pool[p].end(), sim::arrives_before);
+          std::sort(per_pool[p].begin(), per_pool[p].end(), sim::by_arrival{});
           self->send(st.pools[p], arrivals_msg{m.window, st.index, std::move(per_pool[p])});
         }
         // The interval that this window closes, if any: report the population.
@@ -187,7 +188,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         for (auto& batch : st.pending) {
           const auto middle = static_cast<std::ptrdiff_t>(all.size());
           all.insert(all.end(), batch.begin(), batch.end());
-          std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::arrives_before);
+          std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::by_arrival{});
           batch.clear();
         }
         std::vector<sim::outcome> outcomes;
@@ -383,6 +384,19 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  // A window is a few microseconds to a few milliseconds of work, split over
+  // shards and pools that hand it to each other several times per window. With
+  // CAF's default work stealing an idle worker soon sleeps 50 us between polls,
+  // longer than a window, so the second thread never got work in time (2 threads
+  // ran slower than 1). With no more workers than cores, idle workers poll and
+  // steal on every attempt instead, for as long as the run lasts: the hand-over
+  // costs a cache miss, not a wake-up (quickstart: 10.3 s on 1 thread, 14.5 s on
+  // 2 before, 7.7 s on 2 after; bench/README.md). With more workers than cores
+  // spinning would steal the CPU from the worker that has the work: keep CAF's.
+  if (threads > 1 && threads <= static_cast<int>(std::thread::hardware_concurrency())) {
+    cfg.set("work-stealing.aggressive-poll-attempts", size_t{1} << 40);
+    cfg.set("work-stealing.aggressive-steal-interval", size_t{1});
+  }
   caf::actor_system system{cfg};
   caf::scoped_actor client{system};
 

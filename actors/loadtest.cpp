@@ -661,7 +661,7 @@ class generator {
       for (auto& b : blocks_) b.step(t0, t1, h, per_pool_);
       batch_.clear();
       for (auto& v : per_pool_) batch_.insert(batch_.end(), v.begin(), v.end());
-      std::sort(batch_.begin(), batch_.end(), sim::arrives_before);
+      std::sort(batch_.begin(), batch_.end(), sim::by_arrival{});
       model_requests_ += batch_.size();
       for (const sim::request& r : batch_) {
         if (!setup_.templates[r.endpoint].active) {

@@ -176,17 +176,70 @@ std::string format_number(double x) {
 
 }  // namespace
 
+namespace {
+
+// Ziggurat tables: 128 layers of equal area V under the normal density
+// exp(-x²/2), the base layer extending to the tail beyond R (Doornik 2005).
+struct ziggurat {
+  static constexpr int layers = 128;
+  static constexpr double r = 3.442619855899;
+  static constexpr double v = 9.91256303526217e-3;
+  double x[layers + 1];
+  /// x[i+1] / x[i]: below it a point of layer i is inside the density for sure.
+  double ratio[layers];
+  ziggurat() {
+    double f = std::exp(-0.5 * r * r);
+    x[0] = v / f;
+    x[1] = r;
+    x[layers] = 0;
+    for (int i = 2; i < layers; ++i) {
+      x[i] = std::sqrt(-2 * std::log(v / x[i - 1] + f));
+      f = std::exp(-0.5 * x[i] * x[i]);
+    }
+    for (int i = 0; i < layers; ++i) ratio[i] = x[i + 1] / x[i];
+  }
+};
+const ziggurat zig;
+
+}  // namespace
+
+double standard_normal(std::uint64_t bits, rng_stream& rng) {
+  for (;;) {
+    // The low 7 bits pick the layer, the top 53 the abscissa u in (-1, 1).
+    const int i = static_cast<int>(bits & 0x7F);
+    const double u = 2 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1;
+    if (std::abs(u) < zig.ratio[i]) return u * zig.x[i];
+    if (i == 0) {
+      // The base layer's overhang: the tail beyond R (Marsaglia 1964).
+      double x, y;
+      do {
+        x = std::log(rng.uniform()) / ziggurat::r;
+        y = std::log(rng.uniform());
+      } while (-2 * y < x * x);
+      return u < 0 ? x - ziggurat::r : ziggurat::r - x;
+    }
+    // A wedge: accept under the density between the layer's two edges.
+    const double x = u * zig.x[i];
+    const double f0 = std::exp(-0.5 * (zig.x[i] * zig.x[i] - x * x));
+    const double f1 = std::exp(-0.5 * (zig.x[i + 1] * zig.x[i + 1] - x * x));
+    if (f1 + rng.uniform() * (f0 - f1) < 1.0) return x;
+    bits = rng.next_u64();
+  }
+}
+
 double distribution::sample(rng_stream& rng) const {
   // Draw first for every shape, constant included, so that a scenario edit that
-  // swaps one shape for another never shifts the draws that follow.
-  const double u = rng.uniform();
+  // swaps one shape for another never shifts the draws that follow (but for the
+  // lognormal's rare second draw).
+  const std::uint64_t bits = rng.next_u64();
+  const double u = rng_stream::to_uniform(bits);
   switch (shape) {
     case kind::constant:
       return a;
     case kind::exponential:
       return -a * std::log(u);
     case kind::lognormal:
-      return a * std::exp(b * inverse_normal_cdf(u));
+      return a * std::exp(b * standard_normal(bits, rng));
     case kind::uniform:
       return a + (b - a) * u;
     case kind::triangular: {

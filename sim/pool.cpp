@@ -70,6 +70,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     endpoints_[i].total.name = s.endpoints[i].name;
     endpoints_[i].total.pool = spec_->name;
     endpoints_[i].intervals.resize(busy_seconds_.size());
+    endpoints_[i].samples = reservoir(static_cast<std::uint64_t>(s.max_samples));
   }
 }
 
@@ -168,15 +169,8 @@ void pool_model::add_busy(vtime start, vtime end) {
 }
 
 void pool_model::keep_sample(endpoint_state& e, double seconds) {
-  // Algorithm R (Vitter 1985): after n values each is kept with probability max/n.
-  const auto max = static_cast<std::uint64_t>(scenario_->max_samples);
-  ++e.total.samples_seen;
-  if (e.total.latency_samples.size() < max) {
-    e.total.latency_samples.push_back(seconds);
-    return;
-  }
-  const std::uint64_t j = reservoir_rng_.below(e.total.samples_seen);
-  if (j < max) e.total.latency_samples[j] = seconds;
+  e.samples.offer(seconds, e.total.latency_samples, reservoir_rng_);
+  e.total.samples_seen = e.samples.seen();
 }
 
 // ---------------------------------------------------------------- eager engine

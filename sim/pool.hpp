@@ -42,6 +42,7 @@
 #include "sim/histogram.hpp"
 #include "sim/metrics.hpp"
 #include "sim/request.hpp"
+#include "sim/reservoir.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
 
@@ -119,6 +120,8 @@ class pool_model {
     histogram interval_latency;
     /// Per reporting interval.
     std::vector<endpoint_interval> intervals;
+    /// Chooses total.latency_samples.
+    reservoir samples{0};
   };
 
   /// A request waiting in the batched engine's queue.

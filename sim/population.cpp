@@ -93,6 +93,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
   counts_.retried.assign(s.endpoints.size(), 0);
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
+  to_next_session_ = -std::log(sessions_rng_.uniform());
   if (s.adoption.is_cascade()) {
     graph_.emplace(s.seed, layout.users, s.adoption.cascade.mean_degree,
                    s.adoption.cascade.exponent);
@@ -189,15 +190,21 @@ void population_block::step(vtime t0, vtime t1, double h,
   satisfaction_sum_ += std::uint64_t{full_satisfaction} * (adoption_.adopted() - before);
 
   // New sessions: one Poisson process for all adopted users of the block, with
-  // the rate of the local diurnal hour the window starts in.
+  // the rate of the local diurnal hour the window starts in. Run on its own
+  // clock: the next start comes when the integrated rate has grown by an Exp(1)
+  // draw since the last one (`to_next_session_` is what is left of it), so a
+  // window without a start costs a comparison, and the process stays exact
+  // across windows of different rates (memoryless).
   const vtime local = t0 + utc_offset_;
   const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
   const double rate = adoption_.adopted() * session_rate_per_user_ * b.diurnal[hour_of_day];
-  const std::uint64_t starts = sample_poisson(rate * to_seconds(t1 - t0), sessions_rng_);
-  for (std::uint64_t i = 0; i < starts; ++i) {
-    start_session(t0 + static_cast<vtime>(sessions_rng_.below(static_cast<std::uint64_t>(t1 - t0))),
-                  per_pool);
+  const double mass = rate * to_seconds(t1 - t0);
+  while (to_next_session_ <= mass) {
+    const vtime at = t0 + from_seconds(to_next_session_ / rate);
+    start_session(std::min(at, t1 - 1), per_pool);
+    to_next_session_ += -std::log(sessions_rng_.uniform());
   }
+  to_next_session_ -= mass;
 
   // Requests whose think time or backoff ends in this window. One that ended
   // before the window started (the response came late in the previous window)
@@ -288,7 +295,7 @@ void population_block::satisfy(std::uint32_t user, bool served) {
   const double now = served
                          ? std::min<double>(full_satisfaction, s + f.recovery * full_satisfaction)
                          : std::floor(s * (1 - f.penalty));
-  const auto next = static_cast<std::uint8_t>(std::lround(now));
+  const auto next = static_cast<std::uint8_t>(now + 0.5);  // now >= 0: rounds half up
   satisfaction_sum_ = satisfaction_sum_ - s + next;
   s = next;
   if (s == 0) ++departed_;

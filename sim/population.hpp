@@ -198,6 +198,8 @@ class population_block {
   edge_counts counts_;
   edge_counts totals_;
   double session_rate_per_user_ = 0;
+  /// Integrated session rate still to go until the next session starts.
+  double to_next_session_ = 0;
   std::uint64_t satisfaction_sum_ = 0;
   std::uint32_t departed_ = 0;
   std::uint32_t converted_ = 0;

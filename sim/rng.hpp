@@ -69,7 +69,11 @@ class rng_stream {
 
   /// A uniform double in the open interval (0, 1): never 0, never 1, so that
   /// log(u) and inverse CDFs are always finite.
-  double uniform() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+  double uniform() { return to_uniform(next_u64()); }
+  /// The uniform double that 64 random bits stand for (their top 53).
+  static double to_uniform(std::uint64_t bits) {
+    return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
+  }
 
   /// A uniform integer in [0, n), n > 0 (Lemire's multiply-shift, bias < 2^-64 * n).
   std::uint64_t below(std::uint64_t n) {

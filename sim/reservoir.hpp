@@ -1,0 +1,52 @@
+#pragma once
+// A uniform random sample of a stream of values, of fixed size: the latency
+// samples a pool keeps for exact quantiles (gpu/).
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "sim/rng.hpp"
+
+namespace stampede::sim {
+
+/// Keeps `capacity` of the values offered, every subset equally likely (after n
+/// values each is in with probability capacity/n). Li's Algorithm L (1994): once
+/// full, it jumps from one kept value to the next with geometric gaps, so a
+/// value passed over costs a comparison, not a random draw and a cache miss
+/// (Vitter's Algorithm R).
+class reservoir {
+ public:
+  explicit reservoir(std::uint64_t capacity) : capacity_(capacity) {}
+
+  void offer(double value, std::vector<double>& kept, rng_stream& rng) {
+    ++seen_;
+    if (kept.size() < capacity_) {
+      kept.push_back(value);
+      if (kept.size() == capacity_) {
+        w_ = std::exp(std::log(rng.uniform()) / static_cast<double>(capacity_));
+        next_ = seen_;
+        skip(rng);
+      }
+      return;
+    }
+    if (seen_ != next_) return;
+    kept[rng.below(capacity_)] = value;
+    w_ *= std::exp(std::log(rng.uniform()) / static_cast<double>(capacity_));
+    skip(rng);
+  }
+  std::uint64_t seen() const { return seen_; }
+
+ private:
+  /// The count of the next value to keep: W is the largest of the kept values'
+  /// uniform keys, and each later value beats it with probability 1 - W.
+  void skip(rng_stream& rng) {
+    next_ += static_cast<std::uint64_t>(std::floor(std::log(rng.uniform()) / std::log1p(-w_))) + 1;
+  }
+
+  std::uint64_t capacity_;
+  std::uint64_t seen_ = 0;
+  std::uint64_t next_ = 0;
+  double w_ = 0;
+};
+
+}  // namespace stampede::sim
