@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <span>
 #include <thread>
 
 #include "actors/messages.hpp"
@@ -20,7 +21,11 @@ using clock_type = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------- population shard
 
-/// A shard holds blocks shard, shard + shards, shard + 2·shards, ... of the population.
+/// A shard holds blocks shard, shard + shards, shard + 2·shards, ... of the
+/// population, and runs its windows back to back: a window starts as soon as
+/// every pool answered the previous one. Pool 0 relays what every shard needs
+/// from all the others (the adopters' pull for the Bass hazard, cascade
+/// exposures, a stop), so no round trip through the coordinator paces windows.
 struct shard_state {
   std::vector<sim::population_block> blocks;
   std::vector<caf::actor> pools;
@@ -28,123 +33,189 @@ struct shard_state {
   caf::actor sink;
   int index = 0;
   int shards = 1;
-  std::int64_t window = -1;
+  std::int64_t window = 0;
+  std::int64_t windows = 0;
+  /// Arrivals sent to each pool in the last window (to size the next batches).
+  std::vector<std::size_t> last_arrivals;
   /// Outcome batches received for the current window (one per pool).
   std::size_t outcome_batches = 0;
+  /// Pool 0's relay for the current window.
+  std::shared_ptr<const window_summary> summary;
+  /// The cumulative Bass hazard, advanced identically on every shard from the
+  /// same relayed sums.
+  std::unique_ptr<sim::bass_hazard> hazard;
+  std::shared_ptr<const std::vector<std::uint64_t>> exposures;
   sim::vtime report_interval = 0;
   std::uint64_t sessions_started_reported = 0;
   const sim::scenario* scenario = nullptr;
+  const run_options* options = nullptr;
   sim::block_layout layout;
+  double simulated_users = 0;
+  clock_type::time_point last_progress;
 };
 
-caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s, int index,
-                          int shards, caf::actor coordinator, caf::actor sink) {
+caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s,
+                          const run_options* options, int index, int shards, caf::actor coordinator,
+                          caf::actor sink) {
   auto& st = self->state;
   st.scenario = s;
+  st.options = options;
   st.index = index;
   st.shards = shards;
   st.coordinator = coordinator;
   st.sink = sink;
   st.report_interval = s->report_interval;
+  st.windows = (s->horizon + s->tick - 1) / s->tick;
+  st.hazard = std::make_unique<sim::bass_hazard>(s->adoption.innovation, s->adoption.imitation);
   st.layout = sim::block_layout::of(*s);
+  st.simulated_users = static_cast<double>(st.layout.users);
+  st.last_progress = clock_type::now();
   for (std::uint32_t b = static_cast<std::uint32_t>(index); b < st.layout.count();
        b += static_cast<std::uint32_t>(shards)) {
     st.blocks.emplace_back(*s, st.layout, b);
   }
 
-  auto report_window = [self] {
+  auto window_bounds = [s](std::int64_t w) {
+    const sim::vtime t0 = w * s->tick;
+    return std::pair{t0, std::min(s->horizon, t0 + s->tick)};
+  };
+
+  // The interval that window [t0, t1) closes, if any: report the population.
+  auto report_interval = [self](sim::vtime t0, sim::vtime t1) {
     auto& st = self->state;
-    window_done_msg done{st.window, st.index, 0, 0, 0, {}};
-    for (const auto& b : st.blocks) {
-      done.adopted += b.adopted();
-      done.satisfaction += b.satisfaction_sum();
-      done.requests_sent += b.requests_sent();
+    const sim::vtime interval_end =
+        std::min(st.scenario->horizon, (t0 / st.report_interval + 1) * st.report_interval);
+    if (t1 < interval_end) return;
+    sim::population_interval row;
+    row.interval = static_cast<int>(t0 / st.report_interval);
+    row.active_by_tier.assign(st.scenario->tiers.size(), 0);
+    sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
+                          std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
+    std::uint64_t started = 0;
+    for (auto& b : st.blocks) {
+      row.adopters += b.adopted();
+      row.active_users += b.active_users();
+      row.active_by_tier[b.tier()] += b.active_users();
+      row.converted += b.converted();
+      row.active_sessions += b.active_sessions();
+      started += b.sessions_started();
+      b.take_edge_counts(edge);
     }
-    for (auto& b : st.blocks) b.take_exposures(done.exposures);
-    self->send(st.coordinator, std::move(done));
+    row.rate_limited = std::move(edge.rate_limited);
+    row.retried = std::move(edge.retried);
+    row.sessions_started = started - st.sessions_started_reported;
+    st.sessions_started_reported = started;
+    self->send(st.sink, std::move(row));
+  };
+
+  auto run_window = [self, window_bounds, report_interval] {
+    auto& st = self->state;
+    const auto [t0, t1] = window_bounds(st.window);
+    st.outcome_batches = 0;
+    // Cascade: the users this shard holds who saw a share in the last window
+    // adopt first, in the global order pool 0 sorted them in.
+    if (st.exposures) {
+      const auto shards_n = static_cast<std::uint32_t>(st.shards);
+      for (std::uint64_t user : *st.exposures) {
+        const std::uint32_t block = st.layout.block_of(user);
+        if (block % shards_n != static_cast<std::uint32_t>(st.index)) continue;
+        st.blocks[block / shards_n].expose(
+            static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
+      }
+    }
+    std::vector<std::vector<sim::request>> per_pool(st.pools.size());
+    for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p].reserve(st.last_arrivals[p] + 16);
+    for (auto& b : st.blocks) b.step(t0, t1, st.hazard->value(), per_pool);
+    // What the other shards need from this one, for pool 0 to relay.
+    shard_report report;
+    for (auto& b : st.blocks) {
+      report.adopted += b.adopted();
+      report.satisfaction += b.satisfaction_sum();
+      report.requests_sent += b.requests_sent();
+      b.take_exposures(report.exposures);
+    }
+    // One shard decides on a stop, so that every shard stops after the same window.
+    report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
+    for (std::size_t p = 0; p < st.pools.size(); ++p) {
+      // Pools merge the shards' batches, so each must be in the total order.
+      std::sort(per_pool[p].begin(), per_pool[p].end(), sim::by_arrival{});
+      st.last_arrivals[p] = per_pool[p].size();
+      arrivals_msg m{st.window, st.index, std::move(per_pool[p]), {}};
+      if (p == 0) m.report = std::move(report);
+      self->send(st.pools[p], std::move(m));
+    }
+    report_interval(t0, t1);
+  };
+
+  auto finish = [self](sim::vtime reached) {
+    auto& st = self->state;
+    sim::population_final f;
+    for (const auto& b : st.blocks) {
+      f.users += b.size();
+      f.requests_sent += b.requests_sent();
+      f.memory_bytes += b.memory_bytes();
+      f.shares += b.shares();
+      f.adopted_by_share += b.adopted_by_share();
+      if (f.daily_active.size() < b.daily_active().size()) {
+        f.daily_active.resize(b.daily_active().size());
+      }
+      for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
+        f.daily_active[d] += b.daily_active()[d];
+      }
+      f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
+      f.retried.resize(b.edge_totals().retried.size(), 0);
+      for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
+        f.rate_limited[e] += b.edge_totals().rate_limited[e];
+        f.retried[e] += b.edge_totals().retried[e];
+      }
+    }
+    self->send(st.sink, std::move(f));
+    self->send(st.coordinator,
+               shard_done_msg{st.index, reached, st.summary ? st.summary->requests_sent : 0});
+    self->quit();
+  };
+
+  // Every pool answered: advance the hazard from the relayed sums and go on.
+  auto window_done = [self, window_bounds, run_window, finish] {
+    auto& st = self->state;
+    const window_summary& sum = *st.summary;
+    // F is the adopters' pull at the end of this window, each adopter weighted by
+    // satisfaction; summed as integers, so it does not depend on the shards.
+    const double pull =
+        static_cast<double>(sum.satisfaction) / sim::population_block::full_satisfaction;
+    const double share = st.simulated_users > 0 ? pull / st.simulated_users : 0;
+    const auto [t0, t1] = window_bounds(st.window);
+    st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
+    st.exposures = sum.exposures;
+    ++st.window;
+    if (st.index == 0 && st.options->on_progress) {
+      const auto now = clock_type::now();
+      if (std::chrono::duration<double>(now - st.last_progress).count() >=
+          st.options->progress_every_seconds) {
+        st.last_progress = now;
+        self->send(st.coordinator, progress_msg{t1, sum.requests_sent});
+      }
+    }
+    if (st.window >= st.windows || sum.stop) {
+      finish(t1);
+    } else {
+      run_window();
+    }
   };
 
   return {
-      [self](std::vector<caf::actor> pools) { self->state.pools = std::move(pools); },
-      [self, report_window](window_msg& m) {
-        auto& st = self->state;
-        st.window = m.window;
-        st.outcome_batches = 0;
-        // Cascade: the users this shard holds who saw a share in the last window
-        // adopt first, in the global order the coordinator sorted them in.
-        if (m.exposures) {
-          const auto shards_n = static_cast<std::uint32_t>(st.shards);
-          for (std::uint64_t user : *m.exposures) {
-            const std::uint32_t block = st.layout.block_of(user);
-            if (block % shards_n != static_cast<std::uint32_t>(st.index)) continue;
-            st.blocks[block / shards_n].expose(
-                static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
-          }
-        }
-        std::vector<std::vector<sim::request>> per_pool(st.pools.size());
-        for (auto& b : st.blocks) b.step(m.t0, m.t1, m.hazard, per_pool);
-        for (std::size_t p = 0; p < st.pools.size(); ++p) {
-          // Pools merge the shards' batches, so each must be in the total order.
-          std::sort(per_pool[p].begin(), per_pool[p].end(), sim::by_arrival{});
-          self->send(st.pools[p], arrivals_msg{m.window, st.index, std::move(per_pool[p])});
-        }
-        // The interval that this window closes, if any: report the population.
-        const sim::vtime interval_end =
-            std::min(st.scenario->horizon, (m.t0 / st.report_interval + 1) * st.report_interval);
-        if (m.t1 >= interval_end) {
-          sim::population_interval row;
-          row.interval = static_cast<int>(m.t0 / st.report_interval);
-          row.active_by_tier.assign(st.scenario->tiers.size(), 0);
-          sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
-                                std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
-          std::uint64_t started = 0;
-          for (auto& b : st.blocks) {
-            row.adopters += b.adopted();
-            row.active_users += b.active_users();
-            row.active_by_tier[b.tier()] += b.active_users();
-            row.converted += b.converted();
-            row.active_sessions += b.active_sessions();
-            started += b.sessions_started();
-            b.take_edge_counts(edge);
-          }
-          row.rate_limited = std::move(edge.rate_limited);
-          row.retried = std::move(edge.retried);
-          row.sessions_started = started - st.sessions_started_reported;
-          st.sessions_started_reported = started;
-          self->send(st.sink, std::move(row));
-        }
+      [self](std::vector<caf::actor> pools) {
+        self->state.pools = std::move(pools);
+        self->state.last_arrivals.assign(self->state.pools.size(), 0);
       },
-      [self, report_window](outcomes_msg& m) {
+      [run_window](start_msg) { run_window(); },
+      [self, window_done](outcomes_msg& m) {
         auto& st = self->state;
         for (const sim::outcome& o : m.outcomes) {
           st.blocks[o.block / static_cast<std::uint32_t>(st.shards)].receive(o);
         }
-        if (++st.outcome_batches == st.pools.size()) report_window();
-      },
-      [self](finish_msg) {
-        auto& st = self->state;
-        sim::population_final f;
-        for (const auto& b : st.blocks) {
-          f.users += b.size();
-          f.requests_sent += b.requests_sent();
-          f.memory_bytes += b.memory_bytes();
-          f.shares += b.shares();
-          f.adopted_by_share += b.adopted_by_share();
-          if (f.daily_active.size() < b.daily_active().size()) {
-            f.daily_active.resize(b.daily_active().size());
-          }
-          for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
-            f.daily_active[d] += b.daily_active()[d];
-          }
-          f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
-          f.retried.resize(b.edge_totals().retried.size(), 0);
-          for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
-            f.rate_limited[e] += b.edge_totals().rate_limited[e];
-            f.retried[e] += b.edge_totals().retried[e];
-          }
-        }
-        self->send(st.sink, std::move(f));
-        self->quit();
+        if (m.summary) st.summary = std::move(m.summary);
+        if (++st.outcome_batches == st.pools.size()) window_done();
       },
   };
 }
@@ -159,7 +230,9 @@ struct pool_state {
   /// Arrival batches of the current window, by shard.
   std::vector<std::vector<sim::request>> pending;
   std::size_t received = 0;
-  std::int64_t window = -1;
+  /// Pool 0 only: the shards' reports of the current window, summed.
+  window_summary relay;
+  std::vector<std::uint64_t> exposures;
   sim::vtime tick = 0;
   sim::vtime horizon = 0;
 };
@@ -179,13 +252,21 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
       },
       [self](arrivals_msg& m) {
         auto& st = self->state;
-        st.window = m.window;
         st.pending[static_cast<std::size_t>(m.shard)] = std::move(m.requests);
+        if (m.report) {
+          st.relay.adopted += m.report->adopted;
+          st.relay.satisfaction += m.report->satisfaction;
+          st.relay.requests_sent += m.report->requests_sent;
+          st.relay.stop = st.relay.stop || m.report->stop;
+          st.exposures.insert(st.exposures.end(), m.report->exposures.begin(),
+                              m.report->exposures.end());
+        }
         if (++st.received < st.shards.size()) return;
         st.received = 0;
         // Merge the shards' sorted batches into the total order (time, id).
-        std::vector<sim::request> all;
-        for (auto& batch : st.pending) {
+        std::vector<sim::request> all = std::move(st.pending.front());
+        st.pending.front().clear();
+        for (auto& batch : std::span(st.pending).subspan(1)) {
           const auto middle = static_cast<std::ptrdiff_t>(all.size());
           all.insert(all.end(), batch.begin(), batch.end());
           std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::by_arrival{});
@@ -197,11 +278,32 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         const sim::vtime t1 = std::min(st.horizon, t0 + st.tick);
         auto row = st.model->serve_window(t0, t1, all, outcomes);
         std::vector<std::vector<sim::outcome>> per_shard(st.shards.size());
-        for (const sim::outcome& o : outcomes) {
-          per_shard[o.block % st.shards.size()].push_back(o);
+        if (st.shards.size() == 1) {
+          per_shard[0] = std::move(outcomes);
+        } else {
+          for (auto& v : per_shard) v.reserve(outcomes.size() / st.shards.size() * 2);
+          for (const sim::outcome& o : outcomes) {
+            per_shard[o.block % st.shards.size()].push_back(o);
+          }
+        }
+        std::shared_ptr<const window_summary> summary;
+        if (st.index == 0) {
+          // Cascade exposures, sorted: an order that does not depend on which
+          // shard reported first.
+          std::sort(st.exposures.begin(), st.exposures.end());
+          st.exposures.erase(std::unique(st.exposures.begin(), st.exposures.end()),
+                             st.exposures.end());
+          if (!st.exposures.empty()) {
+            st.relay.exposures =
+                std::make_shared<const std::vector<std::uint64_t>>(std::move(st.exposures));
+          }
+          st.exposures.clear();
+          summary = std::make_shared<const window_summary>(std::move(st.relay));
+          st.relay = window_summary{};
         }
         for (std::size_t k = 0; k < st.shards.size(); ++k) {
-          self->send(st.shards[k], outcomes_msg{m.window, st.index, std::move(per_shard[k])});
+          self->send(st.shards[k],
+                     outcomes_msg{m.window, st.index, std::move(per_shard[k]), summary});
         }
         if (row) self->send(st.sink, std::move(*row));
       },
@@ -262,116 +364,50 @@ struct coordinator_state {
   caf::actor sink;
   const sim::scenario* scenario = nullptr;
   const run_options* options = nullptr;
-  std::unique_ptr<sim::bass_hazard> hazard;
-  std::int64_t window = 0;
-  std::int64_t windows = 0;
   std::size_t done = 0;
-  std::uint64_t adopted = 0;
-  std::uint64_t satisfaction = 0;
-  std::uint64_t requests = 0;
-  /// Cascade: the adoptions gathered from the shards for the next window.
-  std::vector<std::uint64_t> exposures;
-  std::shared_ptr<const std::vector<std::uint64_t>> next_exposures;
-  double simulated_users = 0;
+  sim::vtime reached = 0;
+  progress last;
   clock_type::time_point started;
-  clock_type::time_point last_progress;
 };
 
-/// Advances virtual time one window at a time: a window starts when every
-/// shard has heard back from every pool about the previous one.
+/// Starts the shards, passes their progress on, and when every shard has run
+/// its last window tells the pools and the sink to finish.
 caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
                                 const sim::scenario* s, const run_options* options) {
   auto& st = self->state;
   st.scenario = s;
   st.options = options;
-  st.hazard = std::make_unique<sim::bass_hazard>(s->adoption.innovation, s->adoption.imitation);
-  st.windows = (s->horizon + s->tick - 1) / s->tick;
-  st.simulated_users = static_cast<double>(sim::block_layout::of(*s).users);
+  st.last.horizon_seconds = sim::to_seconds(s->horizon);
 
-  auto start_window = [self] {
-    auto& st = self->state;
-    const sim::vtime t0 = st.window * st.scenario->tick;
-    const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
-    st.done = 0;
-    for (auto& shard : st.shards) {
-      self->send(shard, window_msg{st.window, t0, t1, st.hazard->value(), st.next_exposures});
-    }
-  };
-  auto finish = [self] {
-    auto& st = self->state;
-    for (auto& a : st.shards) self->send(a, finish_msg{});
-    for (auto& a : st.pools) self->send(a, finish_msg{});
-    self->send(st.sink, build_msg{static_cast<int>(st.shards.size() + st.pools.size()),
-                                  std::min(st.scenario->horizon, st.window * st.scenario->tick)});
-    self->quit();
-  };
-  auto report_progress = [self](bool force) {
+  auto report = [self](sim::vtime reached, std::uint64_t requests) {
     auto& st = self->state;
     if (!st.options->on_progress) return;
-    const auto now = clock_type::now();
-    const double since = std::chrono::duration<double>(now - st.last_progress).count();
-    if (!force && since < st.options->progress_every_seconds) return;
-    st.last_progress = now;
-    progress p;
-    p.virtual_seconds =
-        sim::to_seconds(std::min(st.scenario->horizon, st.window * st.scenario->tick));
-    p.horizon_seconds = sim::to_seconds(st.scenario->horizon);
-    p.requests = st.requests;
-    p.wall_seconds = std::chrono::duration<double>(now - st.started).count();
-    st.options->on_progress(p);
+    st.last.virtual_seconds = sim::to_seconds(reached);
+    st.last.requests = std::max(st.last.requests, requests);
+    st.last.wall_seconds = std::chrono::duration<double>(clock_type::now() - st.started).count();
+    st.options->on_progress(st.last);
   };
 
   return {
-      [self, start_window](std::vector<caf::actor> shards, std::vector<caf::actor> pools,
-                           caf::actor sink) {
+      [self](std::vector<caf::actor> shards, std::vector<caf::actor> pools, caf::actor sink) {
         auto& st = self->state;
         st.shards = std::move(shards);
         st.pools = std::move(pools);
         st.sink = std::move(sink);
-        st.started = st.last_progress = clock_type::now();
-        start_window();
+        st.started = clock_type::now();
+        for (auto& shard : st.shards) self->send(shard, start_msg{});
       },
-      [self, start_window, finish, report_progress](window_done_msg& m) {
+      [report](progress_msg& m) { report(m.reached, m.requests); },
+      [self, report](shard_done_msg& m) {
         auto& st = self->state;
-        if (m.window != st.window) return;
-        if (st.done == 0) {
-          st.adopted = 0;
-          st.satisfaction = 0;
-          st.requests = 0;
-        }
-        st.adopted += m.adopted;
-        st.satisfaction += m.satisfaction;
-        st.requests += m.requests_sent;
-        st.exposures.insert(st.exposures.end(), m.exposures.begin(), m.exposures.end());
+        st.reached = m.reached;
+        st.last.requests = std::max(st.last.requests, m.requests);
         if (++st.done < st.shards.size()) return;
-        // Sorted, the exposures are in an order that does not depend on which
-        // shard reported first.
-        std::sort(st.exposures.begin(), st.exposures.end());
-        st.exposures.erase(std::unique(st.exposures.begin(), st.exposures.end()),
-                           st.exposures.end());
-        st.next_exposures =
-            st.exposures.empty()
-                ? nullptr
-                : std::make_shared<const std::vector<std::uint64_t>>(std::move(st.exposures));
-        st.exposures.clear();
-        // Every shard reported: F is the adopters' pull at the end of this window,
-        // each adopter weighted by satisfaction. Summed as integers, so the sum
-        // does not depend on how blocks are spread over shards.
-        const double pull =
-            static_cast<double>(st.satisfaction) / sim::population_block::full_satisfaction;
-        const double share = st.simulated_users > 0 ? pull / st.simulated_users : 0;
-        const sim::vtime t0 = st.window * st.scenario->tick;
-        const sim::vtime t1 = std::min(st.scenario->horizon, t0 + st.scenario->tick);
-        st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
-        ++st.window;
-        report_progress(false);
-        const bool stopped = st.options->stop && st.options->stop->load();
-        if (st.window >= st.windows || stopped) {
-          report_progress(true);
-          finish();
-        } else {
-          start_window();
-        }
+        report(st.reached, st.last.requests);
+        for (auto& a : st.pools) self->send(a, finish_msg{});
+        self->send(st.sink,
+                   build_msg{static_cast<int>(st.shards.size() + st.pools.size()), st.reached});
+        self->quit();
       },
   };
 }
@@ -413,7 +449,7 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   const int shards_n = std::max(1, std::min<int>(threads, static_cast<int>(layout.count())));
   std::vector<caf::actor> shards;
   for (int k = 0; k < shards_n; ++k) {
-    shards.push_back(system.spawn(shard_actor, &s, k, shards_n, coordinator, sink));
+    shards.push_back(system.spawn(shard_actor, &s, &options, k, shards_n, coordinator, sink));
   }
   for (auto& p : pools) client->send(p, shards);
   for (auto& k : shards) client->send(k, pools);

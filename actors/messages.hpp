@@ -4,6 +4,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "sim/metrics.hpp"
@@ -12,44 +13,66 @@
 
 namespace stampede::actors {
 
-/// Coordinator -> shard: run window `window` = [t0, t1) with cumulative Bass hazard
-/// `hazard`, after the users named in `exposures` (cascade: global user indices,
-/// sorted, from every shard's shares in the previous window) have adopted.
-struct window_msg {
-  std::int64_t window = 0;
-  sim::vtime t0 = 0;
-  sim::vtime t1 = 0;
-  double hazard = 0;
-  std::shared_ptr<const std::vector<std::uint64_t>> exposures;
-};
+/// Coordinator -> shard: start window 0 (after that a shard runs its windows
+/// back to back).
+struct start_msg {};
 
-/// Shard -> pool: the shard's arrivals at this pool in one window, sorted.
-struct arrivals_msg {
-  std::int64_t window = 0;
-  int shard = 0;
-  std::vector<sim::request> requests;
-};
-
-/// Pool -> shard: what became of the shard's arrivals of one window.
-struct outcomes_msg {
-  std::int64_t window = 0;
-  int pool = 0;
-  std::vector<sim::outcome> outcomes;
-};
-
-/// Shard -> coordinator: the window is done on this shard.
-struct window_done_msg {
-  std::int64_t window = 0;
-  int shard = 0;
+/// What every shard needs to know of all the others after a window: shard ->
+/// pool 0 with its arrivals, summed by pool 0 into a window_summary.
+struct shard_report {
   std::uint64_t adopted = 0;
   /// The adopters' summed satisfaction (population_block::satisfaction_sum).
   std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
   /// Cascade: users who adopt from this shard's shares (global indices).
   std::vector<std::uint64_t> exposures;
+  /// The run stops after this window (Ctrl-C; decided by shard 0 alone).
+  bool stop = false;
 };
 
-/// Coordinator -> shards and pools: the horizon is reached; report to the sink.
+/// Pool 0 -> every shard with its outcomes: the shards' reports summed, the
+/// exposures sorted (and deduplicated), so every shard advances the Bass hazard
+/// and delivers exposures alike.
+struct window_summary {
+  std::uint64_t adopted = 0;
+  std::uint64_t satisfaction = 0;
+  std::uint64_t requests_sent = 0;
+  std::shared_ptr<const std::vector<std::uint64_t>> exposures;
+  bool stop = false;
+};
+
+/// Shard -> pool: the shard's arrivals at this pool in one window, sorted
+/// (and, to pool 0, the shard's report).
+struct arrivals_msg {
+  std::int64_t window = 0;
+  int shard = 0;
+  std::vector<sim::request> requests;
+  std::optional<shard_report> report;
+};
+
+/// Pool -> shard: what became of the shard's arrivals of one window (and,
+/// from pool 0, the window's summary).
+struct outcomes_msg {
+  std::int64_t window = 0;
+  int pool = 0;
+  std::vector<sim::outcome> outcomes;
+  std::shared_ptr<const window_summary> summary;
+};
+
+/// Shard 0 -> coordinator, about every progress_every_seconds of wall time.
+struct progress_msg {
+  sim::vtime reached = 0;
+  std::uint64_t requests = 0;
+};
+
+/// Shard -> coordinator: the shard ran its last window, ending at `reached`.
+struct shard_done_msg {
+  int shard = 0;
+  sim::vtime reached = 0;
+  std::uint64_t requests = 0;
+};
+
+/// Coordinator -> pools: every shard ran its last window; report to the sink.
 struct finish_msg {};
 
 /// Coordinator -> sink: every report is on its way; build the result.
@@ -66,10 +89,11 @@ struct result_msg {
 
 }  // namespace stampede::actors
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::window_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::start_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::arrivals_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::outcomes_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::window_done_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::progress_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::shard_done_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::finish_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::build_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::result_msg)

@@ -63,8 +63,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
       requests_rng_(s.seed, stream::requests, block),
       sharing_rng_(s.seed, stream::sharing, block),
       first_user_(layout.blocks[block].first_user),
-      last_active_day_(layout.size_of(block), 0),
-      satisfaction_(layout.size_of(block), full_satisfaction),
+      users_(layout.size_of(block)),
       limit_slot_(s.endpoints.size(), -1),
       daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0),
       session_rate_per_user_(s.tiers[tier_].sessions_per_day / 86400.0) {
@@ -122,7 +121,7 @@ std::optional<std::uint32_t> population_block::pick_active_user(rng_stream& rng)
   // Rejection: exact, and cheap while most adopters stay.
   for (int tries = 0; tries < 64; ++tries) {
     const auto u = static_cast<std::uint32_t>(rng.below(adoption_.adopted()));
-    if (satisfaction_[u] > 0) return u;
+    if (users_[u].satisfaction > 0) return u;
   }
   return std::nullopt;
 }
@@ -135,8 +134,8 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
     for (std::uint64_t i = 0; i < leaving; ++i) {
       const auto u = pick_active_user(sessions_rng_);
       if (!u) break;
-      satisfaction_sum_ -= satisfaction_[*u];
-      satisfaction_[*u] = 0;
+      satisfaction_sum_ -= users_[*u].satisfaction;
+      users_[*u].satisfaction = 0;
       ++departed_;
     }
   }
@@ -223,7 +222,7 @@ void population_block::start_session(vtime at, std::vector<std::vector<request>>
   // unhappy user comes back less often and one who left never does.
   const double keep = sessions_rng_.uniform();
   const double n = std::max(1.0, std::round(b.requests_per_session.sample(sessions_rng_)));
-  if (keep * full_satisfaction >= satisfaction_[user]) return;
+  if (keep * full_satisfaction >= users_[user].satisfaction) return;
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -288,7 +287,7 @@ void population_block::end_session(std::uint32_t slot) {
 
 void population_block::satisfy(std::uint32_t user, bool served) {
   const feedback_spec& f = scenario_->behavior.feedback;
-  std::uint8_t& s = satisfaction_[user];
+  std::uint8_t& s = users_[user].satisfaction;
   if (s == 0) return;  // left already
   // Rounded down after a failure, so that repeated failures reach 0 (the user
   // leaves) instead of sticking at 1.
@@ -303,7 +302,7 @@ void population_block::satisfy(std::uint32_t user, bool served) {
 
 void population_block::share(std::uint32_t user, vtime at) {
   // The coupling to quality: a user shares with probability = satisfaction.
-  if (sharing_rng_.uniform() * full_satisfaction >= satisfaction_[user]) return;
+  if (sharing_rng_.uniform() * full_satisfaction >= users_[user].satisfaction) return;
   ++shares_;
   const double p =
       std::min(1.0, scenario_->adoption.cascade.share_exposure * imitation_boost(*scenario_, at));
@@ -341,8 +340,8 @@ void population_block::mark_active(std::uint32_t user, vtime at) {
   // day k is stored as k + 2 (0 stays "never").
   const vtime local_day = (at + utc_offset_ + day) / day - 1;
   const auto stored = static_cast<std::uint16_t>(local_day + 2);
-  if (last_active_day_[user] == stored) return;
-  last_active_day_[user] = stored;
+  if (users_[user].last_active_day == stored) return;
+  users_[user].last_active_day = stored;
   // A new local day: the user's rate-limit counters start again.
   for (std::size_t k = 0; k < limit_.size(); ++k) requests_today_[k * size() + user] = 0;
   const auto d = static_cast<std::size_t>(std::max<vtime>(0, local_day));
@@ -360,7 +359,7 @@ void population_block::take_edge_counts(edge_counts& into) {
 
 std::size_t population_block::memory_bytes() const {
   return sizeof(*this) + adoption_.memory_bytes() + exposures_.capacity() * sizeof(std::uint64_t) +
-         last_active_day_.capacity() * sizeof(std::uint16_t) + satisfaction_.capacity() +
+         users_.capacity() * sizeof(user_state) +
          requests_today_.capacity() * sizeof(std::uint16_t) +
          daily_active_.capacity() * sizeof(std::uint32_t) + sessions_.capacity() * sizeof(session) +
          free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(std::uint32_t) +
