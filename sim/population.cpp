@@ -63,7 +63,6 @@ population_block::population_block(const scenario& s, const block_layout& layout
       requests_rng_(s.seed, stream::requests, block),
       sharing_rng_(s.seed, stream::sharing, block),
       first_user_(layout.blocks[block].first_user),
-      users_(layout.size_of(block)),
       limit_slot_(s.endpoints.size(), -1),
       daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0),
       session_rate_per_user_(s.tiers[tier_].sessions_per_day / 86400.0) {
@@ -87,7 +86,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
       limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(r.endpoint)])] =
           r.per_day;
   }
-  requests_today_.assign(limit_.size() * size(), 0);
+  users_.assign(layout.size_of(block), limit_.size());
   counts_.rate_limited.assign(s.endpoints.size(), 0);
   counts_.retried.assign(s.endpoints.size(), 0);
   totals_ = counts_;
@@ -121,7 +120,7 @@ std::optional<std::uint32_t> population_block::pick_active_user(rng_stream& rng)
   // Rejection: exact, and cheap while most adopters stay.
   for (int tries = 0; tries < 64; ++tries) {
     const auto u = static_cast<std::uint32_t>(rng.below(adoption_.adopted()));
-    if (users_[u].satisfaction > 0) return u;
+    if (users_.satisfaction(u) > 0) return u;
   }
   return std::nullopt;
 }
@@ -134,8 +133,8 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
     for (std::uint64_t i = 0; i < leaving; ++i) {
       const auto u = pick_active_user(sessions_rng_);
       if (!u) break;
-      satisfaction_sum_ -= users_[*u].satisfaction;
-      users_[*u].satisfaction = 0;
+      satisfaction_sum_ -= users_.satisfaction(*u);
+      users_.satisfaction(*u) = 0;
       ++departed_;
     }
   }
@@ -151,8 +150,10 @@ void population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
   const behavior_spec& b = scenario_->behavior;
 
-  // Outcomes of earlier windows, in session order.
+  // Outcomes of earlier windows, in session order. Their users' records are
+  // fetched ahead: in a large population each is a cache miss.
   std::sort(answered_.begin(), answered_.end());
+  for (std::uint32_t slot : answered_) users_.prefetch(sessions_[slot].user);
   for (std::uint32_t slot : answered_) {
     session& s = sessions_[slot];
     s.has_outcome = false;
@@ -198,12 +199,17 @@ void population_block::step(vtime t0, vtime t1, double h,
   const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
   const double rate = adoption_.adopted() * session_rate_per_user_ * b.diurnal[hour_of_day];
   const double mass = rate * to_seconds(t1 - t0);
+  // The window's starts are drawn first and started after, so that the users'
+  // records can be fetched meanwhile (the draws keep their order).
+  starting_.clear();
   while (to_next_session_ <= mass) {
     const vtime at = t0 + from_seconds(to_next_session_ / rate);
-    start_session(std::min(at, t1 - 1), per_pool);
+    starting_.push_back(draw_start(std::min(at, t1 - 1)));
+    users_.prefetch(starting_.back().user);
     to_next_session_ += -std::log(sessions_rng_.uniform());
   }
   to_next_session_ -= mass;
+  for (const session_start& start : starting_) start_session(start, per_pool);
 
   // Requests whose think time or backoff ends in this window. One that ended
   // before the window started (the response came late in the previous window)
@@ -215,14 +221,23 @@ void population_block::step(vtime t0, vtime t1, double h,
   }
 }
 
-void population_block::start_session(vtime at, std::vector<std::vector<request>>& per_pool) {
-  const behavior_spec& b = scenario_->behavior;
-  const auto user = static_cast<std::uint32_t>(sessions_rng_.below(adoption_.adopted()));
+population_block::session_start population_block::draw_start(vtime at) {
+  session_start s;
+  s.at = at;
+  s.user = static_cast<std::uint32_t>(sessions_rng_.below(adoption_.adopted()));
+  s.keep = sessions_rng_.uniform();
+  s.requests = static_cast<std::uint32_t>(
+      std::max(1.0, std::round(scenario_->behavior.requests_per_session.sample(sessions_rng_))));
+  return s;
+}
+
+void population_block::start_session(const session_start& start,
+                                     std::vector<std::vector<request>>& per_pool) {
+  const std::uint32_t user = start.user;
+  const vtime at = start.at;
   // Thinning: a user starts the session with probability = satisfaction, so an
   // unhappy user comes back less often and one who left never does.
-  const double keep = sessions_rng_.uniform();
-  const double n = std::max(1.0, std::round(b.requests_per_session.sample(sessions_rng_)));
-  if (keep * full_satisfaction >= users_[user].satisfaction) return;
+  if (start.keep * full_satisfaction >= users_.satisfaction(user)) return;
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -233,7 +248,7 @@ void population_block::start_session(vtime at, std::vector<std::vector<request>>
   }
   sessions_[slot] = session{};
   sessions_[slot].user = user;
-  sessions_[slot].remaining = static_cast<std::uint32_t>(n);
+  sessions_[slot].remaining = start.requests;
   ++sessions_started_;
   mark_active(user, at);
   send(slot, at, per_pool);
@@ -260,8 +275,9 @@ void population_block::send(std::uint32_t slot, vtime at,
 
   // The rate limit is enforced at the edge: the user gets a 429 and gives up.
   if (const int slot_index = limit_slot_[s.endpoint]; slot_index >= 0) {
-    std::uint16_t& today = requests_today_[static_cast<std::size_t>(slot_index) * size() + s.user];
-    if (today + 1 > limit_[static_cast<std::size_t>(slot_index)]) {
+    const auto k = static_cast<std::size_t>(slot_index);
+    const std::uint16_t today = users_.today(s.user, k);
+    if (today + 1 > limit_[k]) {
       ++counts_.rate_limited[s.endpoint];
       ++totals_.rate_limited[s.endpoint];
       ++request_counter_;
@@ -269,7 +285,7 @@ void population_block::send(std::uint32_t slot, vtime at,
       end_session(slot);
       return;
     }
-    ++today;
+    users_.set_today(s.user, k, static_cast<std::uint16_t>(today + 1));
   }
 
   request r;
@@ -287,7 +303,7 @@ void population_block::end_session(std::uint32_t slot) {
 
 void population_block::satisfy(std::uint32_t user, bool served) {
   const feedback_spec& f = scenario_->behavior.feedback;
-  std::uint8_t& s = users_[user].satisfaction;
+  std::uint8_t& s = users_.satisfaction(user);
   if (s == 0) return;  // left already
   // Rounded down after a failure, so that repeated failures reach 0 (the user
   // leaves) instead of sticking at 1.
@@ -302,7 +318,7 @@ void population_block::satisfy(std::uint32_t user, bool served) {
 
 void population_block::share(std::uint32_t user, vtime at) {
   // The coupling to quality: a user shares with probability = satisfaction.
-  if (sharing_rng_.uniform() * full_satisfaction >= users_[user].satisfaction) return;
+  if (sharing_rng_.uniform() * full_satisfaction >= users_.satisfaction(user)) return;
   ++shares_;
   const double p =
       std::min(1.0, scenario_->adoption.cascade.share_exposure * imitation_boost(*scenario_, at));
@@ -340,10 +356,10 @@ void population_block::mark_active(std::uint32_t user, vtime at) {
   // day k is stored as k + 2 (0 stays "never").
   const vtime local_day = (at + utc_offset_ + day) / day - 1;
   const auto stored = static_cast<std::uint16_t>(local_day + 2);
-  if (users_[user].last_active_day == stored) return;
-  users_[user].last_active_day = stored;
+  if (users_.last_active_day(user) == stored) return;
+  users_.set_last_active_day(user, stored);
   // A new local day: the user's rate-limit counters start again.
-  for (std::size_t k = 0; k < limit_.size(); ++k) requests_today_[k * size() + user] = 0;
+  for (std::size_t k = 0; k < limit_.size(); ++k) users_.set_today(user, k, 0);
   const auto d = static_cast<std::size_t>(std::max<vtime>(0, local_day));
   if (d < daily_active_.size()) ++daily_active_[d];
 }
@@ -359,8 +375,7 @@ void population_block::take_edge_counts(edge_counts& into) {
 
 std::size_t population_block::memory_bytes() const {
   return sizeof(*this) + adoption_.memory_bytes() + exposures_.capacity() * sizeof(std::uint64_t) +
-         users_.capacity() * sizeof(user_state) +
-         requests_today_.capacity() * sizeof(std::uint16_t) +
+         users_.memory_bytes() + starting_.capacity() * sizeof(session_start) +
          daily_active_.capacity() * sizeof(std::uint32_t) + sessions_.capacity() * sizeof(session) +
          free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(std::uint32_t) +
          due_.size() * sizeof(due) + mix_cdf_.capacity() * sizeof(double);

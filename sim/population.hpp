@@ -26,6 +26,7 @@
 // who adopt; they may live in any block, and adopt at the start of the next
 // window (exposures()/expose()).
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <queue>
 #include <vector>
@@ -149,7 +150,16 @@ class population_block {
 
   void apply_events(vtime t0);
   void churn_and_convert(vtime t0, vtime t1);
-  void start_session(vtime at, std::vector<std::vector<request>>& per_pool);
+  /// A session about to start: its time, its user (a uniform adopter), the
+  /// thinning draw and its number of requests.
+  struct session_start {
+    vtime at = 0;
+    std::uint32_t user = 0;
+    std::uint32_t requests = 1;
+    double keep = 0;
+  };
+  session_start draw_start(vtime at);
+  void start_session(const session_start& start, std::vector<std::vector<request>>& per_pool);
   void send(std::uint32_t slot, vtime at, std::vector<std::vector<request>>& per_pool);
   void end_session(std::uint32_t slot);
   void mark_active(std::uint32_t user, vtime at);
@@ -174,20 +184,43 @@ class population_block {
   std::vector<std::uint64_t> exposures_;
   std::uint64_t adopted_by_share_ = 0;
   std::uint64_t shares_ = 0;
-  // Per user, flat arrays: 3 bytes a user, plus 2 per rate-limited endpoint.
-  /// What a session start reads and writes of its user, side by side: one
-  /// cache miss, not two (packed: 3 bytes).
-  struct [[gnu::packed]] user_state {
-    /// 1 + the last local day the user was active (0 = never).
-    std::uint16_t last_active_day = 0;
-    /// 0 (left) .. 255 (fully satisfied).
-    std::uint8_t satisfaction = full_satisfaction;
+  /// Every user's state, one record after the other in one flat byte array:
+  /// [1 + the last local day the user was active (0 = never): u16]
+  /// [satisfaction, 0 (left) .. 255: u8] [requests today: u16 per limit slot].
+  /// 3 bytes a user plus 2 per rate-limited endpoint; what a session start, a
+  /// send and an outcome touch of a user is one cache line, not one per array.
+  class user_records {
+   public:
+    void assign(std::uint32_t users, std::size_t limit_slots) {
+      stride_ = 3 + 2 * limit_slots;
+      bytes_.assign(users * stride_, 0);
+      for (std::uint32_t u = 0; u < users; ++u) bytes_[u * stride_ + 2] = full_satisfaction;
+    }
+    std::uint16_t last_active_day(std::uint32_t u) const { return load(u * stride_); }
+    void set_last_active_day(std::uint32_t u, std::uint16_t v) { store(u * stride_, v); }
+    std::uint8_t& satisfaction(std::uint32_t u) { return bytes_[u * stride_ + 2]; }
+    std::uint16_t today(std::uint32_t u, std::size_t slot) const {
+      return load(u * stride_ + 3 + 2 * slot);
+    }
+    void set_today(std::uint32_t u, std::size_t slot, std::uint16_t v) {
+      store(u * stride_ + 3 + 2 * slot, v);
+    }
+    void prefetch(std::uint32_t u) const { __builtin_prefetch(bytes_.data() + u * stride_); }
+    std::size_t memory_bytes() const { return bytes_.capacity(); }
+
+   private:
+    std::uint16_t load(std::size_t at) const {
+      std::uint16_t v;
+      std::memcpy(&v, bytes_.data() + at, sizeof v);
+      return v;
+    }
+    void store(std::size_t at, std::uint16_t v) { std::memcpy(bytes_.data() + at, &v, sizeof v); }
+
+    std::vector<std::uint8_t> bytes_;
+    std::size_t stride_ = 3;
   };
-  static_assert(sizeof(user_state) == 3);
-  std::vector<user_state> users_;
-  /// Requests today, per rate-limited endpoint: [slot * size + user].
-  std::vector<std::uint16_t> requests_today_;
-  /// For each endpoint, its slot in requests_today_ or -1 when never limited for this tier.
+  user_records users_;
+  /// For each endpoint, its limit slot in the user records, or -1 when never limited for this tier.
   std::vector<int> limit_slot_;
   /// The limit in force per slot (requests per user per day; +inf before it starts).
   std::vector<double> limit_;
@@ -198,6 +231,8 @@ class population_block {
   std::vector<std::uint32_t> free_;
   /// Sessions with an outcome since the last step, in arrival order (sorted before use).
   std::vector<std::uint32_t> answered_;
+  /// The current window's session starts (reused).
+  std::vector<session_start> starting_;
   std::priority_queue<due, std::vector<due>, std::greater<>> due_;
   /// Cumulative mix shares, to pick an endpoint with one uniform draw.
   std::vector<double> mix_cdf_;
