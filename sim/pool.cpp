@@ -175,6 +175,10 @@ void pool_model::keep_sample(endpoint_state& e, double seconds) {
 
 // ---------------------------------------------------------------- eager engine
 
+double pool_model::work_of(std::uint16_t endpoint, double given) {
+  return given >= 0 ? given : scenario_->endpoints[endpoint].work.sample(service_rng_);
+}
+
 void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
   count_offered(r);
   if (queue_length(r.at) >= capacity_) {
@@ -193,8 +197,7 @@ void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
     return;
   }
   free_at_.pop();
-  const vtime end =
-      start + from_seconds(scenario_->endpoints[r.endpoint].work.sample(service_rng_));
+  const vtime end = start + from_seconds(work_of(r.endpoint, r.work));
   free_at_.push(end);
   if (start > r.at) leave_at(start);
   time_in_queue_us_ += std::min(start, horizon_) - r.at;
@@ -215,7 +218,7 @@ void pool_model::serve_batched(const request& r) {
   }
   ++accepted_;
   const vtime deadline = r.at + r.patience;
-  waiting_.push_back({r.at, deadline, r.block(), r.session, r.endpoint, false});
+  waiting_.push_back({r.at, deadline, r.block(), r.session, r.endpoint, false, r.work});
   deadlines_.push({deadline, waiting_base_ + waiting_.size() - 1});
   ++waiting_count_;
   now_ = std::max(now_, r.at);
@@ -286,7 +289,7 @@ void pool_model::start_batch(vtime now) {
   batch_.clear();
   for (int k = 0; k < n; ++k) {
     const waiting_request& w = front_live();
-    work += scenario_->endpoints[w.endpoint].work.sample(service_rng_);
+    work += work_of(w.endpoint, w.work);
     batch_.push_back(w);
     waiting_.pop_front();
     ++waiting_base_;

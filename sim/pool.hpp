@@ -132,7 +132,12 @@ class pool_model {
     std::uint32_t session;
     std::uint16_t endpoint;
     bool gone;
+    /// Seconds of work, or negative for "draw it at service start".
+    double work;
   };
+
+  /// The request's work in seconds: its own, or drawn now from the pool's stream.
+  double work_of(std::uint16_t endpoint, double given);
 
   // Shared bookkeeping of both engines.
   void count_offered(const request& r);

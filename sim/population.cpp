@@ -292,6 +292,7 @@ void population_block::send(std::uint32_t slot, vtime at,
   r.at = at;
   r.id = request::make_id(id_, request_counter_++);
   r.patience = patience;
+  r.work = scenario_->endpoints[s.endpoint].work.sample(requests_rng_);
   r.session = slot;
   r.endpoint = s.endpoint;
   per_pool[static_cast<std::size_t>(scenario_->endpoints[s.endpoint].pool)].push_back(r);

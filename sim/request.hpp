@@ -19,6 +19,10 @@ struct request {
   std::uint32_t session = 0;
   /// Index into scenario::endpoints.
   std::uint16_t endpoint = 0;
+  /// Seconds of server time it needs (the endpoint's work distribution), drawn
+  /// by the population, which runs in parallel, rather than by the pool, which
+  /// cannot; negative: the pool draws it (the modeled service, tests).
+  double work = -1;
 
   /// The population block that sent it.
   std::uint32_t block() const { return static_cast<std::uint32_t>(id >> 40); }
