@@ -211,8 +211,12 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       [run_window](start_msg) { run_window(); },
       [self, window_done](outcomes_msg& m) {
         auto& st = self->state;
-        for (const sim::outcome& o : m.outcomes) {
-          st.blocks[o.block / static_cast<std::uint32_t>(st.shards)].receive(o);
+        // Every shard gets the pool's whole batch and keeps its blocks' outcomes:
+        // the filtering runs on the shards, in parallel, not on the pool.
+        const auto shards_n = static_cast<std::uint32_t>(st.shards);
+        const auto mine = static_cast<std::uint32_t>(st.index);
+        for (const sim::outcome& o : *m.outcomes) {
+          if (o.block % shards_n == mine) st.blocks[o.block / shards_n].receive(o);
         }
         if (m.summary) st.summary = std::move(m.summary);
         if (++st.outcome_batches == st.pools.size()) window_done();
@@ -272,20 +276,11 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
           std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::by_arrival{});
           batch.clear();
         }
-        std::vector<sim::outcome> outcomes;
-        outcomes.reserve(all.size());
+        auto outcomes = std::make_shared<std::vector<sim::outcome>>();
+        outcomes->reserve(all.size());
         const sim::vtime t0 = m.window * st.tick;
         const sim::vtime t1 = std::min(st.horizon, t0 + st.tick);
-        auto row = st.model->serve_window(t0, t1, all, outcomes);
-        std::vector<std::vector<sim::outcome>> per_shard(st.shards.size());
-        if (st.shards.size() == 1) {
-          per_shard[0] = std::move(outcomes);
-        } else {
-          for (auto& v : per_shard) v.reserve(outcomes.size() / st.shards.size() * 2);
-          for (const sim::outcome& o : outcomes) {
-            per_shard[o.block % st.shards.size()].push_back(o);
-          }
-        }
+        auto row = st.model->serve_window(t0, t1, all, *outcomes);
         std::shared_ptr<const window_summary> summary;
         if (st.index == 0) {
           // Cascade exposures, sorted: an order that does not depend on which
@@ -301,9 +296,9 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
           summary = std::make_shared<const window_summary>(std::move(st.relay));
           st.relay = window_summary{};
         }
-        for (std::size_t k = 0; k < st.shards.size(); ++k) {
-          self->send(st.shards[k],
-                     outcomes_msg{m.window, st.index, std::move(per_shard[k]), summary});
+        std::shared_ptr<const std::vector<sim::outcome>> all_outcomes = std::move(outcomes);
+        for (const auto& shard : st.shards) {
+          self->send(shard, outcomes_msg{m.window, st.index, all_outcomes, summary});
         }
         if (row) self->send(st.sink, std::move(*row));
       },

@@ -50,12 +50,13 @@ struct arrivals_msg {
   std::optional<shard_report> report;
 };
 
-/// Pool -> shard: what became of the shard's arrivals of one window (and,
-/// from pool 0, the window's summary).
+/// Pool -> every shard: what became of the window's arrivals, one batch shared
+/// by all shards (each keeps its own blocks'), and, from pool 0, the window's
+/// summary.
 struct outcomes_msg {
   std::int64_t window = 0;
   int pool = 0;
-  std::vector<sim::outcome> outcomes;
+  std::shared_ptr<const std::vector<sim::outcome>> outcomes;
   std::shared_ptr<const window_summary> summary;
 };
 
