@@ -125,7 +125,12 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     }
     std::vector<std::vector<sim::request>> per_pool(st.pools.size());
     for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p].reserve(st.last_arrivals[p] + 16);
-    for (auto& b : st.blocks) b.step(t0, t1, st.hazard->value(), per_pool);
+    for (std::size_t i = 0; i < st.blocks.size(); ++i) {
+      // With thousands of blocks, each block's own object is cold by the time its
+      // turn comes: fetch the next one's while this one steps.
+      if (i + 1 < st.blocks.size()) st.blocks[i + 1].prefetch();
+      st.blocks[i].step(t0, t1, st.hazard->value(), per_pool);
+    }
     // What the other shards need from this one, for pool 0 to relay.
     shard_report report;
     for (auto& b : st.blocks) {
