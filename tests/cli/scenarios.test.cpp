@@ -93,7 +93,7 @@ TEST_CASE("every shipped scenario gives the same digest with 1 and 2 threads",
 
 TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at its default scale",
           "[cli][scenarios][slow]") {
-  // The default scale (0.01) runs in ~5 s; the figures are checked where the
+  // The default scale (0.01) runs in ~3 s; the figures are checked where the
   // scenario is calibrated, not at a reduced scale.
   const auto j = run_summary("scenarios/ghibli-launch.yaml", "", "figures");
   REQUIRE(j["figures"].is_array());
