@@ -103,7 +103,7 @@ void population_block::receive(const outcome& o) {
   s.outcome_at = o.at;
   s.last = o.what;
   s.has_outcome = true;
-  answered_.push_back(o.session);
+  answered_.push_back({o.session, s.user});
 }
 
 void population_block::apply_events(vtime t0) {
@@ -150,11 +150,15 @@ void population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
   const behavior_spec& b = scenario_->behavior;
 
-  // Outcomes of earlier windows, in session order. Their users' records are
-  // fetched ahead: in a large population each is a cache miss.
+  // Outcomes of earlier windows, in session order. Their sessions and users'
+  // records are fetched ahead, all at once: in a large population each is a
+  // cache miss.
   std::sort(answered_.begin(), answered_.end());
-  for (std::uint32_t slot : answered_) users_.prefetch(sessions_[slot].user);
-  for (std::uint32_t slot : answered_) {
+  for (const auto& [slot, user] : answered_) {
+    __builtin_prefetch(&sessions_[slot]);
+    users_.prefetch(user);
+  }
+  for (const auto& [slot, user] : answered_) {
     session& s = sessions_[slot];
     s.has_outcome = false;
     if (s.last != outcome::kind::completed) {
@@ -181,6 +185,7 @@ void population_block::step(vtime t0, vtime t1, double h,
     const vtime think = from_seconds(b.think_time.sample(sessions_rng_));
     due_.push({s.outcome_at + think, slot});
   }
+  if (!answered_.empty()) next_due_ = due_top();
   answered_.clear();
 
   apply_events(t0);
@@ -214,9 +219,10 @@ void population_block::step(vtime t0, vtime t1, double h,
   // Requests whose think time or backoff ends in this window. One that ended
   // before the window started (the response came late in the previous window)
   // is sent at the window's start: feedback never reaches into the past.
-  while (!due_.empty() && due_.top().at < t1) {
+  while (next_due_ < t1) {
     const due d = due_.top();
     due_.pop();
+    next_due_ = due_top();
     send(d.session, std::max(d.at, t0), per_pool);
   }
 }
@@ -378,7 +384,7 @@ std::size_t population_block::memory_bytes() const {
   return sizeof(*this) + adoption_.memory_bytes() + exposures_.capacity() * sizeof(std::uint64_t) +
          users_.memory_bytes() + starting_.capacity() * sizeof(session_start) +
          daily_active_.capacity() * sizeof(std::uint32_t) + sessions_.capacity() * sizeof(session) +
-         free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(std::uint32_t) +
+         free_.capacity() * sizeof(std::uint32_t) + answered_.capacity() * sizeof(answered_[0]) +
          due_.size() * sizeof(due) + mix_cdf_.capacity() * sizeof(double);
 }
 

@@ -27,8 +27,10 @@
 // window (exposures()/expose()).
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <queue>
+#include <utility>
 #include <vector>
 
 #include "sim/adoption.hpp"
@@ -235,10 +237,14 @@ class population_block {
   std::vector<session> sessions_;
   std::vector<std::uint32_t> free_;
   /// Sessions with an outcome since the last step, in arrival order (sorted before use).
-  std::vector<std::uint32_t> answered_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> answered_;  // (session, user)
   /// The current window's session starts (reused).
   std::vector<session_start> starting_;
   std::priority_queue<due, std::vector<due>, std::greater<>> due_;
+  /// due_.top().at, or never: kept here so that a block with nothing due
+  /// does not touch its heap (cold, at full scale) every window.
+  vtime next_due_ = std::numeric_limits<vtime>::max();
+  vtime due_top() const { return due_.empty() ? std::numeric_limits<vtime>::max() : due_.top().at; }
   /// Cumulative mix shares, to pick an endpoint with one uniform draw.
   std::vector<double> mix_cdf_;
   edge_counts counts_;
