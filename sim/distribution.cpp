@@ -254,7 +254,7 @@ double distribution::sample(rng_stream& rng) const {
       if (p >= 1.0) return 1.0;
       // P(X > k) = (1-p)^k, so X = 1 + floor(log(u) / log(1-p)); log(u) >= -38
       // keeps the result finite for any p in (0, 1).
-      return 1.0 + std::floor(std::log(u) / std::log1p(-p));
+      return 1.0 + geometric_failures(u, std::log1p(-p));
     }
   }
   return a;

@@ -2,6 +2,7 @@
 // The probability distributions a scenario can name, and the samplers of the
 // model. Every sampler consumes draws from an rng_stream only, so it is as
 // deterministic as the stream it is given.
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -45,6 +46,15 @@ struct distribution {
   /// For messages and reports: "lognormal(median 6, sigma 0.3)".
   std::string describe() const;
 };
+
+/// Failures before the first success in Bernoulli(p) trials, 0 < p < 1, from a
+/// uniform u in (0, 1) and log_miss = log(1 - p): floor(log(u) / log(1 - p)),
+/// since P(X >= k) = (1-p)^k. A double: it may exceed any count. Geometric
+/// samples, skips over a sequence (a share's followers, a reservoir's stream)
+/// and the like all draw it this one way.
+inline double geometric_failures(double u, double log_miss) {
+  return std::floor(std::log(u) / log_miss);
+}
 
 /// The standard normal quantile function (Wichura's AS 241, relative error ~1e-16).
 double inverse_normal_cdf(double p);

@@ -338,7 +338,7 @@ void population_block::share(std::uint32_t user, vtime at) {
   const double log_miss = std::log1p(-p);
   for (std::uint64_t j = 0;; ++j) {
     if (p < 1) {
-      const double gap = std::floor(std::log(sharing_rng_.uniform()) / log_miss);
+      const double gap = geometric_failures(sharing_rng_.uniform(), log_miss);
       if (gap >= static_cast<double>(followers - j)) break;
       j += static_cast<std::uint64_t>(gap);
     }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/distribution.hpp"
 #include "sim/rng.hpp"
 
 namespace stampede::sim {
@@ -40,7 +41,7 @@ class reservoir {
   /// The count of the next value to keep: W is the largest of the kept values'
   /// uniform keys, and each later value beats it with probability 1 - W.
   void skip(rng_stream& rng) {
-    next_ += static_cast<std::uint64_t>(std::floor(std::log(rng.uniform()) / std::log1p(-w_))) + 1;
+    next_ += static_cast<std::uint64_t>(geometric_failures(rng.uniform(), std::log1p(-w_))) + 1;
   }
 
   std::uint64_t capacity_;
