@@ -7,6 +7,7 @@
 #include <map>
 #include <span>
 #include <thread>
+#include <utility>
 
 #include "actors/messages.hpp"
 #include "sim/adoption.hpp"
@@ -18,6 +19,12 @@ namespace stampede::actors {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+
+/// Window `w` of a run: [t0, t1), the last one cut at the horizon.
+std::pair<sim::vtime, sim::vtime> window_bounds(const sim::scenario& s, std::int64_t w) {
+  const sim::vtime t0 = w * s.tick;
+  return {t0, std::min(s.horizon, t0 + s.tick)};
+}
 
 // ---------------------------------------------------------------- population shard
 
@@ -50,8 +57,13 @@ struct shard_state {
   const sim::scenario* scenario = nullptr;
   const run_options* options = nullptr;
   sim::block_layout layout;
-  double simulated_users = 0;
   clock_type::time_point last_progress;
+
+  /// The block `block` (global index) if this shard holds it, else null.
+  sim::population_block* held(std::uint32_t block) {
+    const auto n = static_cast<std::uint32_t>(shards);
+    return block % n == static_cast<std::uint32_t>(index) ? &blocks[block / n] : nullptr;
+  }
 };
 
 caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s,
@@ -68,17 +80,11 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
   st.windows = (s->horizon + s->tick - 1) / s->tick;
   st.hazard = std::make_unique<sim::bass_hazard>(s->adoption.innovation, s->adoption.imitation);
   st.layout = sim::block_layout::of(*s);
-  st.simulated_users = static_cast<double>(st.layout.users);
   st.last_progress = clock_type::now();
   for (std::uint32_t b = static_cast<std::uint32_t>(index); b < st.layout.count();
        b += static_cast<std::uint32_t>(shards)) {
     st.blocks.emplace_back(*s, st.layout, b);
   }
-
-  auto window_bounds = [s](std::int64_t w) {
-    const sim::vtime t0 = w * s->tick;
-    return std::pair{t0, std::min(s->horizon, t0 + s->tick)};
-  };
 
   // The interval that window [t0, t1) closes, if any: report the population.
   auto report_interval = [self](sim::vtime t0, sim::vtime t1) {
@@ -108,19 +114,18 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     self->send(st.sink, std::move(row));
   };
 
-  auto run_window = [self, window_bounds, report_interval] {
+  auto run_window = [self, report_interval] {
     auto& st = self->state;
-    const auto [t0, t1] = window_bounds(st.window);
+    const auto [t0, t1] = window_bounds(*st.scenario, st.window);
     st.outcome_batches = 0;
     // Cascade: the users this shard holds who saw a share in the last window
     // adopt first, in the global order pool 0 sorted them in.
     if (st.exposures) {
-      const auto shards_n = static_cast<std::uint32_t>(st.shards);
       for (std::uint64_t user : *st.exposures) {
         const std::uint32_t block = st.layout.block_of(user);
-        if (block % shards_n != static_cast<std::uint32_t>(st.index)) continue;
-        st.blocks[block / shards_n].expose(
-            static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
+        if (auto* b = st.held(block)) {
+          b->expose(static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
+        }
       }
     }
     std::vector<std::vector<sim::request>> per_pool(st.pools.size());
@@ -181,15 +186,16 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
   };
 
   // Every pool answered: advance the hazard from the relayed sums and go on.
-  auto window_done = [self, window_bounds, run_window, finish] {
+  auto window_done = [self, run_window, finish] {
     auto& st = self->state;
     const window_summary& sum = *st.summary;
     // F is the adopters' pull at the end of this window, each adopter weighted by
     // satisfaction; summed as integers, so it does not depend on the shards.
     const double pull =
         static_cast<double>(sum.satisfaction) / sim::population_block::full_satisfaction;
-    const double share = st.simulated_users > 0 ? pull / st.simulated_users : 0;
-    const auto [t0, t1] = window_bounds(st.window);
+    const auto users = static_cast<double>(st.layout.users);
+    const double share = users > 0 ? pull / users : 0;
+    const auto [t0, t1] = window_bounds(*st.scenario, st.window);
     st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
     st.exposures = sum.exposures;
     ++st.window;
@@ -218,10 +224,8 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
         auto& st = self->state;
         // Every shard gets the pool's whole batch and keeps its blocks' outcomes:
         // the filtering runs on the shards, in parallel, not on the pool.
-        const auto shards_n = static_cast<std::uint32_t>(st.shards);
-        const auto mine = static_cast<std::uint32_t>(st.index);
         for (const sim::outcome& o : *m.outcomes) {
-          if (o.block % shards_n == mine) st.blocks[o.block / shards_n].receive(o);
+          if (auto* b = st.held(o.block)) b->receive(o);
         }
         if (m.summary) st.summary = std::move(m.summary);
         if (++st.outcome_batches == st.pools.size()) window_done();
@@ -242,8 +246,7 @@ struct pool_state {
   /// Pool 0 only: the shards' reports of the current window, summed.
   window_summary relay;
   std::vector<std::uint64_t> exposures;
-  sim::vtime tick = 0;
-  sim::vtime horizon = 0;
+  const sim::scenario* scenario = nullptr;
 };
 
 caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scenario* s, int index,
@@ -252,8 +255,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
   st.model = std::make_unique<sim::pool_model>(*s, index);
   st.sink = sink;
   st.index = index;
-  st.tick = s->tick;
-  st.horizon = s->horizon;
+  st.scenario = s;
   return {
       [self](std::vector<caf::actor> shards) {
         self->state.shards = std::move(shards);
@@ -283,8 +285,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         }
         auto outcomes = std::make_shared<std::vector<sim::outcome>>();
         outcomes->reserve(all.size());
-        const sim::vtime t0 = m.window * st.tick;
-        const sim::vtime t1 = std::min(st.horizon, t0 + st.tick);
+        const auto [t0, t1] = window_bounds(*st.scenario, m.window);
         auto row = st.model->serve_window(t0, t1, all, *outcomes);
         std::shared_ptr<const window_summary> summary;
         if (st.index == 0) {
