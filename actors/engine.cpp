@@ -130,19 +130,29 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     }
     std::vector<std::vector<sim::request>> per_pool(st.pools.size());
     for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p].reserve(st.last_arrivals[p] + 16);
-    for (std::size_t i = 0; i < st.blocks.size(); ++i) {
-      // With thousands of blocks, each block's own object is cold by the time its
-      // turn comes: fetch the next one's while this one steps.
-      if (i + 1 < st.blocks.size()) st.blocks[i + 1].prefetch();
-      st.blocks[i].step(t0, t1, st.hazard->value(), per_pool);
-    }
-    // What the other shards need from this one, for pool 0 to relay.
+    // What the other shards need from this one, for pool 0 to relay, summed
+    // while each block is in cache.
     shard_report report;
-    for (auto& b : st.blocks) {
+    const double h = st.hazard->value();
+    const std::size_t n = st.blocks.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      // With thousands of blocks, a block is cold by the time its turn comes,
+      // and so is what it points to. Fetch it in stages, each once the one
+      // before has arrived: the lines that say whether it has anything to do,
+      // then (if it has) the object, its arrays, its sessions, their users.
+      if (i + 10 < n) st.blocks[i + 10].prefetch_head();
+      const auto busy = [&](std::size_t ahead) {
+        return i + ahead < n && !st.blocks[i + ahead].quiet(t0, t1, h);
+      };
+      if (busy(6)) st.blocks[i + 6].prefetch();
+      if (busy(4)) st.blocks[i + 4].prefetch_data(0);
+      if (busy(2)) st.blocks[i + 2].prefetch_data(1);
+      if (busy(1)) st.blocks[i + 1].prefetch_data(2);
+      sim::population_block& b = st.blocks[i];
+      if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
       report.adopted += b.adopted();
       report.satisfaction += b.satisfaction_sum();
       report.requests_sent += b.requests_sent();
-      b.take_exposures(report.exposures);
     }
     // One shard decides on a stop, so that every shard stops after the same window.
     report.stop = st.index == 0 && st.options->stop && st.options->stop->load();

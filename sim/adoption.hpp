@@ -69,6 +69,9 @@ class adoption_block {
   std::uint32_t node_of(std::uint32_t slot) const { return node_.empty() ? slot : node_[slot]; }
   std::uint32_t adopted() const { return adopted_; }
   std::uint32_t size() const { return size_; }
+  /// The cumulative hazard at which the next user adopts (+inf when all have):
+  /// advance_to(h) adopts nobody while h is below it.
+  double next_threshold() const { return next_threshold_; }
   std::size_t memory_bytes() const {
     return (node_.capacity() + slot_.capacity()) * sizeof(std::uint16_t);
   }
@@ -78,6 +81,8 @@ class adoption_block {
   /// remaining users' thresholds is below `from`.
   void draw_next_threshold(double from);
 
+  // The first 24 bytes are what a window without adoption reads (the population
+  // keeps them in its first cache lines, population.hpp).
   std::uint32_t size_;
   std::uint32_t adopted_;
   /// Threshold of the next user to adopt (+inf when everyone has).

@@ -54,18 +54,18 @@ std::uint32_t block_layout::block_of(std::uint64_t user) const {
 population_block::population_block(const scenario& s, const block_layout& layout,
                                    std::uint32_t block)
     : scenario_(&s),
-      id_(block),
-      tier_(layout.blocks[block].tier),
+      session_rate_per_user_(s.tiers[layout.blocks[block].tier].sessions_per_day / 86400.0),
       utc_offset_(s.regions[layout.blocks[block].region].utc_offset),
       adoption_(layout.size_of(block), layout.initial_of(block),
                 rng_stream(s.seed, stream::adoption, block), s.adoption.is_cascade()),
+      id_(block),
+      tier_(layout.blocks[block].tier),
       sessions_rng_(s.seed, stream::sessions, block),
       requests_rng_(s.seed, stream::requests, block),
       sharing_rng_(s.seed, stream::sharing, block),
       first_user_(layout.blocks[block].first_user),
       limit_slot_(s.endpoints.size(), -1),
-      daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0),
-      session_rate_per_user_(s.tiers[tier_].sessions_per_day / 86400.0) {
+      daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0) {
   double sum = 0;
   for (double share : s.behavior.mix) {
     sum += share;
@@ -92,6 +92,8 @@ population_block::population_block(const scenario& s, const block_layout& layout
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
   to_next_session_ = -std::log(sessions_rng_.uniform());
+  always_step_ = s.adoption.is_cascade() || s.business.churn > 0 ||
+                 (s.business.conversion > 0 && s.business.convert_from == tier_);
   if (s.adoption.is_cascade()) {
     graph_.emplace(s.seed, layout.users, s.adoption.cascade.mean_degree,
                    s.adoption.cascade.exponent);
@@ -99,11 +101,31 @@ population_block::population_block(const scenario& s, const block_layout& layout
 }
 
 void population_block::receive(const outcome& o) {
-  session& s = sessions_[o.session];
-  s.outcome_at = o.at;
-  s.last = o.what;
-  s.has_outcome = true;
-  answered_.push_back({o.session, s.user});
+  answered_.push_back({o.session, o.what, o.at});
+  has_answered_ = true;
+}
+
+void population_block::prefetch_data(int stage) const {
+  switch (stage) {
+    case 0:
+      for (std::size_t at = 0; at < answered_.size() * sizeof(answer); at += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(answered_.data()) + at);
+      __builtin_prefetch(limit_slot_.data());
+      __builtin_prefetch(limit_.data());
+      __builtin_prefetch(mix_cdf_.data());
+      if (!due_.empty()) __builtin_prefetch(&due_.top());
+      break;
+    case 1:
+      for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
+      if (next_due_ != std::numeric_limits<vtime>::max())
+        __builtin_prefetch(&sessions_[due_.top().session]);
+      break;
+    default:
+      for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
+      if (next_due_ != std::numeric_limits<vtime>::max())
+        users_.prefetch(sessions_[due_.top().session].user);
+      break;
+  }
 }
 
 void population_block::apply_events(vtime t0) {
@@ -146,29 +168,32 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
   }
 }
 
-void population_block::step(vtime t0, vtime t1, double h,
+bool population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
+  if (const double mass = session_rate(t0) * to_seconds(t1 - t0); quiet(t1, h, mass)) {
+    to_next_session_ -= mass;
+    return false;
+  }
   const behavior_spec& b = scenario_->behavior;
 
   // Outcomes of earlier windows, in session order. Their sessions and users'
   // records are fetched ahead, all at once: in a large population each is a
   // cache miss.
-  std::sort(answered_.begin(), answered_.end());
-  for (const auto& [slot, user] : answered_) {
-    __builtin_prefetch(&sessions_[slot]);
-    users_.prefetch(user);
-  }
-  for (const auto& [slot, user] : answered_) {
+  std::sort(answered_.begin(), answered_.end(),
+            [](const answer& a, const answer& b) { return a.session < b.session; });
+  for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
+  for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
+  for (const answer& a : answered_) {
+    const std::uint32_t slot = a.session;
     session& s = sessions_[slot];
-    s.has_outcome = false;
-    if (s.last != outcome::kind::completed) {
+    if (a.what != outcome::kind::completed) {
       if (s.attempt < b.retry.max) {
         // Back off and try the same endpoint again: retry storms come from here.
         const double backoff = to_seconds(b.retry.backoff) *
                                std::pow(b.retry.multiplier, s.attempt) *
                                (0.5 + sessions_rng_.uniform());
         s.retrying = true;
-        due_.push({s.outcome_at + from_seconds(backoff), slot});
+        due_.push({a.at + from_seconds(backoff), slot});
         continue;
       }
       satisfy(s.user, false);
@@ -176,17 +201,17 @@ void population_block::step(vtime t0, vtime t1, double h,
       continue;
     }
     satisfy(s.user, true);
-    if (graph_ && s.endpoint == scenario_->adoption.cascade.share_endpoint)
-      share(s.user, s.outcome_at);
+    if (graph_ && s.endpoint == scenario_->adoption.cascade.share_endpoint) share(s.user, a.at);
     if (s.remaining == 0) {
       end_session(slot);
       continue;
     }
     const vtime think = from_seconds(b.think_time.sample(sessions_rng_));
-    due_.push({s.outcome_at + think, slot});
+    due_.push({a.at + think, slot});
   }
   if (!answered_.empty()) next_due_ = due_top();
   answered_.clear();
+  has_answered_ = false;
 
   apply_events(t0);
   churn_and_convert(t0, t1);
@@ -200,9 +225,7 @@ void population_block::step(vtime t0, vtime t1, double h,
   // draw since the last one (`to_next_session_` is what is left of it), so a
   // window without a start costs a comparison, and the process stays exact
   // across windows of different rates (memoryless).
-  const vtime local = t0 + utc_offset_;
-  const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
-  const double rate = adoption_.adopted() * session_rate_per_user_ * b.diurnal[hour_of_day];
+  const double rate = session_rate(t0);
   const double mass = rate * to_seconds(t1 - t0);
   // The window's starts are drawn first and started after, so that the users'
   // records can be fetched meanwhile (the draws keep their order).
@@ -225,6 +248,7 @@ void population_block::step(vtime t0, vtime t1, double h,
     next_due_ = due_top();
     send(d.session, std::max(d.at, t0), per_pool);
   }
+  return true;
 }
 
 population_block::session_start population_block::draw_start(vtime at) {

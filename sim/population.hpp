@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "sim/adoption.hpp"
+#include "sim/huge_pages.hpp"
 #include "sim/request.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario.hpp"
@@ -76,7 +77,7 @@ struct edge_counts {
 };
 
 /// One block of users and the sessions they are in.
-class population_block {
+class alignas(64) population_block {
  public:
   population_block(const scenario& s, const block_layout& layout, std::uint32_t block);
 
@@ -84,8 +85,18 @@ class population_block {
   /// window (think times are drawn here, in session order, so the draws never
   /// depend on the order outcome batches arrived in), then events, churn,
   /// conversion, adoption up to the cumulative hazard `h`, new sessions, and
-  /// every request due in the window, appended to `per_pool[pool]`.
-  void step(vtime t0, vtime t1, double h, std::vector<std::vector<request>>& per_pool);
+  /// every request due in the window, appended to `per_pool[pool]`. Returns
+  /// false when the window was quiet (nothing happened but the session clock).
+  bool step(vtime t0, vtime t1, double h, std::vector<std::vector<request>>& per_pool);
+  /// Whether the window [t0, t1) has nothing for this block: no outcome to
+  /// handle, no request due, nobody adopting, no session starting, no churn,
+  /// conversion or cascade. Such a window only advances the session clock, so
+  /// step() touches the block's first two cache lines and nothing else;
+  /// events (rate limits) take effect at the next window that is not quiet,
+  /// before any request it sends.
+  bool quiet(vtime t0, vtime t1, double h) const {
+    return quiet(t1, h, session_rate(t0) * to_seconds(t1 - t0));
+  }
 
   /// Records what became of a request; takes effect in the next step().
   void receive(const outcome& o);
@@ -124,11 +135,15 @@ class population_block {
   /// Adds what was counted at the edge since the last call and resets it.
   void take_edge_counts(edge_counts& into);
   const edge_counts& edge_totals() const { return totals_; }
-  /// Asks the CPU to bring this block's object into cache (a hint, no effect on results).
-  void prefetch() const {
-    const char* p = reinterpret_cast<const char*>(this);
-    for (std::size_t at = 0; at < sizeof(*this); at += 64) __builtin_prefetch(p + at);
-  }
+  /// Asks the CPU to bring this block's object into cache (hints, no effect on
+  /// results): all of it, or the two lines quiet() reads.
+  void prefetch() const { prefetch_lines(sizeof(*this)); }
+  void prefetch_head() const { prefetch_lines(128); }
+  /// More hints for a block that is not quiet, once its object is in cache: the
+  /// arrays it points to (stage 0), the sessions of its outcomes and of the first
+  /// request due (stage 1, once the arrays are in), and those sessions' users
+  /// (stage 2, once the sessions are in).
+  void prefetch_data(int stage) const;
   /// Bytes held by this block: per-user arrays plus session tables.
   std::size_t memory_bytes() const;
 
@@ -139,13 +154,9 @@ class population_block {
     std::uint32_t user = 0;
     /// Requests still to send after the one in flight.
     std::uint32_t remaining = 0;
-    /// When the last outcome came (valid while `has_outcome`).
-    vtime outcome_at = 0;
     std::uint16_t endpoint = 0;
     /// Retries of the request in flight so far.
     std::uint8_t attempt = 0;
-    outcome::kind last = outcome::kind::completed;
-    bool has_outcome = false;
     /// The next send is a retry of the same endpoint.
     bool retrying = false;
   };
@@ -155,6 +166,22 @@ class population_block {
     bool operator>(const due& o) const { return at != o.at ? at > o.at : session > o.session; }
   };
 
+  void prefetch_lines(std::size_t bytes) const {
+    const char* p = reinterpret_cast<const char*>(this);
+    for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  }
+  /// Sessions per second starting in the window that opens at t0: every adopter's
+  /// rate at the local diurnal hour.
+  double session_rate(vtime t0) const {
+    const vtime local = t0 + utc_offset_;
+    const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
+    return adoption_.adopted() * session_rate_per_user_ *
+           scenario_->behavior.diurnal[static_cast<std::size_t>(hour_of_day)];
+  }
+  bool quiet(vtime t1, double h, double session_mass) const {
+    return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&
+           to_next_session_ > session_mass;
+  }
   void apply_events(vtime t0);
   void churn_and_convert(vtime t0, vtime t1);
   /// A session about to start: its time, its user (a uniform adopter), the
@@ -175,11 +202,28 @@ class population_block {
   /// A uniformly chosen adopted user who has not left, or none after a few tries.
   std::optional<std::uint32_t> pick_active_user(rng_stream& rng);
 
+  // The first cache line: everything a window with nothing to do for this
+  // block reads and writes (quiet(), and the sums the shard reports every
+  // window), so that a quiet block costs one line. The adoption state that
+  // quiet() reads opens the second line.
   const scenario* scenario_;
+  /// due_.top().at, or never: kept here so that a block with nothing due
+  /// does not touch its heap (cold, at full scale) every window.
+  vtime next_due_ = std::numeric_limits<vtime>::max();
+  /// Integrated session rate still to go until the next session starts.
+  double to_next_session_ = 0;
+  double session_rate_per_user_ = 0;
+  vtime utc_offset_;
+  std::uint64_t satisfaction_sum_ = 0;
+  std::uint64_t request_counter_ = 0;
+  /// An outcome arrived since the last step (answered_ is not empty).
+  bool has_answered_ = false;
+  /// Churn, conversion or the cascade draw or adopt every window: never quiet.
+  bool always_step_ = false;
+
+  alignas(64) adoption_block adoption_;
   std::uint32_t id_;
   std::uint16_t tier_;
-  vtime utc_offset_;
-  adoption_block adoption_;
   rng_stream sessions_rng_;
   rng_stream requests_rng_;
   rng_stream sharing_rng_;
@@ -200,12 +244,12 @@ class population_block {
    public:
     void assign(std::uint32_t users, std::size_t limit_slots) {
       stride_ = 3 + 2 * limit_slots;
-      bytes_.assign(users * stride_, 0);
-      for (std::uint32_t u = 0; u < users; ++u) bytes_[u * stride_ + 2] = full_satisfaction;
+      bytes_ = huge_page_buffer(users * stride_);
+      for (std::uint32_t u = 0; u < users; ++u) bytes_.data()[u * stride_ + 2] = full_satisfaction;
     }
     std::uint16_t last_active_day(std::uint32_t u) const { return load(u * stride_); }
     void set_last_active_day(std::uint32_t u, std::uint16_t v) { store(u * stride_, v); }
-    std::uint8_t& satisfaction(std::uint32_t u) { return bytes_[u * stride_ + 2]; }
+    std::uint8_t& satisfaction(std::uint32_t u) { return bytes_.data()[u * stride_ + 2]; }
     std::uint16_t today(std::uint32_t u, std::size_t slot) const {
       return load(u * stride_ + 3 + 2 * slot);
     }
@@ -213,7 +257,7 @@ class population_block {
       store(u * stride_ + 3 + 2 * slot, v);
     }
     void prefetch(std::uint32_t u) const { __builtin_prefetch(bytes_.data() + u * stride_); }
-    std::size_t memory_bytes() const { return bytes_.capacity(); }
+    std::size_t memory_bytes() const { return bytes_.size(); }
 
    private:
     std::uint16_t load(std::size_t at) const {
@@ -223,7 +267,7 @@ class population_block {
     }
     void store(std::size_t at, std::uint16_t v) { std::memcpy(bytes_.data() + at, &v, sizeof v); }
 
-    std::vector<std::uint8_t> bytes_;
+    huge_page_buffer bytes_;
     std::size_t stride_ = 3;
   };
   user_records users_;
@@ -236,27 +280,26 @@ class population_block {
   std::vector<std::uint32_t> daily_active_;
   std::vector<session> sessions_;
   std::vector<std::uint32_t> free_;
-  /// Sessions with an outcome since the last step, in arrival order (sorted before use).
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> answered_;  // (session, user)
+  /// An outcome received since the last step; receive() only appends it, so
+  /// that the shard's pass over a pool's outcomes touches no session.
+  struct answer {
+    std::uint32_t session;
+    outcome::kind what;
+    vtime at;
+  };
+  /// Outcomes since the last step, in arrival order (sorted by session before use).
+  std::vector<answer> answered_;
   /// The current window's session starts (reused).
   std::vector<session_start> starting_;
   std::priority_queue<due, std::vector<due>, std::greater<>> due_;
-  /// due_.top().at, or never: kept here so that a block with nothing due
-  /// does not touch its heap (cold, at full scale) every window.
-  vtime next_due_ = std::numeric_limits<vtime>::max();
   vtime due_top() const { return due_.empty() ? std::numeric_limits<vtime>::max() : due_.top().at; }
   /// Cumulative mix shares, to pick an endpoint with one uniform draw.
   std::vector<double> mix_cdf_;
   edge_counts counts_;
   edge_counts totals_;
-  double session_rate_per_user_ = 0;
-  /// Integrated session rate still to go until the next session starts.
-  double to_next_session_ = 0;
-  std::uint64_t satisfaction_sum_ = 0;
   std::uint32_t departed_ = 0;
   std::uint32_t converted_ = 0;
   std::uint64_t sessions_started_ = 0;
-  std::uint64_t request_counter_ = 0;
 };
 
 }  // namespace stampede::sim

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 
 #include "sim/scenario_loader.hpp"
 
@@ -179,4 +180,75 @@ TEST_CASE("failures lower satisfaction and a satisfied adopter pulls fully", "[s
   CHECK(static_cast<double>(sessions_later) / (46 * hour / minute) <
         0.2 * static_cast<double>(sessions_first) / (2 * hour / minute));
   CHECK(b.active_users() < b.adopted());  // some gave up entirely
+}
+
+TEST_CASE("a window with nothing to do is quiet: it sends nothing and touches no user",
+          "[sim][population]") {
+  // Few adopters and a 1 s tick: most windows of a block have nothing in them.
+  // A window taken for quiet that was not would send late: every request must
+  // be sent within its window, and a session's next request exactly the think
+  // time (30 s) after the outcome of the one before (answered 1 s after it).
+  const scenario s = load_scenario_text(
+      R"(
+scenario: quiet-test
+horizon: 1d
+tick: 1s
+population: {size: 60_000}
+adoption: {model: bass, innovation: 0.002/day, imitation: 0.0/day, initial_adopters: 20}
+behavior:
+  sessions_per_day: 20
+  requests_per_session: 3
+  think_time: 30s
+  mix: {generate: 1}
+  diurnal: flat
+platform:
+  endpoints: {generate: {pool: gpu, work: 1s}}
+  pools: [{name: gpu, servers: 10}]
+)",
+      "t.yaml");
+  const block_layout layout = block_layout::of(s);
+  population_block b(s, layout, 0);
+  bass_hazard hazard(s.adoption.innovation, s.adoption.imitation);
+  std::uint64_t quiet = 0, busy = 0, sent = 0, follow_ups = 0;
+  std::vector<request> answer_next;
+  // session slot -> when its next request is due, and requests it sent (3 each)
+  std::map<std::uint32_t, std::pair<vtime, int>> next_due;
+  for (vtime t0 = 0; t0 < s.horizon; t0 += s.tick) {
+    for (const request& r : answer_next)
+      b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+    answer_next.clear();
+    std::vector<std::vector<request>> per_pool(1);
+    const bool predicted_quiet = b.quiet(t0, t0 + s.tick, hazard.value());
+    const std::uint64_t started = b.sessions_started();
+    const std::uint32_t adopted = b.adopted();
+    const bool did = b.step(t0, t0 + s.tick, hazard.value(), per_pool);
+    REQUIRE(did == !predicted_quiet);
+    if (!did) {
+      CHECK(per_pool[0].empty());
+      CHECK(b.sessions_started() == started);
+      CHECK(b.adopted() == adopted);
+    }
+    (did ? busy : quiet) += 1;
+    sent += per_pool[0].size();
+    for (const request& r : per_pool[0]) {
+      CHECK(r.at >= t0);
+      CHECK(r.at < t0 + s.tick);
+      int sent_before = 0;
+      if (const auto it = next_due.find(r.session); it != next_due.end()) {
+        CHECK(r.at == it->second.first);
+        sent_before = it->second.second;
+        ++follow_ups;
+      }
+      if (sent_before + 1 == 3) {
+        next_due.erase(r.session);  // the session ends; its slot starts a new one
+      } else {
+        next_due[r.session] = {r.at + second + 30 * second, sent_before + 1};
+      }
+    }
+    answer_next = per_pool[0];
+    hazard.advance(0, to_seconds(s.tick));
+  }
+  CHECK(quiet > busy);  // the point of it: most windows are quiet
+  CHECK(busy > 100);
+  CHECK(follow_ups > 100);
 }
