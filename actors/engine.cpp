@@ -1,6 +1,7 @@
 #include "actors/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <caf/all.hpp>
 #include <chrono>
 #include <cmath>
@@ -135,19 +136,23 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     shard_report report;
     const double h = st.hazard->value();
     const std::size_t n = st.blocks.size();
+    std::array<bool, 16> busy{};
+    for (std::size_t i = 0; i < 12 && i < n; ++i) busy[i] = !st.blocks[i].quiet(t0, t1, h);
     for (std::size_t i = 0; i < n; ++i) {
       // With thousands of blocks, a block is cold by the time its turn comes,
       // and so is what it points to. Fetch it in stages, each once the one
       // before has arrived: the lines that say whether it has anything to do,
       // then (if it has) the object, its arrays, its sessions, their users.
-      if (i + 10 < n) st.blocks[i + 10].prefetch_head();
-      const auto busy = [&](std::size_t ahead) {
-        return i + ahead < n && !st.blocks[i + ahead].quiet(t0, t1, h);
-      };
-      if (busy(6)) st.blocks[i + 6].prefetch();
-      if (busy(4)) st.blocks[i + 4].prefetch_data(0);
-      if (busy(2)) st.blocks[i + 2].prefetch_data(1);
-      if (busy(1)) st.blocks[i + 1].prefetch_data(2);
+      // Stages are three blocks apart: a busy block at full scale takes longer
+      // than a memory access, a quiet one far less.
+      // Whether a block is busy is asked once, when its first lines are in.
+      if (i + 16 < n) st.blocks[i + 16].prefetch_head();
+      if (i + 12 < n) busy[(i + 12) % busy.size()] = !st.blocks[i + 12].quiet(t0, t1, h);
+      const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
+      if (ahead(12)) st.blocks[i + 12].prefetch();
+      if (ahead(9)) st.blocks[i + 9].prefetch_data(0);
+      if (ahead(6)) st.blocks[i + 6].prefetch_data(1);
+      if (ahead(3)) st.blocks[i + 3].prefetch_data(2);
       sim::population_block& b = st.blocks[i];
       if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
       report.adopted += b.adopted();

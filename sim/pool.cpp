@@ -63,7 +63,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     idle_ = initial_sim_;
   } else {
     std::vector<vtime> zeros(static_cast<std::size_t>(initial_sim_), 0);
-    free_at_ = decltype(free_at_)(std::greater<>{}, std::move(zeros));
+    free_at_ = min_heap<vtime>(std::move(zeros));
   }
   if (spec_->autoscale.enabled) next_look_ = spec_->autoscale.interval;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
@@ -196,9 +196,8 @@ void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
     abandon(r.endpoint, r.at, at, r.block(), r.session, out);
     return;
   }
-  free_at_.pop();
   const vtime end = start + from_seconds(work_of(r.endpoint, r.work));
-  free_at_.push(end);
+  free_at_.replace_top(end);
   if (start > r.at) leave_at(start);
   time_in_queue_us_ += std::min(start, horizon_) - r.at;
   add_busy(start, end);

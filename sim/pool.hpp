@@ -41,6 +41,7 @@
 
 #include "sim/histogram.hpp"
 #include "sim/metrics.hpp"
+#include "sim/min_heap.hpp"
 #include "sim/request.hpp"
 #include "sim/reservoir.hpp"
 #include "sim/rng.hpp"
@@ -185,9 +186,9 @@ class pool_model {
 
   // Eager engine.
   /// When each server is next free (servers still to join: when they join).
-  std::priority_queue<vtime, std::vector<vtime>, std::greater<>> free_at_;
+  min_heap<vtime> free_at_;
   /// When each waiting request leaves the queue (service start or abandonment).
-  std::priority_queue<vtime, std::vector<vtime>, std::greater<>> leaves_at_;
+  min_heap<vtime> leaves_at_;
   /// The same, for leave times that came in non-decreasing order (service
   /// starts, in FIFO, nearly always do): O(1) instead of a heap's O(log n).
   std::deque<vtime> leaves_in_order_;

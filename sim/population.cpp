@@ -92,8 +92,8 @@ population_block::population_block(const scenario& s, const block_layout& layout
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
   to_next_session_ = -std::log(sessions_rng_.uniform());
-  always_step_ = s.adoption.is_cascade() || s.business.churn > 0 ||
-                 (s.business.conversion > 0 && s.business.convert_from == tier_);
+  always_step_ =
+      s.business.churn > 0 || (s.business.conversion > 0 && s.business.convert_from == tier_);
   if (s.adoption.is_cascade()) {
     graph_.emplace(s.seed, layout.users, s.adoption.cascade.mean_degree,
                    s.adoption.cascade.exponent);
@@ -171,6 +171,7 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
 bool population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
   if (const double mass = session_rate(t0) * to_seconds(t1 - t0); quiet(t1, h, mass)) {
+    adoption_.advance_to(h);  // adopts nobody, notes h for expose()
     to_next_session_ -= mass;
     return false;
   }

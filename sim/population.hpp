@@ -89,9 +89,9 @@ class alignas(64) population_block {
   /// false when the window was quiet (nothing happened but the session clock).
   bool step(vtime t0, vtime t1, double h, std::vector<std::vector<request>>& per_pool);
   /// Whether the window [t0, t1) has nothing for this block: no outcome to
-  /// handle, no request due, nobody adopting, no session starting, no churn,
-  /// conversion or cascade. Such a window only advances the session clock, so
-  /// step() touches the block's first two cache lines and nothing else;
+  /// handle, no request due, nobody adopting, no session starting, no churn or
+  /// conversion. Such a window only advances the session clock and notes the
+  /// hazard, so step() touches the block's first two cache lines and nothing else;
   /// events (rate limits) take effect at the next window that is not quiet,
   /// before any request it sends.
   bool quiet(vtime t0, vtime t1, double h) const {
@@ -218,7 +218,7 @@ class alignas(64) population_block {
   std::uint64_t request_counter_ = 0;
   /// An outcome arrived since the last step (answered_ is not empty).
   bool has_answered_ = false;
-  /// Churn, conversion or the cascade draw or adopt every window: never quiet.
+  /// Churn and conversion draw every window: never quiet.
   bool always_step_ = false;
 
   alignas(64) adoption_block adoption_;
