@@ -153,23 +153,25 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     // than a memory access, a quiet one far less. Whether a block is busy is
     // asked once, when its first lines are in.
     std::array<bool, 16> busy{};
+    const auto ask = [&](std::size_t k) {
+      if (k < n) busy[k % busy.size()] = !st.blocks[k].quiet(t0, t1, h);
+    };
     const auto prefetch_ahead = [&](std::size_t i) {
       if (i + 16 < n) st.blocks[i + 16].prefetch_head();
-      if (i + 12 < n) busy[(i + 12) % busy.size()] = !st.blocks[i + 12].quiet(t0, t1, h);
+      ask(i + 12);
       const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
       if (ahead(12)) st.blocks[i + 12].prefetch();
-      if (ahead(9)) st.blocks[i + 9].prefetch_data(0);
-      if (ahead(6)) st.blocks[i + 6].prefetch_data(1);
-      if (ahead(3)) st.blocks[i + 3].prefetch_data(2);
+      if (ahead(9)) st.blocks[i + 9].prefetch_arrays();
+      if (ahead(6)) st.blocks[i + 6].prefetch_sessions();
+      if (ahead(3)) st.blocks[i + 3].prefetch_users();
     };
     if (st.staged_prefetch) {
-      for (std::size_t i = 0; i < 12 && i < n; ++i) busy[i] = !st.blocks[i].quiet(t0, t1, h);
+      for (std::size_t k = 0; k < 12; ++k) ask(k);
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (st.staged_prefetch) prefetch_ahead(i);
       sim::population_block& b = st.blocks[i];
       if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
-      report.adopted += b.adopted();
       report.satisfaction += b.satisfaction_sum();
       report.requests_sent += b.requests_sent();
     }
@@ -294,7 +296,6 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         auto& st = self->state;
         st.pending[static_cast<std::size_t>(m.shard)] = std::move(m.requests);
         if (m.report) {
-          st.relay.adopted += m.report->adopted;
           st.relay.satisfaction += m.report->satisfaction;
           st.relay.requests_sent += m.report->requests_sent;
           st.relay.stop = st.relay.stop || m.report->stop;

@@ -20,7 +20,6 @@ struct start_msg {};
 /// What every shard needs to know of all the others after a window: shard ->
 /// pool 0 with its arrivals, summed by pool 0 into a window_summary.
 struct shard_report {
-  std::uint64_t adopted = 0;
   /// The adopters' summed satisfaction (population_block::satisfaction_sum).
   std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
@@ -34,7 +33,6 @@ struct shard_report {
 /// exposures sorted (and deduplicated), so every shard advances the Bass hazard
 /// and delivers exposures alike.
 struct window_summary {
-  std::uint64_t adopted = 0;
   std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
   std::shared_ptr<const std::vector<std::uint64_t>> exposures;
