@@ -207,7 +207,7 @@ double standard_normal(std::uint64_t bits, rng_stream& rng) {
   for (;;) {
     // The low 7 bits pick the layer, the top 53 the abscissa u in (-1, 1).
     const int i = static_cast<int>(bits & 0x7F);
-    const double u = 2 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1;
+    const double u = 2 * rng_stream::to_uniform(bits) - 1;
     if (std::abs(u) < zig.ratio[i]) return u * zig.x[i];
     if (i == 0) {
       // The base layer's overhang: the tail beyond R (Marsaglia 1964).

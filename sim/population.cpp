@@ -105,27 +105,23 @@ void population_block::receive(const outcome& o) {
   has_answered_ = true;
 }
 
-void population_block::prefetch_data(int stage) const {
-  switch (stage) {
-    case 0:
-      for (std::size_t at = 0; at < answered_.size() * sizeof(answer); at += 64)
-        __builtin_prefetch(reinterpret_cast<const char*>(answered_.data()) + at);
-      __builtin_prefetch(limit_slot_.data());
-      __builtin_prefetch(limit_.data());
-      __builtin_prefetch(mix_cdf_.data());
-      if (!due_.empty()) __builtin_prefetch(&due_.top());
-      break;
-    case 1:
-      for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
-      if (next_due_ != std::numeric_limits<vtime>::max())
-        __builtin_prefetch(&sessions_[due_.top().session]);
-      break;
-    default:
-      for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
-      if (next_due_ != std::numeric_limits<vtime>::max())
-        users_.prefetch(sessions_[due_.top().session].user);
-      break;
-  }
+void population_block::prefetch_arrays() const {
+  for (std::size_t at = 0; at < answered_.size() * sizeof(answer); at += 64)
+    __builtin_prefetch(reinterpret_cast<const char*>(answered_.data()) + at);
+  __builtin_prefetch(limit_slot_.data());
+  __builtin_prefetch(limit_.data());
+  __builtin_prefetch(mix_cdf_.data());
+  if (!due_.empty()) __builtin_prefetch(&due_.top());
+}
+
+void population_block::prefetch_sessions() const {
+  for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
+  if (!due_.empty()) __builtin_prefetch(&sessions_[due_.top().session]);
+}
+
+void population_block::prefetch_users() const {
+  for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
+  if (!due_.empty()) users_.prefetch(sessions_[due_.top().session].user);
 }
 
 void population_block::apply_events(vtime t0) {
@@ -182,8 +178,8 @@ bool population_block::step(vtime t0, vtime t1, double h,
   // cache miss.
   std::sort(answered_.begin(), answered_.end(),
             [](const answer& a, const answer& b) { return a.session < b.session; });
-  for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
-  for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
+  prefetch_sessions();
+  prefetch_users();
   for (const answer& a : answered_) {
     const std::uint32_t slot = a.session;
     session& s = sessions_[slot];

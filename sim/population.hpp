@@ -139,11 +139,13 @@ class alignas(64) population_block {
   /// results): all of it, or the two lines quiet() reads.
   void prefetch() const { prefetch_lines(sizeof(*this)); }
   void prefetch_head() const { prefetch_lines(128); }
-  /// More hints for a block that is not quiet, once its object is in cache: the
-  /// arrays it points to (stage 0), the sessions of its outcomes and of the first
-  /// request due (stage 1, once the arrays are in), and those sessions' users
-  /// (stage 2, once the sessions are in).
-  void prefetch_data(int stage) const;
+  /// More hints for a block that is not quiet, each once what it reads is in
+  /// cache: the arrays the object points to; the sessions of its outcomes and of
+  /// the first request due (reads the arrays); those sessions' users (reads the
+  /// sessions).
+  void prefetch_arrays() const;
+  void prefetch_sessions() const;
+  void prefetch_users() const;
   /// Bytes held by this block: per-user arrays plus session tables.
   std::size_t memory_bytes() const;
 
