@@ -1,10 +1,9 @@
 #pragma once
-// A min-heap of plain values with replace_top(): the pool's servers' free times
-// (serving a request takes the earliest free server and puts it back busy until
-// the request's end: one sift-down instead of a pop and a push) and the times
-// waiting requests leave the queue. Four
-// children per node: half the depth of a binary heap, and a node's children
-// share a cache line. Only values are kept, so equal values need no order.
+// A min-heap of plain values with replace_top() (a pop and a push in one
+// sift-down): the times waiting requests leave the pool's queue. Four children
+// per node: half the depth of a binary heap, and a node's children share a
+// cache line. Only values are kept, so equal values need no order. (The
+// servers' free times, far more, are on a radix_heap.)
 #include <cstddef>
 #include <utility>
 #include <vector>

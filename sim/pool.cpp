@@ -63,7 +63,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     idle_ = initial_sim_;
   } else {
     std::vector<vtime> zeros(static_cast<std::size_t>(initial_sim_), 0);
-    free_at_ = min_heap<vtime>(std::move(zeros));
+    free_at_ = radix_heap<vtime>(zeros);
   }
   if (spec_->autoscale.enabled) next_look_ = spec_->autoscale.interval;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {

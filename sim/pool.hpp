@@ -10,8 +10,9 @@
 //   ahead of it are already decided. So each arrival takes the earliest time any
 //   server becomes free (after all earlier requests took theirs); if that is
 //   later than its patience allows, it abandons at arrival + patience and leaves
-//   the server untouched. This is exact for the M/M/c+G queue, costs O(log c)
-//   per request, and tells the user their outcome time at once.
+//   the server untouched. This is exact for the M/M/c+G queue, costs a few
+//   appends per request (the free times are on a radix heap: they only grow,
+//   but for servers that join), and tells the user their outcome time at once.
 //
 // - Batched (batch.max > 1). A free server waits for a full batch or for the
 //   oldest request's batch timeout, so a request's fate depends on who arrives
@@ -42,6 +43,7 @@
 #include "sim/histogram.hpp"
 #include "sim/metrics.hpp"
 #include "sim/min_heap.hpp"
+#include "sim/radix_heap.hpp"
 #include "sim/request.hpp"
 #include "sim/reservoir.hpp"
 #include "sim/rng.hpp"
@@ -186,7 +188,7 @@ class pool_model {
 
   // Eager engine.
   /// When each server is next free (servers still to join: when they join).
-  min_heap<vtime> free_at_;
+  radix_heap<vtime> free_at_;
   /// When each waiting request leaves the queue (service start or abandonment).
   min_heap<vtime> leaves_at_;
   /// The same, for leave times that came in non-decreasing order (service
