@@ -12,6 +12,7 @@
 
 #include "actors/messages.hpp"
 #include "sim/adoption.hpp"
+#include "sim/arrival_sort.hpp"
 #include "sim/pool.hpp"
 #include "sim/population.hpp"
 
@@ -43,6 +44,7 @@ struct shard_state {
   int shards = 1;
   std::int64_t window = 0;
   std::int64_t windows = 0;
+  sim::arrival_sorter sorter;
   /// Arrivals sent to each pool in the last window (to size the next batches).
   std::vector<std::size_t> last_arrivals;
   /// Outcome batches received for the current window (one per pool).
@@ -179,7 +181,8 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
     for (std::size_t p = 0; p < st.pools.size(); ++p) {
       // Pools merge the shards' batches, so each must be in the total order.
-      std::sort(per_pool[p].begin(), per_pool[p].end(), sim::by_arrival{});
+      // The blocks sent in order, so the ids increase in the order sent.
+      st.sorter.sort(per_pool[p]);
       st.last_arrivals[p] = per_pool[p].size();
       arrivals_msg m{st.window, st.index, std::move(per_pool[p]), {}};
       if (p == 0) m.report = std::move(report);
