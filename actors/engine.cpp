@@ -45,8 +45,8 @@ struct shard_state {
   std::int64_t window = 0;
   std::int64_t windows = 0;
   sim::arrival_sorter sorter;
-  /// Arrivals sent to each pool in the last window (to size the next batches).
-  std::vector<std::size_t> last_arrivals;
+  /// Each pool's batch of the last window, handed back empty (outcomes_msg::spare).
+  std::vector<std::vector<sim::request>> spare;
   /// Outcome batches received for the current window (one per pool).
   std::size_t outcome_batches = 0;
   /// Pool 0's relay for the current window.
@@ -141,7 +141,7 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       }
     }
     std::vector<std::vector<sim::request>> per_pool(st.pools.size());
-    for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p].reserve(st.last_arrivals[p] + 16);
+    for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p] = std::move(st.spare[p]);
     // What the other shards need from this one, for pool 0 to relay, summed
     // while each block is in cache.
     shard_report report;
@@ -183,7 +183,6 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       // Pools merge the shards' batches, so each must be in the total order.
       // The blocks sent in order, so the ids increase in the order sent.
       st.sorter.sort(per_pool[p]);
-      st.last_arrivals[p] = per_pool[p].size();
       arrivals_msg m{st.window, st.index, std::move(per_pool[p]), {}};
       if (p == 0) m.report = std::move(report);
       self->send(st.pools[p], std::move(m));
@@ -251,7 +250,7 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
   return {
       [self](std::vector<caf::actor> pools) {
         self->state.pools = std::move(pools);
-        self->state.last_arrivals.assign(self->state.pools.size(), 0);
+        self->state.spare.resize(self->state.pools.size());
       },
       [run_window](start_msg) { run_window(); },
       [self, window_done](outcomes_msg& m) {
@@ -262,6 +261,7 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
           if (auto* b = st.held(o.block)) b->receive(o);
         }
         if (m.summary) st.summary = std::move(m.summary);
+        st.spare[static_cast<std::size_t>(m.pool)] = std::move(m.spare);
         if (++st.outcome_batches == st.pools.size()) window_done();
       },
   };
@@ -276,6 +276,12 @@ struct pool_state {
   int index = 0;
   /// Arrival batches of the current window, by shard.
   std::vector<std::vector<sim::request>> pending;
+  /// The window's arrivals merged, and scratch for merging (kept across windows).
+  std::vector<sim::request> merged;
+  std::vector<sim::request> scratch;
+  /// Outcome batches of the last windows: one is written again once no shard
+  /// holds it any more, so that no window allocates.
+  std::array<std::shared_ptr<std::vector<sim::outcome>>, 3> outcome_buffers;
   std::size_t received = 0;
   /// Pool 0 only: the shards' reports of the current window, summed.
   window_summary relay;
@@ -308,18 +314,27 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         if (++st.received < st.shards.size()) return;
         st.received = 0;
         // Merge the shards' sorted batches into the total order (time, id).
-        std::vector<sim::request> all = std::move(st.pending.front());
-        st.pending.front().clear();
-        for (auto& batch : std::span(st.pending).subspan(1)) {
-          const auto middle = static_cast<std::ptrdiff_t>(all.size());
-          all.insert(all.end(), batch.begin(), batch.end());
-          std::inplace_merge(all.begin(), all.begin() + middle, all.end(), sim::by_arrival{});
-          batch.clear();
+        st.merged.assign(st.pending.front().begin(), st.pending.front().end());
+        for (const auto& batch : std::span(st.pending).subspan(1)) {
+          st.scratch.resize(st.merged.size() + batch.size());
+          std::merge(st.merged.begin(), st.merged.end(), batch.begin(), batch.end(),
+                     st.scratch.begin(), sim::by_arrival{});
+          st.merged.swap(st.scratch);
         }
-        auto outcomes = std::make_shared<std::vector<sim::outcome>>();
-        outcomes->reserve(all.size());
+        std::shared_ptr<std::vector<sim::outcome>> outcomes;
+        for (auto& buffer : st.outcome_buffers) {
+          if (!buffer || buffer.use_count() == 1) {
+            if (!buffer) buffer = std::make_shared<std::vector<sim::outcome>>();
+            outcomes = buffer;
+            break;
+          }
+        }
+        // Every buffer still held (never seen): one of its own.
+        if (!outcomes) outcomes = std::make_shared<std::vector<sim::outcome>>();
+        outcomes->clear();
+        outcomes->reserve(st.merged.size());
         const auto [t0, t1] = window_bounds(*st.scenario, m.window);
-        auto row = st.model->serve_window(t0, t1, all, *outcomes);
+        auto row = st.model->serve_window(t0, t1, st.merged, *outcomes);
         std::shared_ptr<const window_summary> summary;
         if (st.index == 0) {
           // Cascade exposures, sorted: an order that does not depend on which
@@ -336,8 +351,10 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
           st.relay = window_summary{};
         }
         std::shared_ptr<const std::vector<sim::outcome>> all_outcomes = std::move(outcomes);
-        for (const auto& shard : st.shards) {
-          self->send(shard, outcomes_msg{m.window, st.index, all_outcomes, summary});
+        for (std::size_t k = 0; k < st.shards.size(); ++k) {
+          st.pending[k].clear();
+          self->send(st.shards[k], outcomes_msg{m.window, st.index, all_outcomes, summary,
+                                                std::move(st.pending[k])});
         }
         if (row) self->send(st.sink, std::move(*row));
       },

@@ -56,6 +56,9 @@ struct outcomes_msg {
   int pool = 0;
   std::shared_ptr<const std::vector<sim::outcome>> outcomes;
   std::shared_ptr<const window_summary> summary;
+  /// The shard's own arrivals batch, emptied: its memory comes back for the
+  /// shard's next batch to this pool, so that no window allocates.
+  std::vector<sim::request> spare;
 };
 
 /// Shard 0 -> coordinator, about every progress_every_seconds of wall time.
