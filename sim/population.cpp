@@ -61,6 +61,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
       id_(block),
       tier_(layout.blocks[block].tier),
       sessions_rng_(s.seed, stream::sessions, block),
+      starts_rng_(s.seed, stream::session_starts, block),
       requests_rng_(s.seed, stream::requests, block),
       sharing_rng_(s.seed, stream::sharing, block),
       first_user_(layout.blocks[block].first_user),
@@ -91,7 +92,8 @@ population_block::population_block(const scenario& s, const block_layout& layout
   counts_.retried.assign(s.endpoints.size(), 0);
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
-  to_next_session_ = -std::log(sessions_rng_.uniform());
+  to_next_session_ = -std::log(starts_rng_.uniform());
+  next_start_bits_ = starts_rng_.next_u64();
   always_step_ =
       s.business.churn > 0 || (s.business.conversion > 0 && s.business.convert_from == tier_);
   if (s.adoption.is_cascade()) {
@@ -122,6 +124,10 @@ void population_block::prefetch_sessions() const {
 void population_block::prefetch_users() const {
   for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
   if (!due_.empty()) users_.prefetch(sessions_[due_.top().session].user);
+  if (adoption_.adopted() > 0) {
+    users_.prefetch(
+        static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted())));
+  }
 }
 
 void population_block::apply_events(vtime t0) {
@@ -231,7 +237,7 @@ bool population_block::step(vtime t0, vtime t1, double h,
     const vtime at = t0 + from_seconds(to_next_session_ / rate);
     starting_.push_back(draw_start(std::min(at, t1 - 1)));
     users_.prefetch(starting_.back().user);
-    to_next_session_ += -std::log(sessions_rng_.uniform());
+    to_next_session_ += -std::log(starts_rng_.uniform());
   }
   to_next_session_ -= mass;
   for (const session_start& start : starting_) start_session(start, per_pool);
@@ -251,10 +257,11 @@ bool population_block::step(vtime t0, vtime t1, double h,
 population_block::session_start population_block::draw_start(vtime at) {
   session_start s;
   s.at = at;
-  s.user = static_cast<std::uint32_t>(sessions_rng_.below(adoption_.adopted()));
-  s.keep = sessions_rng_.uniform();
+  s.user = static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted()));
+  next_start_bits_ = starts_rng_.next_u64();
+  s.keep = starts_rng_.uniform();
   s.requests = static_cast<std::uint32_t>(
-      std::max(1.0, std::round(scenario_->behavior.requests_per_session.sample(sessions_rng_))));
+      std::max(1.0, std::round(scenario_->behavior.requests_per_session.sample(starts_rng_))));
   return s;
 }
 

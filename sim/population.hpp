@@ -142,7 +142,7 @@ class alignas(64) population_block {
   /// More hints for a block that is not quiet, each once what it reads is in
   /// cache: the arrays the object points to; the sessions of its outcomes and of
   /// the first request due (reads the arrays); those sessions' users (reads the
-  /// sessions).
+  /// sessions) and the next session's user.
   void prefetch_arrays() const;
   void prefetch_sessions() const;
   void prefetch_users() const;
@@ -226,7 +226,14 @@ class alignas(64) population_block {
   alignas(64) adoption_block adoption_;
   std::uint32_t id_;
   std::uint16_t tier_;
+  /// Draws within sessions (think times, backoffs) and churn.
   rng_stream sessions_rng_;
+  /// Draws of session starts only (when, who, how many requests): so the next
+  /// start's user can be drawn one start ahead, and fetched before it starts.
+  rng_stream starts_rng_;
+  /// The random bits that choose the next session's user among the adopters
+  /// (rng_stream::scale), drawn at the start before.
+  std::uint64_t next_start_bits_ = 0;
   rng_stream requests_rng_;
   rng_stream sharing_rng_;
   /// The global index of the block's node 0.

@@ -20,6 +20,7 @@ enum class stream : std::uint16_t {
   sharing = 7,
   graph_degree = 8,
   graph_edges = 9,
+  session_starts = 10,
   test = 100,
 };
 
@@ -76,8 +77,10 @@ class rng_stream {
   }
 
   /// A uniform integer in [0, n), n > 0 (Lemire's multiply-shift, bias < 2^-64 * n).
-  std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
+  std::uint64_t below(std::uint64_t n) { return scale(next_u64(), n); }
+  /// The integer in [0, n) that 64 random bits stand for in below(n).
+  static std::uint64_t scale(std::uint64_t bits, std::uint64_t n) {
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(bits) * n) >> 64);
   }
 
   /// How many Philox blocks this stream has consumed.

@@ -112,3 +112,17 @@ TEST_CASE("below(n) draws each of 0..n-1 equally often", "[sim]") {
   const std::uint64_t big = (std::uint64_t{1} << 63) + 12345;
   for (int i = 0; i < 100; ++i) REQUIRE(rng.below(big) < big);
 }
+
+TEST_CASE("scale(bits, n) is below(n) for bits drawn ahead", "[sim]") {
+  // A block draws the bits of its next session's user one start ahead and
+  // scales them by the adopters of the moment the session starts.
+  rng_stream a(7, stream::test, 3);
+  rng_stream b = a;
+  for (std::uint64_t n : {1ULL, 2ULL, 10ULL, 65'536ULL, 1ULL << 40}) {
+    const std::uint64_t bits = a.next_u64();
+    REQUIRE(rng_stream::scale(bits, n) == b.below(n));
+    REQUIRE(rng_stream::scale(bits, n) < n);
+  }
+  CHECK(rng_stream::scale(~std::uint64_t{0}, 100) == 99);
+  CHECK(rng_stream::scale(0, 100) == 0);
+}
