@@ -181,7 +181,10 @@ double pool_model::work_of(std::uint16_t endpoint, double given) {
 
 void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
   count_offered(r);
-  if (queue_length(r.at) >= capacity_) {
+  // Requests that have not left by the last look bound the queue from above:
+  // only when that bound reaches the capacity must the leave times be popped.
+  const auto at_most = static_cast<std::int64_t>(leaves_in_order_.size() + leaves_at_.size());
+  if (at_most >= capacity_ && queue_length(r.at) >= capacity_) {
     ++endpoints_[r.endpoint].total.rejected;
     ++endpoints_[r.endpoint].intervals[clamp_interval(r.at)].rejected;
     out.push_back(outcome{r.at, r.block(), r.session, outcome::kind::rejected});
