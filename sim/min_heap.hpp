@@ -1,9 +1,8 @@
 #pragma once
 // A min-heap of plain values with replace_top() (a pop and a push in one
-// sift-down): the times waiting requests leave the pool's queue. Four children
-// per node: half the depth of a binary heap, and a node's children share a
-// cache line. Only values are kept, so equal values need no order. (The
-// servers' free times, far more, are on a radix_heap.)
+// sift-down). Four children per node: half the depth of a binary heap, and a
+// node's children share a cache line. The pool used it until its keys moved to
+// radix_heap.hpp; bench/server_heap.cpp keeps it as the baseline.
 #include <cstddef>
 #include <utility>
 #include <vector>

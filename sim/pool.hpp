@@ -42,7 +42,6 @@
 
 #include "sim/histogram.hpp"
 #include "sim/metrics.hpp"
-#include "sim/min_heap.hpp"
 #include "sim/radix_heap.hpp"
 #include "sim/request.hpp"
 #include "sim/reservoir.hpp"
@@ -190,7 +189,7 @@ class pool_model {
   /// When each server is next free (servers still to join: when they join).
   radix_heap<vtime> free_at_;
   /// When each waiting request leaves the queue (service start or abandonment).
-  min_heap<vtime> leaves_at_;
+  radix_heap<vtime> leaves_at_;
   /// The same, for leave times that came in non-decreasing order (service
   /// starts, in FIFO, nearly always do): O(1) instead of a heap's O(log n).
   std::deque<vtime> leaves_in_order_;

@@ -1,16 +1,17 @@
 #pragma once
 // A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990): a min-priority queue
-// of non-negative integers for keys that, like the pool's server free times,
-// are mostly pushed at or after the last minimum popped. A key lives in the
-// bucket of the highest bit in which it differs from that minimum; popping
-// empties bucket 0 (keys equal to the minimum), and when it is empty, the
-// lowest non-empty bucket is spread over the buckets below. A key moves down a
-// few times in its life, each move a sequential read and an append, where a
-// heap of n keys pays log(n) dependent, unpredictable comparisons on every
-// pop: with the 23,000 servers of the full-scale launch, 33 ns against 71 ns
-// per request for sim::min_heap (bench/server_heap.cpp). A key below the last minimum is allowed (a
-// server that joins at a window's start while every other one is busy beyond
-// it) and costs a rebuild, O(n).
+// of non-negative integers for keys that are mostly pushed at or after the
+// last minimum popped, as the pool's are: a server's next free time is after
+// the one it was taken at, and a request leaves the queue after it arrived. A
+// key lives in the bucket of the highest bit in which it differs from that
+// minimum; popping empties bucket 0 (keys equal to the minimum), and when it
+// is empty, the lowest non-empty bucket is spread over the buckets below. A
+// key moves down a few times in its life, each move a sequential read and an
+// append, where a heap of n keys pays log(n) dependent, unpredictable
+// comparisons on every pop: with the 23,000 servers of the full-scale launch,
+// 33 ns against 71 ns per request for sim::min_heap (bench/server_heap.cpp).
+// A key below the last minimum is allowed (a server that joins at a window's
+// start while every other one is busy beyond it) and costs a rebuild, O(n).
 #include <array>
 #include <bit>
 #include <cstdint>
