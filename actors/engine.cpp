@@ -164,8 +164,8 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
       if (ahead(12)) st.blocks[i + 12].prefetch();
       if (ahead(9)) st.blocks[i + 9].prefetch_arrays();
-      if (ahead(6)) st.blocks[i + 6].prefetch_sessions();
-      if (ahead(3)) st.blocks[i + 3].prefetch_users();
+      if (ahead(6)) st.blocks[i + 6].prefetch_sessions(t1);
+      if (ahead(3)) st.blocks[i + 3].prefetch_users(t1);
     };
     if (st.staged_prefetch) {
       for (std::size_t k = 0; k < 12; ++k) ask(k);

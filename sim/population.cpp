@@ -107,23 +107,37 @@ void population_block::receive(const outcome& o) {
   has_answered_ = true;
 }
 
+namespace {
+
+/// How many entries at the front of the due heap the prefetch stages look at:
+/// its first four levels, four cache lines.
+constexpr std::size_t due_prefetch = 15;
+
+}  // namespace
+
 void population_block::prefetch_arrays() const {
   for (std::size_t at = 0; at < answered_.size() * sizeof(answer); at += 64)
     __builtin_prefetch(reinterpret_cast<const char*>(answered_.data()) + at);
   __builtin_prefetch(limit_slot_.data());
   __builtin_prefetch(limit_.data());
   __builtin_prefetch(mix_cdf_.data());
-  if (!due_.empty()) __builtin_prefetch(&due_.top());
+  const std::span<const due> front = due_.front(due_prefetch);
+  for (std::size_t at = 0; at < front.size_bytes(); at += 64)
+    __builtin_prefetch(reinterpret_cast<const char*>(front.data()) + at);
 }
 
-void population_block::prefetch_sessions() const {
+void population_block::prefetch_sessions(vtime t1) const {
   for (const answer& a : answered_) __builtin_prefetch(&sessions_[a.session]);
-  if (!due_.empty()) __builtin_prefetch(&sessions_[due_.top().session]);
+  for (const due& d : due_.front(due_prefetch)) {
+    if (d.at < t1) __builtin_prefetch(&sessions_[d.session]);
+  }
 }
 
-void population_block::prefetch_users() const {
+void population_block::prefetch_users(vtime t1) const {
   for (const answer& a : answered_) users_.prefetch(sessions_[a.session].user);
-  if (!due_.empty()) users_.prefetch(sessions_[due_.top().session].user);
+  for (const due& d : due_.front(due_prefetch)) {
+    if (d.at < t1) users_.prefetch(sessions_[d.session].user);
+  }
   if (adoption_.adopted() > 0) {
     users_.prefetch(
         static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted())));
@@ -184,8 +198,8 @@ bool population_block::step(vtime t0, vtime t1, double h,
   // cache miss.
   std::sort(answered_.begin(), answered_.end(),
             [](const answer& a, const answer& b) { return a.session < b.session; });
-  prefetch_sessions();
-  prefetch_users();
+  prefetch_sessions(t1);
+  prefetch_users(t1);
   for (const answer& a : answered_) {
     const std::uint32_t slot = a.session;
     session& s = sessions_[slot];

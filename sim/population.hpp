@@ -30,6 +30,7 @@
 #include <limits>
 #include <optional>
 #include <queue>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -141,11 +142,12 @@ class alignas(64) population_block {
   void prefetch_head() const { prefetch_lines(128); }
   /// More hints for a block that is not quiet, each once what it reads is in
   /// cache: the arrays the object points to; the sessions of its outcomes and of
-  /// the first request due (reads the arrays); those sessions' users (reads the
-  /// sessions) and the next session's user.
+  /// the requests due before t1 near the top of the due heap (reads the
+  /// arrays); those sessions' users (reads the sessions) and the next session's
+  /// user.
   void prefetch_arrays() const;
-  void prefetch_sessions() const;
-  void prefetch_users() const;
+  void prefetch_sessions(vtime t1) const;
+  void prefetch_users(vtime t1) const;
   /// Bytes held by this block: per-user arrays plus session tables.
   std::size_t memory_bytes() const;
 
@@ -300,7 +302,13 @@ class alignas(64) population_block {
   std::vector<answer> answered_;
   /// The current window's session starts (reused).
   std::vector<session_start> starting_;
-  std::priority_queue<due, std::vector<due>, std::greater<>> due_;
+  /// Requests due later (think time or backoff running), earliest first.
+  struct due_heap : std::priority_queue<due, std::vector<due>, std::greater<>> {
+    /// The heap's first entries in its array: every entry due before some time
+    /// has all its parents due before it too, so the window's are at the front.
+    std::span<const due> front(std::size_t n) const { return {c.data(), std::min(n, c.size())}; }
+  };
+  due_heap due_;
   vtime due_top() const { return due_.empty() ? std::numeric_limits<vtime>::max() : due_.top().at; }
   /// Cumulative mix shares, to pick an endpoint with one uniform draw.
   std::vector<double> mix_cdf_;
