@@ -138,10 +138,7 @@ void population_block::prefetch_users(vtime t1) const {
   for (const due& d : due_.front(due_prefetch)) {
     if (d.at < t1) users_.prefetch(sessions_[d.session].user);
   }
-  if (adoption_.adopted() > 0) {
-    users_.prefetch(
-        static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted())));
-  }
+  if (adoption_.adopted() > 0) users_.prefetch(next_start_user());
 }
 
 void population_block::apply_events(vtime t0) {
@@ -271,7 +268,7 @@ bool population_block::step(vtime t0, vtime t1, double h,
 population_block::session_start population_block::draw_start(vtime at) {
   session_start s;
   s.at = at;
-  s.user = static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted()));
+  s.user = next_start_user();
   next_start_bits_ = starts_rng_.next_u64();
   s.keep = starts_rng_.uniform();
   s.requests = static_cast<std::uint32_t>(

@@ -236,6 +236,10 @@ class alignas(64) population_block {
   /// The random bits that choose the next session's user among the adopters
   /// (rng_stream::scale), drawn at the start before.
   std::uint64_t next_start_bits_ = 0;
+  /// The next session's user among the adopters counted now.
+  std::uint32_t next_start_user() const {
+    return static_cast<std::uint32_t>(rng_stream::scale(next_start_bits_, adoption_.adopted()));
+  }
   rng_stream requests_rng_;
   rng_stream sharing_rng_;
   /// The global index of the block's node 0.
