@@ -314,7 +314,9 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         if (++st.received < st.shards.size()) return;
         st.received = 0;
         // Merge the shards' sorted batches into the total order (time, id).
-        st.merged.assign(st.pending.front().begin(), st.pending.front().end());
+        // The first batch becomes the merge's start (no copy); the old merged
+        // buffer goes back to that shard in its place.
+        st.merged.swap(st.pending.front());
         for (const auto& batch : std::span(st.pending).subspan(1)) {
           st.scratch.resize(st.merged.size() + batch.size());
           std::merge(st.merged.begin(), st.merged.end(), batch.begin(), batch.end(),
