@@ -132,12 +132,23 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
     st.outcome_batches = 0;
     // Cascade: the users this shard holds who saw a share in the last window
     // adopt first, in the global order pool 0 sorted them in.
+    // Each is a cache miss in a large population: fetched some ahead.
     if (st.exposures) {
-      for (std::uint64_t user : *st.exposures) {
+      const std::vector<std::uint64_t>& users = *st.exposures;
+      constexpr std::size_t ahead = 8;
+      const auto visit = [&](std::uint64_t user, auto&& f) {
         const std::uint32_t block = st.layout.block_of(user);
         if (auto* b = st.held(block)) {
-          b->expose(static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
+          f(*b, static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user));
         }
+      };
+      const auto prefetch = [](sim::population_block& b, std::uint32_t node) {
+        b.prefetch_exposed(node);
+      };
+      for (std::size_t k = 0; k < std::min(ahead, users.size()); ++k) visit(users[k], prefetch);
+      for (std::size_t k = 0; k < users.size(); ++k) {
+        if (k + ahead < users.size()) visit(users[k + ahead], prefetch);
+        visit(users[k], [](sim::population_block& b, std::uint32_t node) { b.expose(node); });
       }
     }
     std::vector<std::vector<sim::request>> per_pool(st.pools.size());

@@ -65,6 +65,10 @@ class adoption_block {
   /// Adopts the user who is node `node` of the block, unless they have already;
   /// returns whether they adopted now. Needs track_users.
   bool adopt_node(std::uint32_t node);
+  /// Hint (no effect on results): adopt_node(node) comes soon.
+  void prefetch_node(std::uint32_t node) const {
+    if (!slot_.empty()) __builtin_prefetch(&slot_[node]);
+  }
   /// The graph node (index within the block) of the user in `slot`.
   std::uint32_t node_of(std::uint32_t slot) const { return node_.empty() ? slot : node_[slot]; }
   std::uint32_t adopted() const { return adopted_; }

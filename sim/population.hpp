@@ -109,6 +109,8 @@ class alignas(64) population_block {
   /// Cascade: the user who is node `node` of this block saw a share and adopts
   /// (if they had not).
   void expose(std::uint32_t node);
+  /// Hint (no effect on results): expose(node) comes soon.
+  void prefetch_exposed(std::uint32_t node) const { adoption_.prefetch_node(node); }
   /// Cascade: users of this block who adopted from a share, and shares made.
   std::uint64_t adopted_by_share() const { return adopted_by_share_; }
   std::uint64_t shares() const { return shares_; }
