@@ -46,18 +46,20 @@ struct arrivals_msg {
   int shard = 0;
   std::vector<sim::request> requests;
   std::optional<shard_report> report;
+  /// The shard's outcome batch from this pool, emptied: its memory goes back
+  /// for the shard's next outcomes, so that no window allocates.
+  std::vector<sim::outcome> spare;
 };
 
-/// Pool -> every shard: what became of the window's arrivals, one batch shared
-/// by all shards (each keeps its own blocks'), and, from pool 0, the window's
-/// summary.
+/// Pool -> each shard: what became of the window's arrivals from that shard's
+/// blocks (only its own, so that a shard on another core reads no more than it
+/// needs), and, from pool 0, the window's summary.
 struct outcomes_msg {
   std::int64_t window = 0;
   int pool = 0;
-  std::shared_ptr<const std::vector<sim::outcome>> outcomes;
+  std::vector<sim::outcome> outcomes;
   std::shared_ptr<const window_summary> summary;
-  /// The shard's own arrivals batch, emptied: its memory comes back for the
-  /// shard's next batch to this pool, so that no window allocates.
+  /// The shard's own arrivals batch, emptied, for its next batch to this pool.
   std::vector<sim::request> spare;
 };
 

@@ -1,0 +1,167 @@
+#pragma once
+// Actor affinity for CAF's scheduler: a shard or a pool runs on the same worker
+// thread window after window, so that its state stays in that core's caches.
+//
+// CAF's work stealing runs an actor that a message wakes on the worker that sent
+// the message, and idle workers steal from the others. A run hands each window
+// from the shards to the pools and back, so every actor changed threads (and
+// its blocks changed caches) about every other window. `pinned_stealing` is that
+// policy with one rule more: an actor pinned to a worker is always queued there,
+// in a queue nobody steals from. Actors not pinned are scheduled as before.
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/policy/work_stealing.hpp>
+#include <caf/scheduler/coordinator.hpp>
+#include <cstddef>
+#include <mutex>
+#include <thread>
+
+namespace stampede::actors {
+
+class pinned_stealing : public caf::policy::work_stealing {
+ public:
+  using super = caf::policy::work_stealing;
+
+  /// The pins: job i runs on worker homes[i] (modulo the number of workers).
+  struct coordinator_data : super::coordinator_data {
+    explicit coordinator_data(caf::scheduler::abstract_coordinator* p)
+        : super::coordinator_data(p) {}
+    static constexpr std::size_t capacity = 64;
+    std::atomic<std::size_t> count{0};
+    std::array<std::atomic<caf::resumable*>, capacity> jobs{};
+    std::array<std::size_t, capacity> homes{};
+
+    /// Pins `job` to worker `worker`; false when the table is full.
+    bool pin(caf::resumable* job, std::size_t worker) {
+      const std::size_t i = count.fetch_add(1);
+      if (i >= capacity) return false;
+      homes[i] = worker;
+      jobs[i].store(job, std::memory_order_release);
+      return true;
+    }
+  };
+
+  struct worker_data : super::worker_data {
+    explicit worker_data(caf::scheduler::abstract_coordinator* p) : super::worker_data(p) {}
+    worker_data(const worker_data& other) : super::worker_data(other) {}
+    /// Jobs pinned to this worker: never stolen.
+    queue_type pinned;
+  };
+
+  template <class Coordinator>
+  void central_enqueue(Coordinator* self, caf::resumable* job) {
+    if (auto* home = home_of(self, job)) return enqueue_pinned(home, job);
+    super::central_enqueue(self, job);
+  }
+
+  template <class Worker>
+  void external_enqueue(Worker* self, caf::resumable* job) {
+    if (auto* home = home_of(self->parent(), job)) return enqueue_pinned(home, job);
+    super::external_enqueue(self, job);
+  }
+
+  template <class Worker>
+  void internal_enqueue(Worker* self, caf::resumable* job) {
+    if (auto* home = home_of(self->parent(), job)) {
+      if (home == self) {
+        d(self).pinned.prepend(job);
+      } else {
+        enqueue_pinned(home, job);
+      }
+      return;
+    }
+    super::internal_enqueue(self, job);
+  }
+
+  template <class Worker>
+  void resume_job_later(Worker* self, caf::resumable* job) {
+    if (auto* home = home_of(self->parent(), job)) return enqueue_pinned(home, job);
+    super::resume_job_later(self, job);
+  }
+
+  /// CAF's dequeue (poll, steal now and then, sleep when nothing comes for
+  /// long), looking at the pinned queue first.
+  template <class Worker>
+  caf::resumable* dequeue(Worker* self) {
+    auto& data = d(self);
+    const auto take = [&]() -> caf::resumable* {
+      if (auto* job = data.pinned.take_head()) return job;
+      return data.queue.take_head();
+    };
+    for (std::size_t k = 0; k < 2; ++k) {
+      const poll_strategy& s = data.strategies[k];
+      for (std::size_t i = 0; i < s.attempts; i += s.step_size) {
+        if (auto* job = take()) return job;
+        if (i % s.steal_interval == 0) {
+          if (auto* job = try_steal(self)) return job;
+        }
+        if (s.sleep_duration.count() > 0) std::this_thread::sleep_for(s.sleep_duration);
+      }
+    }
+    const poll_strategy& relaxed = data.strategies[2];
+    auto& wait = data.waitdata;
+    for (std::size_t i = 1;; ++i) {
+      bool woken;
+      {
+        std::unique_lock<std::mutex> guard(wait.lock);
+        wait.sleeping = true;
+        woken = wait.cv.wait_for(guard, relaxed.sleep_duration,
+                                 [&] { return !data.pinned.empty() || !data.queue.empty(); });
+        wait.sleeping = false;
+      }
+      if (woken) {
+        if (auto* job = take()) return job;
+      } else if (i % relaxed.steal_interval == 0) {
+        if (auto* job = try_steal(self)) return job;
+      }
+    }
+  }
+
+  template <class Worker, class UnaryFunction>
+  void foreach_resumable(Worker* self, UnaryFunction f) {
+    for (auto* job = d(self).pinned.take_head(); job != nullptr; job = d(self).pinned.take_head())
+      f(job);
+    super::foreach_resumable(self, f);
+  }
+
+ private:
+  /// The worker `job` is pinned to, or null.
+  template <class Coordinator>
+  static auto home_of(Coordinator* coordinator, caf::resumable* job)
+      -> decltype(coordinator->worker_by_id(0)) {
+    const coordinator_data& data = d(coordinator);
+    const std::size_t n =
+        std::min(data.count.load(std::memory_order_acquire), coordinator_data::capacity);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (data.jobs[i].load(std::memory_order_acquire) == job) {
+        return coordinator->worker_by_id(data.homes[i] % coordinator->num_workers());
+      }
+    }
+    return nullptr;
+  }
+
+  /// Queues `job` on `home`'s pinned queue and wakes it if it sleeps.
+  template <class Worker>
+  static void enqueue_pinned(Worker* home, caf::resumable* job) {
+    auto& data = d(home);
+    data.pinned.append(job);
+    std::unique_lock<std::mutex> guard(data.waitdata.lock);
+    if (data.waitdata.sleeping) data.waitdata.cv.notify_one();
+  }
+};
+
+using pinned_coordinator = caf::scheduler::coordinator<pinned_stealing>;
+
+/// Pins `actor` to worker `worker` (modulo the number of workers) when the
+/// system's scheduler is a pinned_coordinator (cfg.load<pinned_coordinator>());
+/// returns whether it did. Pin before the actor gets its first message.
+inline bool pin(caf::actor_system& system, const caf::actor& actor, std::size_t worker) {
+  auto* coordinator = dynamic_cast<pinned_coordinator*>(&system.scheduler());
+  auto* job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(actor));
+  return coordinator != nullptr && job != nullptr && coordinator->data().pin(job, worker);
+}
+
+}  // namespace stampede::actors
