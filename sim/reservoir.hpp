@@ -27,6 +27,7 @@ class reservoir {
         w_ = std::exp(std::log(rng.uniform()) / static_cast<double>(capacity_));
         next_ = seen_;
         skip(rng);
+        prefetch_next(kept, rng);
       }
       return;
     }
@@ -34,10 +35,18 @@ class reservoir {
     kept[rng.below(capacity_)] = value;
     w_ *= std::exp(std::log(rng.uniform()) / static_cast<double>(capacity_));
     skip(rng);
+    prefetch_next(kept, rng);
   }
   std::uint64_t seen() const { return seen_; }
 
  private:
+  /// A hint, no effect on results: the slot the next kept value will take, if
+  /// nothing else draws from `rng` meanwhile, is fetched until then (in a large
+  /// sample it is a cache miss).
+  void prefetch_next(std::vector<double>& kept, rng_stream& rng) const {
+    __builtin_prefetch(&kept[rng_stream::scale(rng.peek_u64(), capacity_)], 1);
+  }
+
   /// The count of the next value to keep: W is the largest of the kept values'
   /// uniform keys, and each later value beats it with probability 1 - W.
   void skip(rng_stream& rng) {

@@ -54,18 +54,14 @@ class rng_stream {
 
   /// The next 64 random bits.
   std::uint64_t next_u64() {
-    if (have_ == 0) {
-      const std::array<std::uint32_t, 4> ctr{
-          static_cast<std::uint32_t>(counter_), static_cast<std::uint32_t>(counter_ >> 32),
-          static_cast<std::uint32_t>(entity_),
-          static_cast<std::uint32_t>((entity_ >> 32) << 16) ^ purpose_};
-      const auto out = philox4x32(ctr, key_);
-      buffer_[0] = (std::uint64_t{out[0]} << 32) | out[1];
-      buffer_[1] = (std::uint64_t{out[2]} << 32) | out[3];
-      ++counter_;
-      have_ = 2;
-    }
+    if (have_ == 0) refill();
     return buffer_[--have_];
+  }
+  /// The bits the next next_u64() will return, left in the stream: a look
+  /// ahead that changes no draw.
+  std::uint64_t peek_u64() {
+    if (have_ == 0) refill();
+    return buffer_[have_ - 1];
   }
 
   /// A uniform double in the open interval (0, 1): never 0, never 1, so that
@@ -87,6 +83,18 @@ class rng_stream {
   std::uint64_t counter() const { return counter_; }
 
  private:
+  void refill() {
+    const std::array<std::uint32_t, 4> ctr{
+        static_cast<std::uint32_t>(counter_), static_cast<std::uint32_t>(counter_ >> 32),
+        static_cast<std::uint32_t>(entity_),
+        static_cast<std::uint32_t>((entity_ >> 32) << 16) ^ purpose_};
+    const auto out = philox4x32(ctr, key_);
+    buffer_[0] = (std::uint64_t{out[0]} << 32) | out[1];
+    buffer_[1] = (std::uint64_t{out[2]} << 32) | out[3];
+    ++counter_;
+    have_ = 2;
+  }
+
   std::array<std::uint32_t, 2> key_{};
   std::uint64_t entity_ = 0;
   std::uint16_t purpose_ = 0;

@@ -126,3 +126,17 @@ TEST_CASE("scale(bits, n) is below(n) for bits drawn ahead", "[sim]") {
   CHECK(rng_stream::scale(~std::uint64_t{0}, 100) == 99);
   CHECK(rng_stream::scale(0, 100) == 0);
 }
+
+TEST_CASE("peek_u64() shows the next draw and changes no draw", "[sim]") {
+  rng_stream a(7, stream::test, 3);
+  rng_stream b = a;
+  // Peeks on both sides of a block boundary (two draws per Philox block),
+  // some repeated, between draws of the same stream.
+  for (int i = 0; i < 9; ++i) {
+    const std::uint64_t seen = a.peek_u64();
+    if (i % 3 == 0) REQUIRE(a.peek_u64() == seen);
+    const std::uint64_t drawn = a.next_u64();
+    REQUIRE(drawn == seen);
+    REQUIRE(drawn == b.next_u64());
+  }
+}
