@@ -47,7 +47,7 @@ void adoption_block::draw_next_threshold(double from) {
   next_threshold_ = from + -std::log(rng_.uniform()) / remaining;
 }
 
-std::uint32_t adoption_block::advance_to(double h) {
+std::uint32_t adoption_block::adopt_up_to(double h) {
   std::uint32_t now = 0;
   while (next_threshold_ <= h) {
     ++adopted_;

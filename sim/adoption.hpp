@@ -61,7 +61,15 @@ class adoption_block {
                  bool track_users = false);
   /// Adopts every user whose threshold is <= the cumulative hazard `h`;
   /// returns how many adopted now.
-  std::uint32_t advance_to(double h);
+  /// Inline for the common case, nobody adopting: a block's quiet window calls
+  /// it.
+  std::uint32_t advance_to(double h) {
+    if (next_threshold_ > h) {
+      h_ = h;
+      return 0;
+    }
+    return adopt_up_to(h);
+  }
   /// Adopts the user who is node `node` of the block, unless they have already;
   /// returns whether they adopted now. Needs track_users.
   bool adopt_node(std::uint32_t node);
@@ -81,6 +89,8 @@ class adoption_block {
   }
 
  private:
+  /// advance_to() when someone adopts.
+  std::uint32_t adopt_up_to(double h);
   /// Draws the threshold of the next user to adopt, given that none of the
   /// remaining users' thresholds is below `from`.
   void draw_next_threshold(double from);
