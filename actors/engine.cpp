@@ -513,7 +513,7 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   auto coordinator = system.spawn(coordinator_actor, &s, &options);
   std::vector<caf::actor> pools;
   for (int p = 0; p < static_cast<int>(s.pools.size()); ++p) {
-    pools.push_back(system.spawn(pool_actor, &s, p, sink));
+    pools.push_back(system.spawn<caf::lazy_init>(pool_actor, &s, p, sink));
   }
   // One shard per thread: the shard count is free to vary because blocks, not
   // shards, own the random streams.
@@ -521,8 +521,11 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   const int shards_n = std::max(1, std::min<int>(threads, static_cast<int>(layout.count())));
   std::vector<caf::actor> shards;
   for (int k = 0; k < shards_n; ++k) {
-    shards.push_back(system.spawn(shard_actor, &s, &options, k, shards_n, coordinator, sink));
+    shards.push_back(
+        system.spawn<caf::lazy_init>(shard_actor, &s, &options, k, shards_n, coordinator, sink));
   }
+  // Pools and shards start lazily, at their first message: after the pins, on
+  // their own worker, where they also build their state.
   for (std::size_t k = 0; k < shards.size(); ++k) pin(system, shards[k], k);
   for (std::size_t p = 0; p < pools.size(); ++p) pin(system, pools[p], p);
   for (auto& p : pools) client->send(p, shards);

@@ -57,8 +57,9 @@ std::map<int, std::set<std::thread::id>> rally(bool pinned) {
   {
     caf::actor_system system{cfg};
     caf::scoped_actor client{system};
-    auto a = system.spawn(player, 0, &where, caf::actor_cast<caf::actor>(client));
-    auto b = system.spawn(player, 1, &where, caf::actor_cast<caf::actor>(client));
+    // lazy_init: not scheduled before its first message, which comes after the pin.
+    auto a = system.spawn<caf::lazy_init>(player, 0, &where, caf::actor_cast<caf::actor>(client));
+    auto b = system.spawn<caf::lazy_init>(player, 1, &where, caf::actor_cast<caf::actor>(client));
     if (pinned) {
       REQUIRE(pin(system, a, 0));
       REQUIRE(pin(system, b, 1));
