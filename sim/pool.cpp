@@ -15,23 +15,39 @@ constexpr vtime never = std::numeric_limits<vtime>::max();
 // ---------------------------------------------------------------- step_ledger
 
 void step_ledger::change(vtime t, double delta) {
-  changes_.push({std::max(t, at_), delta});
+  changes_.push({std::max(t, at()), delta});
 }
 
 void step_ledger::advance(vtime t) {
-  if (t < at_) return;
+  if (t < at()) return;
   // Equal times pop the smallest delta first, so a removal and an addition at
   // the same instant never show as a peak.
   while (!changes_.empty() && changes_.top().first <= t) {
     const auto [when, delta] = changes_.top();
     changes_.pop();
-    integral_ += level_ * to_seconds(when - at_);
-    at_ = when;
-    level_ += delta;
-    peak_ = std::max(peak_, level_);
+    step(when, delta);
+    peak_ = std::max(peak_, level());
   }
-  integral_ += level_ * to_seconds(t - at_);
-  at_ = t;
+  reach(t);
+}
+
+void busy_ledger::advance(vtime t) {
+  if (t < at()) return;
+  for (;;) {
+    const bool down = !downs_.empty() && downs_.top() <= t;
+    const bool up = !ups_.empty() && ups_.top() <= t;
+    if (!down && !up) break;
+    // The earlier step first; at equal times the step down (step_ledger's order).
+    const bool take_down = down && (!up || downs_.top() <= ups_.top());
+    const vtime when = take_down ? downs_.top() : ups_.top();
+    if (take_down) {
+      downs_.pop();
+    } else {
+      ups_.pop();
+    }
+    step(when, take_down ? -1.0 : 1.0);
+  }
+  reach(t);
 }
 
 // ---------------------------------------------------------------- pool_model
@@ -158,8 +174,8 @@ void pool_model::count_offered(const request& r) {
 
 void pool_model::add_busy(vtime start, vtime end) {
   if (spec_->autoscale.enabled) {
-    busy_.change(start, 1);
-    busy_.change(end, -1);
+    busy_.up(start);
+    busy_.down(end);
   }
   end = std::min(end, horizon_);
   while (start < end) {

@@ -109,3 +109,35 @@ TEST_CASE("autoscaling is deterministic", "[sim][autoscale]") {
       [](const outcome& x, const outcome& y) { return x.at == y.at && x.what == y.what; }));
   CHECK(a.finish().result.server_hours == b.finish().result.server_hours);
 }
+
+TEST_CASE("busy_ledger keeps step_ledger's level and integral bit for bit", "[sim][autoscale]") {
+  // Requests in service: each a step up at its start and down at its end, with
+  // equal times, zero-length services, and steps dated before the last look
+  // (they count as at it), looked at every few steps.
+  rng_stream rng(11, stream::test, 0);
+  step_ledger reference;
+  busy_ledger busy;
+  vtime now = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    const vtime start = now + static_cast<vtime>(rng.below(3'000'000)) - 500'000;
+    const vtime end = std::max<vtime>(0, start) +
+                      static_cast<vtime>(rng.below(4) == 0 ? 0 : rng.below(9'000'000));
+    reference.change(std::max<vtime>(0, start), 1);
+    reference.change(end, -1);
+    busy.up(std::max<vtime>(0, start));
+    busy.down(end);
+    if (i % 7 == 0) {
+      now += static_cast<vtime>(rng.below(400'000));
+      reference.advance(now);
+      busy.advance(now);
+      REQUIRE(busy.level() == reference.level());
+      REQUIRE(busy.integral() == reference.integral());
+    }
+  }
+  now += 60'000'000;
+  reference.advance(now);
+  busy.advance(now);
+  REQUIRE(busy.level() == 0);
+  REQUIRE(busy.integral() == reference.integral());
+  REQUIRE(busy.integral() > 0);
+}
