@@ -23,6 +23,11 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// The shard that holds block `block`: shard k holds blocks k, k + shards, ...
+std::size_t shard_of(std::uint32_t block, std::size_t shards) {
+  return block % shards;
+}
+
 /// Window `w` of a run: [t0, t1), the last one cut at the horizon.
 std::pair<sim::vtime, sim::vtime> window_bounds(const sim::scenario& s, std::int64_t w) {
   const sim::vtime t0 = w * s.tick;
@@ -77,8 +82,8 @@ struct shard_state {
 
   /// The block `block` (global index) if this shard holds it, else null.
   sim::population_block* held(std::uint32_t block) {
-    const auto n = static_cast<std::uint32_t>(shards);
-    return block % n == static_cast<std::uint32_t>(index) ? &blocks[block / n] : nullptr;
+    const auto n = static_cast<std::size_t>(shards);
+    return shard_of(block, n) == static_cast<std::size_t>(index) ? &blocks[block / n] : nullptr;
   }
 };
 
@@ -144,8 +149,7 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       st.exposed.clear();
       std::uint32_t block = 0;
       for (std::uint64_t user : *st.exposures) {
-        while (block + 1 < st.layout.count() && st.layout.blocks[block + 1].first_user <= user)
-          ++block;
+        block = st.layout.block_of(user, block);
         if (auto* b = st.held(block)) {
           const auto node = static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user);
           b->prefetch_exposed(node);
@@ -271,8 +275,9 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
       [run_window](start_msg) { run_window(); },
       [self, window_done](outcomes_msg& m) {
         auto& st = self->state;
-        const auto n = static_cast<std::uint32_t>(st.shards);
-        for (const sim::outcome& o : m.outcomes) st.blocks[o.block / n].receive(o);
+        for (const sim::outcome& o : m.outcomes) {
+          if (auto* b = st.held(o.block)) b->receive(o);
+        }
         if (m.summary) st.summary = std::move(m.summary);
         const auto pool = static_cast<std::size_t>(m.pool);
         st.spare[pool] = std::move(m.spare);
@@ -349,7 +354,7 @@ caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scena
         if (n == 1) {
           st.by_shard[0].swap(st.outcomes);
         } else {
-          for (const sim::outcome& o : st.outcomes) st.by_shard[o.block % n].push_back(o);
+          for (const sim::outcome& o : st.outcomes) st.by_shard[shard_of(o.block, n)].push_back(o);
         }
         std::shared_ptr<const window_summary> summary;
         if (st.index == 0) {

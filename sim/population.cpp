@@ -44,13 +44,6 @@ std::uint32_t block_layout::initial_of(std::uint32_t block) const {
   return static_cast<std::uint32_t>(upto(b.first_user + b.size) - upto(b.first_user));
 }
 
-std::uint32_t block_layout::block_of(std::uint64_t user) const {
-  const auto after =
-      std::upper_bound(blocks.begin(), blocks.end(), user,
-                       [](std::uint64_t u, const block_info& b) { return u < b.first_user; });
-  return static_cast<std::uint32_t>(after - blocks.begin() - 1);
-}
-
 population_block::population_block(const scenario& s, const block_layout& layout,
                                    std::uint32_t block)
     : scenario_(&s),

@@ -65,8 +65,14 @@ struct block_layout {
   std::uint32_t count() const { return static_cast<std::uint32_t>(blocks.size()); }
   std::uint32_t size_of(std::uint32_t block) const { return blocks[block].size; }
   std::uint32_t initial_of(std::uint32_t block) const;
-  /// The block holding the simulated user with global index `user` (< users).
-  std::uint32_t block_of(std::uint64_t user) const;
+  /// The block holding the simulated user with global index `user` (< users),
+  /// found by walking on from block `from`, which must not be past it: for
+  /// users in increasing order, pass the block of the one before (0 at first),
+  /// and the walk over all of them is one pass along the blocks.
+  std::uint32_t block_of(std::uint64_t user, std::uint32_t from) const {
+    while (from + 1 < count() && blocks[from + 1].first_user <= user) ++from;
+    return from;
+  }
 };
 
 /// What a block counted since the last time it was asked, per endpoint.

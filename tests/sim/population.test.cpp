@@ -62,15 +62,20 @@ driven drive(const scenario& s, vtime until, bool answer = true) {
   return d;
 }
 
-}  // namespace
-
-TEST_CASE("users are grouped by region and tier in proportion to their shares",
-          "[sim][population]") {
-  const scenario s = load_scenario_text(
+/// 60,000 users in two regions and two tiers.
+scenario two_regions_two_tiers() {
+  return load_scenario_text(
       everyone("  regions: [{name: a, share: 0.25, utc_offset: -5h}, {name: b, share: 0.75}]\n"
                "  tiers: [{name: free, share: 0.9}, {name: plus, share: 0.1}]\n",
                "  sessions_per_day: {free: 2, plus: 5}\n"),
       "t.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("users are grouped by region and tier in proportion to their shares",
+          "[sim][population]") {
+  const scenario s = two_regions_two_tiers();
   const block_layout l = block_layout::of(s);
   std::vector<std::uint64_t> users(4, 0);
   std::uint64_t total = 0;
@@ -83,6 +88,27 @@ TEST_CASE("users are grouped by region and tier in proportion to their shares",
   CHECK(users[1] == 1'500);   // a/plus
   CHECK(users[2] == 40'500);  // b/free
   CHECK(users[3] == 4'500);   // b/plus
+}
+
+TEST_CASE("block_of walks to the block holding each user, in one pass for users in order",
+          "[sim][population]") {
+  const scenario s = two_regions_two_tiers();
+  const block_layout l = block_layout::of(s);
+  REQUIRE(l.count() == 4);
+  std::uint32_t block = 0;
+  std::uint32_t steps = 0;
+  for (std::uint64_t user = 0; user < l.users; user += 37) {
+    const std::uint32_t found = l.block_of(user, block);
+    steps += found - block;
+    block = found;
+    const auto& b = l.blocks[block];
+    REQUIRE(b.first_user <= user);
+    REQUIRE(user < b.first_user + b.size);
+    REQUIRE(l.block_of(user, 0) == block);  // a lookup on its own agrees
+  }
+  CHECK(block == l.count() - 1);
+  CHECK(steps == l.count() - 1);  // each block boundary crossed once
+  CHECK(l.block_of(l.users - 1, 0) == l.count() - 1);
 }
 
 TEST_CASE("each tier starts sessions at its own rate", "[sim][population]") {
