@@ -34,18 +34,17 @@ void step_ledger::advance(vtime t) {
 void busy_ledger::advance(vtime t) {
   if (t < at()) return;
   for (;;) {
-    const bool down = !downs_.empty() && downs_.top() <= t;
-    const bool up = !ups_.empty() && ups_.top() <= t;
-    if (!down && !up) break;
+    const vtime down = downs_.empty() ? never : downs_.top();
+    const vtime up = ups_.empty() ? never : ups_.top();
     // The earlier step first; at equal times the step down (step_ledger's order).
-    const bool take_down = down && (!up || downs_.top() <= ups_.top());
-    const vtime when = take_down ? downs_.top() : ups_.top();
-    if (take_down) {
+    if (std::min(down, up) > t) break;
+    if (down <= up) {
       downs_.pop();
+      step(down, -1.0);
     } else {
       ups_.pop();
+      step(up, 1.0);
     }
-    step(when, take_down ? -1.0 : 1.0);
   }
   reach(t);
 }
