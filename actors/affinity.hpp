@@ -1,11 +1,12 @@
 #pragma once
-// Actor affinity for CAF's scheduler: a shard or a pool runs on the same worker
-// thread window after window, so that its state stays in that core's caches.
+// Actor affinity for CAF's scheduler: a shard (and the pools it serves) runs on
+// the same worker thread window after window, so that its state stays in that
+// core's caches.
 //
 // CAF's work stealing runs an actor that a message wakes on the worker that sent
 // the message, and idle workers steal from the others. A run hands each window
-// from the shards to the pools and back, so every actor changed threads (and
-// its blocks changed caches) about every other window. `pinned_stealing` is that
+// from shard to shard and back, so every actor changed threads (and its blocks
+// changed caches) about every other window. `pinned_stealing` is that
 // policy with one rule more: an actor pinned to a worker is always queued there,
 // in a queue nobody steals from. Actors not pinned are scheduled as before.
 #include <algorithm>

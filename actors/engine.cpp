@@ -34,29 +34,148 @@ std::pair<sim::vtime, sim::vtime> window_bounds(const sim::scenario& s, std::int
   return {t0, std::min(s.horizon, t0 + s.tick)};
 }
 
+// ---------------------------------------------------------------- pools, served by shards
+
+/// The shard that serves pool `pool`: shard k hosts pools k, k + shards, ...
+std::size_t host_of(int pool, std::size_t shards) {
+  return static_cast<std::size_t>(pool) % shards;
+}
+
+/// How many pools shard `shard` hosts.
+std::size_t hosted_by(const sim::scenario& s, std::size_t shard, std::size_t shards) {
+  return s.pools.size() / shards + (shard < s.pools.size() % shards ? 1 : 0);
+}
+
+/// The pools one shard serves, and what it collects for them in a window.
+///
+/// A pool's window needs every shard's arrivals; every shard needs its outcomes
+/// before its next window. A pool is not an actor of its own but runs inside a
+/// shard (pool p in shard p % S): then a shard's batch for a pool it hosts, and
+/// the outcomes that pool returns to it, are function calls, not messages.
+/// With S shards on S cores a window costs each shard one message to and one
+/// from every other host (2 threads: 4 messages a window, all between cores;
+/// separate pool actors took 8, each a mailbox and a resume in CAF).
+struct pool_host {
+  /// The pools served here (global indices), and their models.
+  std::vector<int> pools;
+  std::vector<std::unique_ptr<sim::pool_model>> models;
+  /// The current window's batches by shard, each by hosted pool; the spare
+  /// outcome batches the shards handed back; messages received.
+  std::vector<std::vector<std::vector<sim::request>>> batches;
+  std::vector<std::vector<sim::outcome>> by_shard;
+  std::size_t received = 0;
+  /// Host of pool 0 only: the shards' reports of the current window, summed.
+  window_summary relay;
+  std::vector<std::uint64_t> exposures;
+  /// The window's arrivals at one pool merged, scratch for merging, its outcomes.
+  std::vector<sim::request> merged;
+  std::vector<sim::request> scratch;
+  std::vector<sim::outcome> outcomes;
+
+  pool_host(const sim::scenario& s, std::size_t shard, std::size_t shards) {
+    for (int p = 0; p < static_cast<int>(s.pools.size()); ++p) {
+      if (host_of(p, shards) != shard) continue;
+      pools.push_back(p);
+      models.push_back(std::make_unique<sim::pool_model>(s, p));
+    }
+    batches.resize(shards);
+    by_shard.resize(shards);
+  }
+
+  /// Takes one shard's arrivals (its batch for each pool hosted here); true
+  /// once every shard's are in. A shard sends the next window's only after
+  /// this host answered the last, so they never mix.
+  bool take(arrivals_msg& m) {
+    const auto k = static_cast<std::size_t>(m.shard);
+    batches[k] = std::move(m.requests);
+    by_shard[k] = std::move(m.spare);
+    if (m.report) {
+      relay.satisfaction += m.report->satisfaction;
+      relay.requests_sent += m.report->requests_sent;
+      relay.stop = relay.stop || m.report->stop;
+      exposures.insert(exposures.end(), m.report->exposures.begin(), m.report->exposures.end());
+    }
+    return ++received == batches.size();
+  }
+
+  /// Serves window `window` of every pool hosted here: merges the shards'
+  /// sorted batches into the total order (time, id), serves them, and splits
+  /// the outcomes by the shard holding each block (into by_shard). Figures of
+  /// closed reporting intervals go to `rows`.
+  void serve(const sim::scenario& s, std::int64_t window, std::vector<sim::pool_interval>& rows) {
+    received = 0;
+    const auto [t0, t1] = window_bounds(s, window);
+    const std::size_t n = batches.size();
+    for (std::size_t h = 0; h < pools.size(); ++h) {
+      // The first batch becomes the merge's start (no copy); the old merged
+      // buffer goes back to that shard in its place.
+      merged.swap(batches[0][h]);
+      for (std::size_t k = 1; k < n; ++k) {
+        const auto& batch = batches[k][h];
+        scratch.resize(merged.size() + batch.size());
+        std::merge(merged.begin(), merged.end(), batch.begin(), batch.end(), scratch.begin(),
+                   sim::by_arrival{});
+        merged.swap(scratch);
+      }
+      outcomes.clear();
+      if (auto row = models[h]->serve_window(t0, t1, merged, outcomes)) {
+        rows.push_back(std::move(*row));
+      }
+      if (n == 1 && by_shard[0].empty()) {
+        by_shard[0].swap(outcomes);
+      } else {
+        for (const sim::outcome& o : outcomes) by_shard[shard_of(o.block, n)].push_back(o);
+      }
+      for (auto& shard_batches : batches) shard_batches[h].clear();
+    }
+  }
+
+  /// Host of pool 0: the window's summary for every shard (the reports summed,
+  /// the exposures sorted: an order that does not depend on which shard
+  /// reported first); resets the relay.
+  std::shared_ptr<const window_summary> summarize() {
+    std::sort(exposures.begin(), exposures.end());
+    exposures.erase(std::unique(exposures.begin(), exposures.end()), exposures.end());
+    if (!exposures.empty()) {
+      relay.exposures = std::make_shared<const std::vector<std::uint64_t>>(std::move(exposures));
+    }
+    exposures.clear();
+    auto summary = std::make_shared<const window_summary>(std::move(relay));
+    relay = window_summary{};
+    return summary;
+  }
+};
+
 // ---------------------------------------------------------------- population shard
 
 /// A shard holds blocks shard, shard + shards, shard + 2·shards, ... of the
-/// population, and runs its windows back to back: a window starts as soon as
-/// every pool answered the previous one. Pool 0 relays what every shard needs
-/// from all the others (the adopters' pull for the Bass hazard, cascade
-/// exposures, a stop), so no round trip through the coordinator paces windows.
+/// population and serves the pools it hosts (pool_host), and runs its windows
+/// back to back: a window starts as soon as every host answered the previous
+/// one. The host of pool 0 relays what every shard needs from all the others
+/// (the adopters' pull for the Bass hazard, cascade exposures, a stop), so no
+/// round trip through the coordinator paces windows.
 struct shard_state {
   std::vector<sim::population_block> blocks;
-  std::vector<caf::actor> pools;
+  /// Every shard (this one included), by index.
+  std::vector<caf::actor> shards;
+  std::unique_ptr<pool_host> host;
   caf::actor coordinator;
   caf::actor sink;
   int index = 0;
-  int shards = 1;
+  int shards_n = 1;
+  /// Shards that host a pool: the answers a window waits for.
+  std::size_t hosts = 1;
   std::int64_t window = 0;
   std::int64_t windows = 0;
   sim::arrival_sorter sorter;
-  /// Each pool's batch of the last window, handed back empty (outcomes_msg::spare).
-  std::vector<std::vector<sim::request>> spare;
-  /// Each pool's outcomes of the last window, emptied, to hand back.
+  /// Arrivals by pool (scratch, kept).
+  std::vector<std::vector<sim::request>> per_pool;
+  /// Each host's batches of the last window, handed back empty (outcomes_msg::spare).
+  std::vector<std::vector<std::vector<sim::request>>> spare;
+  /// Each host's outcomes of the last window, emptied, to hand back.
   std::vector<std::vector<sim::outcome>> outcome_spare;
-  /// Outcome batches received for the current window (one per pool).
-  std::size_t outcome_batches = 0;
+  /// Hosts that answered the current window.
+  std::size_t answers = 0;
   /// Pool 0's relay for the current window.
   std::shared_ptr<const window_summary> summary;
   /// The cumulative Bass hazard, advanced identically on every shard from the
@@ -65,6 +184,8 @@ struct shard_state {
   std::shared_ptr<const std::vector<std::uint64_t>> exposures;
   /// This shard's blocks and nodes among the exposures (scratch, kept).
   std::vector<std::pair<sim::population_block*, std::uint32_t>> exposed;
+  /// Interval figures of the hosted pools (scratch, kept).
+  std::vector<sim::pool_interval> pool_rows;
   sim::vtime report_interval = 0;
   std::uint64_t sessions_started_reported = 0;
   const sim::scenario* scenario = nullptr;
@@ -82,19 +203,239 @@ struct shard_state {
 
   /// The block `block` (global index) if this shard holds it, else null.
   sim::population_block* held(std::uint32_t block) {
-    const auto n = static_cast<std::size_t>(shards);
+    const auto n = static_cast<std::size_t>(shards_n);
     return shard_of(block, n) == static_cast<std::size_t>(index) ? &blocks[block / n] : nullptr;
   }
 };
 
-caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::scenario* s,
-                          const run_options* options, int index, int shards, caf::actor coordinator,
-                          caf::actor sink) {
+using shard_self = caf::stateful_actor<shard_state>*;
+
+void run_window(shard_self self);
+void take_arrivals(shard_self self, arrivals_msg& m);
+void take_outcomes(shard_self self, outcomes_msg& m);
+void window_done(shard_self self);
+
+/// The interval that window [t0, t1) closes, if any: report the population.
+void report_interval(shard_self self, sim::vtime t0, sim::vtime t1) {
+  auto& st = self->state;
+  const sim::vtime interval_end =
+      std::min(st.scenario->horizon, (t0 / st.report_interval + 1) * st.report_interval);
+  if (t1 < interval_end) return;
+  sim::population_interval row;
+  row.interval = static_cast<int>(t0 / st.report_interval);
+  row.active_by_tier.assign(st.scenario->tiers.size(), 0);
+  sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
+                        std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
+  std::uint64_t started = 0;
+  for (auto& b : st.blocks) {
+    row.adopters += b.adopted();
+    row.active_users += b.active_users();
+    row.active_by_tier[b.tier()] += b.active_users();
+    row.converted += b.converted();
+    row.active_sessions += b.active_sessions();
+    started += b.sessions_started();
+    b.take_edge_counts(edge);
+  }
+  row.rate_limited = std::move(edge.rate_limited);
+  row.retried = std::move(edge.retried);
+  row.sessions_started = started - st.sessions_started_reported;
+  st.sessions_started_reported = started;
+  self->send(st.sink, std::move(row));
+}
+
+/// Runs the current window of every block, and hands each host its batches.
+void run_window(shard_self self) {
+  auto& st = self->state;
+  const auto [t0, t1] = window_bounds(*st.scenario, st.window);
+  st.answers = 0;
+  // Cascade: the users this shard holds who saw a share in the last window
+  // adopt first, in the global order pool 0 sorted them in.
+  // The users come sorted, so their blocks come in order: one walk along the
+  // layout finds them. Each is a cache miss in a large population: the shard's
+  // own are listed first, fetched as they are, and adopted after.
+  if (st.exposures) {
+    st.exposed.clear();
+    std::uint32_t block = 0;
+    for (std::uint64_t user : *st.exposures) {
+      block = st.layout.block_of(user, block);
+      if (auto* b = st.held(block)) {
+        const auto node = static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user);
+        b->prefetch_exposed(node);
+        st.exposed.emplace_back(b, node);
+      }
+    }
+    for (const auto& [b, node] : st.exposed) b->expose(node);
+  }
+  std::vector<std::vector<sim::request>>& per_pool = st.per_pool;
+  // What the other shards need from this one, for pool 0 to relay, summed
+  // while each block is in cache.
+  shard_report report;
+  const double h = st.hazard->value();
+  const std::size_t n = st.blocks.size();
+  // With thousands of blocks, a block is cold by the time its turn comes,
+  // and so is what it points to. Fetch it in stages, each once the one
+  // before has arrived: the lines that say whether it has anything to do,
+  // then (if it has) the object, its arrays, its sessions, their users.
+  // Stages are three blocks apart: a busy block at full scale takes longer
+  // than a memory access, a quiet one far less. Whether a block is busy is
+  // asked once, when its first lines are in.
+  std::array<bool, 16> busy{};
+  const auto ask = [&](std::size_t k) {
+    if (k < n) busy[k % busy.size()] = !st.blocks[k].quiet(t0, t1, h);
+  };
+  const auto prefetch_ahead = [&](std::size_t i) {
+    if (i + 16 < n) st.blocks[i + 16].prefetch_head();
+    ask(i + 12);
+    const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
+    if (ahead(12)) st.blocks[i + 12].prefetch();
+    if (ahead(9)) st.blocks[i + 9].prefetch_arrays();
+    if (ahead(6)) st.blocks[i + 6].prefetch_sessions(t1);
+    if (ahead(3)) st.blocks[i + 3].prefetch_users(t1);
+  };
+  if (st.staged_prefetch) {
+    for (std::size_t k = 0; k < 12; ++k) ask(k);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (st.staged_prefetch) prefetch_ahead(i);
+    sim::population_block& b = st.blocks[i];
+    if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
+    report.satisfaction += b.satisfaction_sum();
+    report.requests_sent += b.requests_sent();
+  }
+  // One shard decides on a stop, so that every shard stops after the same window.
+  report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
+  // One shard decides on a stop, so that every shard stops after the same window.
+  report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
+  for (std::size_t host = 0; host < st.hosts; ++host) {
+    arrivals_msg m{
+        st.window, st.index, std::move(st.spare[host]), {}, std::move(st.outcome_spare[host])};
+    for (std::size_t h = 0; h < m.requests.size(); ++h) {
+      // Hosts merge the shards' batches, so each must be in the total order.
+      // The blocks sent in order, so the ids increase in the order sent.
+      auto& batch = per_pool[host + h * static_cast<std::size_t>(st.shards_n)];
+      st.sorter.sort(batch);
+      m.requests[h].swap(batch);
+    }
+    if (host == 0) m.report = std::move(report);
+    if (host == static_cast<std::size_t>(st.index)) {
+      take_arrivals(self, m);
+    } else {
+      self->send(st.shards[host], std::move(m));
+    }
+  }
+  report_interval(self, t0, t1);
+}
+
+/// Host role: one shard's arrivals at the pools served here; once every
+/// shard's are in, serves the window and answers every shard.
+void take_arrivals(shard_self self, arrivals_msg& m) {
+  auto& st = self->state;
+  pool_host& host = *st.host;
+  if (!host.take(m)) return;
+  st.pool_rows.clear();
+  host.serve(*st.scenario, m.window, st.pool_rows);
+  for (auto& row : st.pool_rows) self->send(st.sink, std::move(row));
+  std::shared_ptr<const window_summary> summary;
+  if (st.index == 0) summary = host.summarize();
+  for (std::size_t k = 0; k < host.batches.size(); ++k) {
+    outcomes_msg answer{m.window, st.index, std::move(host.by_shard[k]), summary,
+                        std::move(host.batches[k])};
+    if (k == static_cast<std::size_t>(st.index)) {
+      take_outcomes(self, answer);
+    } else {
+      self->send(st.shards[k], std::move(answer));
+    }
+  }
+}
+
+/// One host's outcomes for this shard's blocks; once every host answered, the
+/// window is done.
+void take_outcomes(shard_self self, outcomes_msg& m) {
+  auto& st = self->state;
+  for (const sim::outcome& o : m.outcomes) {
+    if (auto* b = st.held(o.block)) b->receive(o);
+  }
+  if (m.summary) st.summary = std::move(m.summary);
+  const auto host = static_cast<std::size_t>(m.host);
+  st.spare[host] = std::move(m.spare);
+  m.outcomes.clear();
+  st.outcome_spare[host] = std::move(m.outcomes);
+  if (++st.answers == st.hosts) window_done(self);
+}
+
+/// The last window ran, ending at `reached`: final figures to the sink.
+void finish(shard_self self, sim::vtime reached) {
+  auto& st = self->state;
+  sim::population_final f;
+  for (const auto& b : st.blocks) {
+    f.users += b.size();
+    f.requests_sent += b.requests_sent();
+    f.memory_bytes += b.memory_bytes();
+    f.shares += b.shares();
+    f.adopted_by_share += b.adopted_by_share();
+    if (f.daily_active.size() < b.daily_active().size()) {
+      f.daily_active.resize(b.daily_active().size());
+    }
+    for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
+      f.daily_active[d] += b.daily_active()[d];
+    }
+    f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
+    f.retried.resize(b.edge_totals().retried.size(), 0);
+    for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
+      f.rate_limited[e] += b.edge_totals().rate_limited[e];
+      f.retried[e] += b.edge_totals().retried[e];
+    }
+  }
+  self->send(st.sink, std::move(f));
+  for (auto& model : st.host->models) self->send(st.sink, model->finish());
+  self->send(st.coordinator,
+             shard_done_msg{st.index, reached, st.summary ? st.summary->requests_sent : 0});
+  self->quit();
+}
+
+/// Every host answered: advance the hazard from the relayed sums and go on.
+void window_done(shard_self self) {
+  auto& st = self->state;
+  const window_summary& sum = *st.summary;
+  // F is the adopters' pull at the end of this window, each adopter weighted by
+  // satisfaction; summed as integers, so it does not depend on the shards.
+  const double pull =
+      static_cast<double>(sum.satisfaction) / sim::population_block::full_satisfaction;
+  const auto users = static_cast<double>(st.layout.users);
+  const double share = users > 0 ? pull / users : 0;
+  const auto [t0, t1] = window_bounds(*st.scenario, st.window);
+  st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
+  st.exposures = sum.exposures;
+  ++st.window;
+  if (st.index == 0 && st.options->on_progress) {
+    const auto now = clock_type::now();
+    if (std::chrono::duration<double>(now - st.last_progress).count() >=
+        st.options->progress_every_seconds) {
+      st.last_progress = now;
+      self->send(st.coordinator, progress_msg{t1, sum.requests_sent});
+    }
+  }
+  if (st.window >= st.windows || sum.stop) {
+    finish(self, t1);
+  } else if (st.shards_n == 1) {
+    // Everything was local (one shard hosts every pool): the next window comes
+    // as a message, so that the run yields to the coordinator (progress) and
+    // does not recurse.
+    self->send(self, start_msg{});
+  } else {
+    // A window needs another shard's batches first, so this does not recurse.
+    run_window(self);
+  }
+}
+
+caf::behavior shard_actor(shard_self self, const sim::scenario* s, const run_options* options,
+                          int index, int shards, caf::actor coordinator, caf::actor sink) {
   auto& st = self->state;
   st.scenario = s;
   st.options = options;
   st.index = index;
-  st.shards = shards;
+  st.shards_n = shards;
+  st.hosts = std::min(s->pools.size(), static_cast<std::size_t>(shards));
   st.coordinator = coordinator;
   st.sink = sink;
   st.report_interval = s->report_interval;
@@ -107,281 +448,20 @@ caf::behavior shard_actor(caf::stateful_actor<shard_state>* self, const sim::sce
        b += static_cast<std::uint32_t>(shards)) {
     st.blocks.emplace_back(*s, st.layout, b);
   }
-
-  // The interval that window [t0, t1) closes, if any: report the population.
-  auto report_interval = [self](sim::vtime t0, sim::vtime t1) {
-    auto& st = self->state;
-    const sim::vtime interval_end =
-        std::min(st.scenario->horizon, (t0 / st.report_interval + 1) * st.report_interval);
-    if (t1 < interval_end) return;
-    sim::population_interval row;
-    row.interval = static_cast<int>(t0 / st.report_interval);
-    row.active_by_tier.assign(st.scenario->tiers.size(), 0);
-    sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
-                          std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
-    std::uint64_t started = 0;
-    for (auto& b : st.blocks) {
-      row.adopters += b.adopted();
-      row.active_users += b.active_users();
-      row.active_by_tier[b.tier()] += b.active_users();
-      row.converted += b.converted();
-      row.active_sessions += b.active_sessions();
-      started += b.sessions_started();
-      b.take_edge_counts(edge);
-    }
-    row.rate_limited = std::move(edge.rate_limited);
-    row.retried = std::move(edge.retried);
-    row.sessions_started = started - st.sessions_started_reported;
-    st.sessions_started_reported = started;
-    self->send(st.sink, std::move(row));
-  };
-
-  auto run_window = [self, report_interval] {
-    auto& st = self->state;
-    const auto [t0, t1] = window_bounds(*st.scenario, st.window);
-    st.outcome_batches = 0;
-    // Cascade: the users this shard holds who saw a share in the last window
-    // adopt first, in the global order pool 0 sorted them in.
-    // The users come sorted, so their blocks come in order: one walk along the
-    // layout finds them. Each is a cache miss in a large population: the shard's
-    // own are listed first, fetched as they are, and adopted after.
-    if (st.exposures) {
-      st.exposed.clear();
-      std::uint32_t block = 0;
-      for (std::uint64_t user : *st.exposures) {
-        block = st.layout.block_of(user, block);
-        if (auto* b = st.held(block)) {
-          const auto node = static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user);
-          b->prefetch_exposed(node);
-          st.exposed.emplace_back(b, node);
-        }
-      }
-      for (const auto& [b, node] : st.exposed) b->expose(node);
-    }
-    std::vector<std::vector<sim::request>> per_pool(st.pools.size());
-    for (std::size_t p = 0; p < per_pool.size(); ++p) per_pool[p] = std::move(st.spare[p]);
-    // What the other shards need from this one, for pool 0 to relay, summed
-    // while each block is in cache.
-    shard_report report;
-    const double h = st.hazard->value();
-    const std::size_t n = st.blocks.size();
-    // With thousands of blocks, a block is cold by the time its turn comes,
-    // and so is what it points to. Fetch it in stages, each once the one
-    // before has arrived: the lines that say whether it has anything to do,
-    // then (if it has) the object, its arrays, its sessions, their users.
-    // Stages are three blocks apart: a busy block at full scale takes longer
-    // than a memory access, a quiet one far less. Whether a block is busy is
-    // asked once, when its first lines are in.
-    std::array<bool, 16> busy{};
-    const auto ask = [&](std::size_t k) {
-      if (k < n) busy[k % busy.size()] = !st.blocks[k].quiet(t0, t1, h);
-    };
-    const auto prefetch_ahead = [&](std::size_t i) {
-      if (i + 16 < n) st.blocks[i + 16].prefetch_head();
-      ask(i + 12);
-      const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
-      if (ahead(12)) st.blocks[i + 12].prefetch();
-      if (ahead(9)) st.blocks[i + 9].prefetch_arrays();
-      if (ahead(6)) st.blocks[i + 6].prefetch_sessions(t1);
-      if (ahead(3)) st.blocks[i + 3].prefetch_users(t1);
-    };
-    if (st.staged_prefetch) {
-      for (std::size_t k = 0; k < 12; ++k) ask(k);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (st.staged_prefetch) prefetch_ahead(i);
-      sim::population_block& b = st.blocks[i];
-      if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
-      report.satisfaction += b.satisfaction_sum();
-      report.requests_sent += b.requests_sent();
-    }
-    // One shard decides on a stop, so that every shard stops after the same window.
-    report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
-    for (std::size_t p = 0; p < st.pools.size(); ++p) {
-      // Pools merge the shards' batches, so each must be in the total order.
-      // The blocks sent in order, so the ids increase in the order sent.
-      st.sorter.sort(per_pool[p]);
-      arrivals_msg m{
-          st.window, st.index, std::move(per_pool[p]), {}, std::move(st.outcome_spare[p])};
-      if (p == 0) m.report = std::move(report);
-      self->send(st.pools[p], std::move(m));
-    }
-    report_interval(t0, t1);
-  };
-
-  auto finish = [self](sim::vtime reached) {
-    auto& st = self->state;
-    sim::population_final f;
-    for (const auto& b : st.blocks) {
-      f.users += b.size();
-      f.requests_sent += b.requests_sent();
-      f.memory_bytes += b.memory_bytes();
-      f.shares += b.shares();
-      f.adopted_by_share += b.adopted_by_share();
-      if (f.daily_active.size() < b.daily_active().size()) {
-        f.daily_active.resize(b.daily_active().size());
-      }
-      for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
-        f.daily_active[d] += b.daily_active()[d];
-      }
-      f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
-      f.retried.resize(b.edge_totals().retried.size(), 0);
-      for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
-        f.rate_limited[e] += b.edge_totals().rate_limited[e];
-        f.retried[e] += b.edge_totals().retried[e];
-      }
-    }
-    self->send(st.sink, std::move(f));
-    self->send(st.coordinator,
-               shard_done_msg{st.index, reached, st.summary ? st.summary->requests_sent : 0});
-    self->quit();
-  };
-
-  // Every pool answered: advance the hazard from the relayed sums and go on.
-  auto window_done = [self, run_window, finish] {
-    auto& st = self->state;
-    const window_summary& sum = *st.summary;
-    // F is the adopters' pull at the end of this window, each adopter weighted by
-    // satisfaction; summed as integers, so it does not depend on the shards.
-    const double pull =
-        static_cast<double>(sum.satisfaction) / sim::population_block::full_satisfaction;
-    const auto users = static_cast<double>(st.layout.users);
-    const double share = users > 0 ? pull / users : 0;
-    const auto [t0, t1] = window_bounds(*st.scenario, st.window);
-    st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
-    st.exposures = sum.exposures;
-    ++st.window;
-    if (st.index == 0 && st.options->on_progress) {
-      const auto now = clock_type::now();
-      if (std::chrono::duration<double>(now - st.last_progress).count() >=
-          st.options->progress_every_seconds) {
-        st.last_progress = now;
-        self->send(st.coordinator, progress_msg{t1, sum.requests_sent});
-      }
-    }
-    if (st.window >= st.windows || sum.stop) {
-      finish(t1);
-    } else {
-      run_window();
-    }
-  };
+  st.host = std::make_unique<pool_host>(*s, static_cast<std::size_t>(index),
+                                        static_cast<std::size_t>(shards));
+  st.per_pool.resize(s->pools.size());
+  st.spare.resize(st.hosts);
+  st.outcome_spare.resize(st.hosts);
+  for (std::size_t h = 0; h < st.hosts; ++h) {
+    st.spare[h].resize(hosted_by(*s, h, static_cast<std::size_t>(shards)));
+  }
 
   return {
-      [self](std::vector<caf::actor> pools) {
-        self->state.pools = std::move(pools);
-        self->state.spare.resize(self->state.pools.size());
-        self->state.outcome_spare.resize(self->state.pools.size());
-      },
-      [run_window](start_msg) { run_window(); },
-      [self, window_done](outcomes_msg& m) {
-        auto& st = self->state;
-        for (const sim::outcome& o : m.outcomes) {
-          if (auto* b = st.held(o.block)) b->receive(o);
-        }
-        if (m.summary) st.summary = std::move(m.summary);
-        const auto pool = static_cast<std::size_t>(m.pool);
-        st.spare[pool] = std::move(m.spare);
-        m.outcomes.clear();
-        st.outcome_spare[pool] = std::move(m.outcomes);
-        if (++st.outcome_batches == st.pools.size()) window_done();
-      },
-  };
-}
-
-// ---------------------------------------------------------------- pool
-
-struct pool_state {
-  std::unique_ptr<sim::pool_model> model;
-  std::vector<caf::actor> shards;
-  caf::actor sink;
-  int index = 0;
-  /// Arrival batches of the current window, by shard.
-  std::vector<std::vector<sim::request>> pending;
-  /// The window's arrivals merged, and scratch for merging (kept across windows).
-  std::vector<sim::request> merged;
-  std::vector<sim::request> scratch;
-  /// The window's outcomes, and the same split by shard (block % shards): each
-  /// shard's batch comes back empty with its next arrivals.
-  std::vector<sim::outcome> outcomes;
-  std::vector<std::vector<sim::outcome>> by_shard;
-  std::size_t received = 0;
-  /// Pool 0 only: the shards' reports of the current window, summed.
-  window_summary relay;
-  std::vector<std::uint64_t> exposures;
-  const sim::scenario* scenario = nullptr;
-};
-
-caf::behavior pool_actor(caf::stateful_actor<pool_state>* self, const sim::scenario* s, int index,
-                         caf::actor sink) {
-  auto& st = self->state;
-  st.model = std::make_unique<sim::pool_model>(*s, index);
-  st.sink = sink;
-  st.index = index;
-  st.scenario = s;
-  return {
-      [self](std::vector<caf::actor> shards) {
-        self->state.shards = std::move(shards);
-        self->state.pending.resize(self->state.shards.size());
-        self->state.by_shard.resize(self->state.shards.size());
-      },
-      [self](arrivals_msg& m) {
-        auto& st = self->state;
-        st.pending[static_cast<std::size_t>(m.shard)] = std::move(m.requests);
-        st.by_shard[static_cast<std::size_t>(m.shard)] = std::move(m.spare);
-        if (m.report) {
-          st.relay.satisfaction += m.report->satisfaction;
-          st.relay.requests_sent += m.report->requests_sent;
-          st.relay.stop = st.relay.stop || m.report->stop;
-          st.exposures.insert(st.exposures.end(), m.report->exposures.begin(),
-                              m.report->exposures.end());
-        }
-        if (++st.received < st.shards.size()) return;
-        st.received = 0;
-        // Merge the shards' sorted batches into the total order (time, id).
-        // The first batch becomes the merge's start (no copy); the old merged
-        // buffer goes back to that shard in its place.
-        st.merged.swap(st.pending.front());
-        for (const auto& batch : std::span(st.pending).subspan(1)) {
-          st.scratch.resize(st.merged.size() + batch.size());
-          std::merge(st.merged.begin(), st.merged.end(), batch.begin(), batch.end(),
-                     st.scratch.begin(), sim::by_arrival{});
-          st.merged.swap(st.scratch);
-        }
-        st.outcomes.clear();
-        const auto [t0, t1] = window_bounds(*st.scenario, m.window);
-        auto row = st.model->serve_window(t0, t1, st.merged, st.outcomes);
-        const std::size_t n = st.shards.size();
-        if (n == 1) {
-          st.by_shard[0].swap(st.outcomes);
-        } else {
-          for (const sim::outcome& o : st.outcomes) st.by_shard[shard_of(o.block, n)].push_back(o);
-        }
-        std::shared_ptr<const window_summary> summary;
-        if (st.index == 0) {
-          // Cascade exposures, sorted: an order that does not depend on which
-          // shard reported first.
-          std::sort(st.exposures.begin(), st.exposures.end());
-          st.exposures.erase(std::unique(st.exposures.begin(), st.exposures.end()),
-                             st.exposures.end());
-          if (!st.exposures.empty()) {
-            st.relay.exposures =
-                std::make_shared<const std::vector<std::uint64_t>>(std::move(st.exposures));
-          }
-          st.exposures.clear();
-          summary = std::make_shared<const window_summary>(std::move(st.relay));
-          st.relay = window_summary{};
-        }
-        for (std::size_t k = 0; k < n; ++k) {
-          st.pending[k].clear();
-          self->send(st.shards[k], outcomes_msg{m.window, st.index, std::move(st.by_shard[k]),
-                                                summary, std::move(st.pending[k])});
-        }
-        if (row) self->send(st.sink, std::move(*row));
-      },
-      [self](finish_msg) {
-        self->send(self->state.sink, self->state.model->finish());
-        self->quit();
-      },
+      [self](std::vector<caf::actor> all) { self->state.shards = std::move(all); },
+      [self](start_msg) { run_window(self); },
+      [self](arrivals_msg& m) { take_arrivals(self, m); },
+      [self](outcomes_msg& m) { take_outcomes(self, m); },
   };
 }
 
@@ -431,7 +511,6 @@ caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, const sim::scena
 
 struct coordinator_state {
   std::vector<caf::actor> shards;
-  std::vector<caf::actor> pools;
   caf::actor sink;
   const sim::scenario* scenario = nullptr;
   const run_options* options = nullptr;
@@ -442,7 +521,7 @@ struct coordinator_state {
 };
 
 /// Starts the shards, passes their progress on, and when every shard has run
-/// its last window tells the pools and the sink to finish.
+/// its last window tells the sink to build the result.
 caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
                                 const sim::scenario* s, const run_options* options) {
   auto& st = self->state;
@@ -460,10 +539,9 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
   };
 
   return {
-      [self](std::vector<caf::actor> shards, std::vector<caf::actor> pools, caf::actor sink) {
+      [self](std::vector<caf::actor> shards, caf::actor sink) {
         auto& st = self->state;
         st.shards = std::move(shards);
-        st.pools = std::move(pools);
         st.sink = std::move(sink);
         st.started = clock_type::now();
         for (auto& shard : st.shards) self->send(shard, start_msg{});
@@ -475,9 +553,9 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
         st.last.requests = std::max(st.last.requests, m.requests);
         if (++st.done < st.shards.size()) return;
         report(st.reached, st.last.requests);
-        for (auto& a : st.pools) self->send(a, finish_msg{});
-        self->send(st.sink,
-                   build_msg{static_cast<int>(st.shards.size() + st.pools.size()), st.reached});
+        self->send(
+            st.sink,
+            build_msg{static_cast<int>(st.shards.size() + st.scenario->pools.size()), st.reached});
         self->quit();
       },
   };
@@ -492,7 +570,7 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   // A window is a few microseconds to a few milliseconds of work, split over
-  // shards and pools that hand it to each other several times per window. With
+  // shards that hand batches to each other twice per window. With
   // CAF's default work stealing an idle worker soon sleeps 50 us between polls,
   // longer than a window, so the second thread never got work in time (2 threads
   // ran slower than 1). With no more workers than cores, idle workers poll and
@@ -504,11 +582,10 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
     cfg.set("work-stealing.aggressive-poll-attempts", size_t{1} << 40);
     cfg.set("work-stealing.aggressive-steal-interval", size_t{1});
   }
-  // Shard k and pool p run on worker k and p, always (actors/affinity.hpp):
-  // their state stays in one core's caches instead of following the messages
-  // from core to core. viral-cascade on 2 threads: 4.61-4.70 s against
-  // 5.16-5.17 s when the cores hand over a cache line in 45 ns, 7.1-7.3 s
-  // against 11.2-11.7 s when it takes 195 ns (bench/README.md).
+  // Shard k runs on worker k, always (actors/affinity.hpp): its state stays in one core's caches
+  // instead of following the messages from core to core. viral-cascade on 2 threads: 4.61-4.70 s
+  // against 5.16-5.17 s when the cores hand over a cache line in 45 ns, 7.1-7.3 s against 11.2-11.7
+  // s when it takes 195 ns (bench/README.md).
   cfg.load<pinned_coordinator>();
   caf::actor_system system{cfg};
   caf::scoped_actor client{system};
@@ -516,10 +593,6 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   const auto started = clock_type::now();
   auto sink = system.spawn(sink_actor, &s, caf::actor_cast<caf::actor>(client));
   auto coordinator = system.spawn(coordinator_actor, &s, &options);
-  std::vector<caf::actor> pools;
-  for (int p = 0; p < static_cast<int>(s.pools.size()); ++p) {
-    pools.push_back(system.spawn<caf::lazy_init>(pool_actor, &s, p, sink));
-  }
   // One shard per thread: the shard count is free to vary because blocks, not
   // shards, own the random streams.
   const sim::block_layout layout = sim::block_layout::of(s);
@@ -529,20 +602,17 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
     shards.push_back(
         system.spawn<caf::lazy_init>(shard_actor, &s, &options, k, shards_n, coordinator, sink));
   }
-  // Pools and shards start lazily, at their first message: after the pins, on
-  // their own worker, where they also build their state.
+  // Shards start lazily, at their first message: after the pins, on their own
+  // worker, where they also build their state.
   for (std::size_t k = 0; k < shards.size(); ++k) pin(system, shards[k], k);
-  for (std::size_t p = 0; p < pools.size(); ++p) pin(system, pools[p], p);
-  for (auto& p : pools) client->send(p, shards);
-  for (auto& k : shards) client->send(k, pools);
+  for (auto& k : shards) client->send(k, shards);
 
   std::shared_ptr<sim::run_result> result;
   std::string failure;
   for (auto& a : shards) client->monitor(a);
-  for (auto& a : pools) client->monitor(a);
   client->monitor(sink);
   client->monitor(coordinator);
-  client->send(coordinator, shards, pools, sink);
+  client->send(coordinator, shards, sink);
   bool waiting = true;
   while (waiting) {
     client->receive(
@@ -560,7 +630,6 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
   if (!result) {
     // Take the rest down with it, or the actor system would wait for them forever.
     for (auto& a : shards) client->send_exit(a, caf::exit_reason::kill);
-    for (auto& a : pools) client->send_exit(a, caf::exit_reason::kill);
     client->send_exit(sink, caf::exit_reason::kill);
     client->send_exit(coordinator, caf::exit_reason::kill);
     throw run_error("the simulation failed: " + failure);

@@ -18,7 +18,7 @@ namespace stampede::actors {
 struct start_msg {};
 
 /// What every shard needs to know of all the others after a window: shard ->
-/// pool 0 with its arrivals, summed by pool 0 into a window_summary.
+/// the host of pool 0 with its arrivals, summed there into a window_summary.
 struct shard_report {
   /// The adopters' summed satisfaction (population_block::satisfaction_sum).
   std::uint64_t satisfaction = 0;
@@ -29,7 +29,7 @@ struct shard_report {
   bool stop = false;
 };
 
-/// Pool 0 -> every shard with its outcomes: the shards' reports summed, the
+/// The host of pool 0 -> every shard with its outcomes: the shards' reports summed, the
 /// exposures sorted (and deduplicated), so every shard advances the Bass hazard
 /// and delivers exposures alike.
 struct window_summary {
@@ -39,28 +39,32 @@ struct window_summary {
   bool stop = false;
 };
 
-/// Shard -> pool: the shard's arrivals at this pool in one window, sorted
-/// (and, to pool 0, the shard's report).
+/// Shard -> the shard that hosts some pools (pool p is served by shard p % S):
+/// the shard's arrivals at each of those pools in one window, each sorted (and,
+/// to the host of pool 0, the shard's report).
 struct arrivals_msg {
   std::int64_t window = 0;
   int shard = 0;
-  std::vector<sim::request> requests;
+  /// By pool hosted there: pools host, host + S, host + 2S, ...
+  std::vector<std::vector<sim::request>> requests;
   std::optional<shard_report> report;
-  /// The shard's outcome batch from this pool, emptied: its memory goes back
+  /// The shard's outcome batch from this host, emptied: its memory goes back
   /// for the shard's next outcomes, so that no window allocates.
   std::vector<sim::outcome> spare;
 };
 
-/// Pool -> each shard: what became of the window's arrivals from that shard's
-/// blocks (only its own, so that a shard on another core reads no more than it
-/// needs), and, from pool 0, the window's summary.
+/// Host -> each shard: what became of the window's arrivals from that shard's
+/// blocks at the pools served there (only its own, so that a shard on another
+/// core reads no more than it needs), and, from the host of pool 0, the
+/// window's summary.
 struct outcomes_msg {
   std::int64_t window = 0;
-  int pool = 0;
+  /// The shard that hosts the pools.
+  int host = 0;
   std::vector<sim::outcome> outcomes;
   std::shared_ptr<const window_summary> summary;
-  /// The shard's own arrivals batch, emptied, for its next batch to this pool.
-  std::vector<sim::request> spare;
+  /// The shard's own arrival batches, emptied, for its next ones to this host.
+  std::vector<std::vector<sim::request>> spare;
 };
 
 /// Shard 0 -> coordinator, about every progress_every_seconds of wall time.
@@ -75,9 +79,6 @@ struct shard_done_msg {
   sim::vtime reached = 0;
   std::uint64_t requests = 0;
 };
-
-/// Coordinator -> pools: every shard ran its last window; report to the sink.
-struct finish_msg {};
 
 /// Coordinator -> sink: every report is on its way; build the result.
 struct build_msg {
@@ -98,7 +99,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::arrivals_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::outcomes_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::progress_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::shard_done_msg)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::finish_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::build_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::actors::result_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(stampede::sim::pool_interval)

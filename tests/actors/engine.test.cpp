@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <string>
 
 #include "sim/adoption.hpp"
 #include "sim/scenario_loader.hpp"
@@ -67,6 +68,34 @@ TEST_CASE("the digest does not depend on the number of threads", "[actors][deter
   CHECK(one.digest == two.digest);
   CHECK(one.digest == four.digest);
   CHECK(one.endpoints[0].completed == four.endpoints[0].completed);
+}
+
+TEST_CASE("with more pools than shards, a shard serves several and the digest holds",
+          "[actors][determinism]") {
+  // Three pools: on 2 threads shard 0 serves pools 0 and 2, on 3 threads every
+  // shard serves one, on 4 one shard serves none.
+  std::string text = saturating;
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  replace("mix: {generate: 0.7, feed: 0.3}", "mix: {generate: 0.6, feed: 0.3, upscale: 0.1}");
+  replace("    feed: {pool: web, work: {dist: exponential, mean: 50ms}}\n",
+          "    feed: {pool: web, work: {dist: exponential, mean: 50ms}}\n"
+          "    upscale: {pool: cpu, work: 2s}\n");
+  replace("    - {name: web, servers: 4, cost_per_server_hour: 0.1}\n",
+          "    - {name: web, servers: 4, cost_per_server_hour: 0.1}\n"
+          "    - {name: cpu, servers: 1, queue: {capacity: 20}, cost_per_server_hour: 0.2}\n");
+  const sim::scenario s = sim::load_scenario_text(text, "three-pools.yaml");
+  REQUIRE(s.pools.size() == 3);
+  const sim::run_result one = run_with(s, 1);
+  REQUIRE(one.pools.size() == 3);
+  REQUIRE(one.endpoints[2].completed > 1000);
+  REQUIRE(one.endpoints[2].rejected > 0);  // the cpu pool is small: its queue fills
+  CHECK(run_with(s, 2).digest == one.digest);
+  CHECK(run_with(s, 3).digest == one.digest);
+  CHECK(run_with(s, 4).digest == one.digest);
 }
 
 TEST_CASE("a different seed gives a different run", "[actors][determinism]") {
