@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <span>
 #include <thread>
 #include <utility>
@@ -304,8 +305,7 @@ void run_window(shard_self self) {
   }
   // One shard decides on a stop, so that every shard stops after the same window.
   report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
-  // One shard decides on a stop, so that every shard stops after the same window.
-  report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
+  std::optional<arrivals_msg> local;
   for (std::size_t host = 0; host < st.hosts; ++host) {
     arrivals_msg m{
         st.window, st.index, std::move(st.spare[host]), {}, std::move(st.outcome_spare[host])};
@@ -318,12 +318,14 @@ void run_window(shard_self self) {
     }
     if (host == 0) m.report = std::move(report);
     if (host == static_cast<std::size_t>(st.index)) {
-      take_arrivals(self, m);
+      local = std::move(m);
     } else {
       self->send(st.shards[host], std::move(m));
     }
   }
   report_interval(self, t0, t1);
+  // Last, as it may complete this window and start the next one.
+  if (local) take_arrivals(self, *local);
 }
 
 /// Host role: one shard's arrivals at the pools served here; once every
@@ -337,15 +339,16 @@ void take_arrivals(shard_self self, arrivals_msg& m) {
   for (auto& row : st.pool_rows) self->send(st.sink, std::move(row));
   std::shared_ptr<const window_summary> summary;
   if (st.index == 0) summary = host.summarize();
+  const auto own = static_cast<std::size_t>(st.index);
   for (std::size_t k = 0; k < host.batches.size(); ++k) {
-    outcomes_msg answer{m.window, st.index, std::move(host.by_shard[k]), summary,
-                        std::move(host.batches[k])};
-    if (k == static_cast<std::size_t>(st.index)) {
-      take_outcomes(self, answer);
-    } else {
-      self->send(st.shards[k], std::move(answer));
-    }
+    if (k == own) continue;
+    self->send(st.shards[k], outcomes_msg{m.window, st.index, std::move(host.by_shard[k]), summary,
+                                          std::move(host.batches[k])});
   }
+  // Last, as it may complete this window and start the next one.
+  outcomes_msg answer{m.window, st.index, std::move(host.by_shard[own]), std::move(summary),
+                      std::move(host.batches[own])};
+  take_outcomes(self, answer);
 }
 
 /// One host's outcomes for this shard's blocks; once every host answered, the
