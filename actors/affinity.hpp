@@ -16,6 +16,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/coordinator.hpp>
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <thread>
@@ -83,41 +84,56 @@ class pinned_stealing : public caf::policy::work_stealing {
     super::resume_job_later(self, job);
   }
 
-  /// CAF's dequeue (poll, steal now and then, sleep when nothing comes for
-  /// long), looking at the pinned queue first.
+  /// An idle worker polls its queues (and steals) for `spin`, then polls and
+  /// yields its core to any other runnable thread between polls until
+  /// `yield_for` has passed, then blocks until a job is queued for it.
+  ///
+  /// A window hands work from core to core in about a microsecond, far less
+  /// than a futex wake-up: a worker that soon gets work should not sleep. But
+  /// when other processes share the cores, a worker that only polls holds the
+  /// CPU that the worker which would send it work is waiting for: two 2-thread
+  /// runs at once on 2 cores ran 10-100x slower than one (viral-cascade and
+  /// quickstart, bench/README.md). Yielding hands the core over within a few
+  /// microseconds instead of a scheduler time slice.
+  static constexpr std::chrono::microseconds spin{5};
+  static constexpr std::chrono::microseconds yield_for{2000};
+
+  /// CAF's own policy polls for as many attempts as configured, then naps
+  /// 50 us at a time (longer than a window), waking for nothing. Here blocking
+  /// waits on the worker's condition variable, which enqueue_pinned and CAF's
+  /// external_enqueue signal; a blocked worker tries to steal whenever CAF's
+  /// relaxed sleep duration passes without a job. With more workers than cores
+  /// it does not spin at all.
   template <class Worker>
   caf::resumable* dequeue(Worker* self) {
     auto& data = d(self);
     const auto take = [&]() -> caf::resumable* {
       if (auto* job = data.pinned.take_head()) return job;
-      return data.queue.take_head();
+      if (auto* job = data.queue.take_head()) return job;
+      return try_steal(self);
     };
-    for (std::size_t k = 0; k < 2; ++k) {
-      const poll_strategy& s = data.strategies[k];
-      for (std::size_t i = 0; i < s.attempts; i += s.step_size) {
+    // Read once: glibc reads /sys for it on every call.
+    static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const auto started = std::chrono::steady_clock::now();
+    if (self->parent()->num_workers() <= cores) {
+      for (std::size_t i = 1;; ++i) {
         if (auto* job = take()) return job;
-        if (i % s.steal_interval == 0) {
-          if (auto* job = try_steal(self)) return job;
-        }
-        if (s.sleep_duration.count() > 0) std::this_thread::sleep_for(s.sleep_duration);
+        if (i % 16 == 0 && std::chrono::steady_clock::now() - started >= spin) break;
       }
+    }
+    while (std::chrono::steady_clock::now() - started < yield_for) {
+      if (auto* job = take()) return job;
+      std::this_thread::yield();
     }
     const poll_strategy& relaxed = data.strategies[2];
     auto& wait = data.waitdata;
-    for (std::size_t i = 1;; ++i) {
-      bool woken;
-      {
-        std::unique_lock<std::mutex> guard(wait.lock);
-        wait.sleeping = true;
-        woken = wait.cv.wait_for(guard, relaxed.sleep_duration,
-                                 [&] { return !data.pinned.empty() || !data.queue.empty(); });
-        wait.sleeping = false;
-      }
-      if (woken) {
-        if (auto* job = take()) return job;
-      } else if (i % relaxed.steal_interval == 0) {
-        if (auto* job = try_steal(self)) return job;
-      }
+    for (;;) {
+      if (auto* job = take()) return job;
+      std::unique_lock<std::mutex> guard(wait.lock);
+      wait.sleeping = true;
+      wait.cv.wait_for(guard, relaxed.sleep_duration,
+                       [&] { return !data.pinned.empty() || !data.queue.empty(); });
+      wait.sleeping = false;
     }
   }
 
