@@ -5,9 +5,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <optional>
-#include <span>
 #include <thread>
 #include <utility>
 
@@ -37,28 +35,30 @@ std::pair<sim::vtime, sim::vtime> window_bounds(const sim::scenario& s, std::int
 
 // ---------------------------------------------------------------- pools, served by shards
 
-/// The shard that serves pool `pool`: shard k hosts pools k, k + shards, ...
-std::size_t host_of(int pool, std::size_t shards) {
-  return static_cast<std::size_t>(pool) % shards;
+/// Shard k serves pools k, k + shards, k + 2·shards, ...: its `slot`-th pool.
+std::size_t pool_at(std::size_t shard, std::size_t slot, std::size_t shards) {
+  return shard + slot * shards;
 }
 
-/// How many pools shard `shard` hosts.
+/// How many pools shard `shard` serves.
 std::size_t hosted_by(const sim::scenario& s, std::size_t shard, std::size_t shards) {
-  return s.pools.size() / shards + (shard < s.pools.size() % shards ? 1 : 0);
+  std::size_t slots = 0;
+  while (pool_at(shard, slots, shards) < s.pools.size()) ++slots;
+  return slots;
 }
 
 /// The pools one shard serves, and what it collects for them in a window.
 ///
 /// A pool's window needs every shard's arrivals; every shard needs its outcomes
 /// before its next window. A pool is not an actor of its own but runs inside a
-/// shard (pool p in shard p % S): then a shard's batch for a pool it hosts, and
-/// the outcomes that pool returns to it, are function calls, not messages.
+/// shard (pool p in shard p % S, pool_at): then a shard's batch for a pool it
+/// hosts, and the outcomes that pool returns to it, are function calls, not
+/// messages.
 /// With S shards on S cores a window costs each shard one message to and one
 /// from every other host (2 threads: 4 messages a window, all between cores;
 /// separate pool actors took 8, each a mailbox and a resume in CAF).
 struct pool_host {
-  /// The pools served here (global indices), and their models.
-  std::vector<int> pools;
+  /// The models of the pools served here, by slot (pool_at).
   std::vector<std::unique_ptr<sim::pool_model>> models;
   /// The current window's batches by shard, each by hosted pool; the spare
   /// outcome batches the shards handed back; messages received.
@@ -74,10 +74,10 @@ struct pool_host {
   std::vector<sim::outcome> outcomes;
 
   pool_host(const sim::scenario& s, std::size_t shard, std::size_t shards) {
-    for (int p = 0; p < static_cast<int>(s.pools.size()); ++p) {
-      if (host_of(p, shards) != shard) continue;
-      pools.push_back(p);
-      models.push_back(std::make_unique<sim::pool_model>(s, p));
+    const std::size_t slots = hosted_by(s, shard, shards);
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+      models.push_back(
+          std::make_unique<sim::pool_model>(s, static_cast<int>(pool_at(shard, slot, shards))));
     }
     batches.resize(shards);
     by_shard.resize(shards);
@@ -107,7 +107,7 @@ struct pool_host {
     received = 0;
     const auto [t0, t1] = window_bounds(s, window);
     const std::size_t n = batches.size();
-    for (std::size_t h = 0; h < pools.size(); ++h) {
+    for (std::size_t h = 0; h < models.size(); ++h) {
       // The first batch becomes the merge's start (no copy); the old merged
       // buffer goes back to that shard in its place.
       merged.swap(batches[0][h]);
@@ -250,7 +250,7 @@ void run_window(shard_self self) {
   const auto [t0, t1] = window_bounds(*st.scenario, st.window);
   st.answers = 0;
   // Cascade: the users this shard holds who saw a share in the last window
-  // adopt first, in the global order pool 0 sorted them in.
+  // adopt first, in the global order the host of pool 0 sorted them in.
   // The users come sorted, so their blocks come in order: one walk along the
   // layout finds them. Each is a cache miss in a large population: the shard's
   // own are listed first, fetched as they are, and adopted after.
@@ -268,8 +268,8 @@ void run_window(shard_self self) {
     for (const auto& [b, node] : st.exposed) b->expose(node);
   }
   std::vector<std::vector<sim::request>>& per_pool = st.per_pool;
-  // What the other shards need from this one, for pool 0 to relay, summed
-  // while each block is in cache.
+  // What the other shards need from this one, for the host of pool 0 to relay,
+  // summed while each block is in cache.
   shard_report report;
   const double h = st.hazard->value();
   const std::size_t n = st.blocks.size();
@@ -312,7 +312,7 @@ void run_window(shard_self self) {
     for (std::size_t h = 0; h < m.requests.size(); ++h) {
       // Hosts merge the shards' batches, so each must be in the total order.
       // The blocks sent in order, so the ids increase in the order sent.
-      auto& batch = per_pool[host + h * static_cast<std::size_t>(st.shards_n)];
+      auto& batch = per_pool[pool_at(host, h, static_cast<std::size_t>(st.shards_n))];
       st.sorter.sort(batch);
       m.requests[h].swap(batch);
     }

@@ -29,9 +29,9 @@ struct shard_report {
   bool stop = false;
 };
 
-/// The host of pool 0 -> every shard with its outcomes: the shards' reports summed, the
-/// exposures sorted (and deduplicated), so every shard advances the Bass hazard
-/// and delivers exposures alike.
+/// The host of pool 0 -> every shard with its outcomes: the shards' reports
+/// summed, the exposures sorted (and deduplicated), so every shard advances the
+/// Bass hazard and delivers exposures alike.
 struct window_summary {
   std::uint64_t satisfaction = 0;
   std::uint64_t requests_sent = 0;
