@@ -10,6 +10,18 @@ namespace {
 
 constexpr vtime never = std::numeric_limits<vtime>::max();
 
+/// Whether the pool's servers may change during the run (server events, the
+/// autoscaler): then only the event-driven engine keeps FIFO order, since the
+/// eager engine has already promised servers' future time to the backlog.
+bool servers_can_change(const scenario& s, int pool) {
+  if (s.pools[static_cast<std::size_t>(pool)].autoscale.enabled) return true;
+  return std::any_of(s.events.begin(), s.events.end(), [pool](const event_spec& e) {
+    return e.pool == pool &&
+           (e.what == event_spec::kind::add_servers || e.what == event_spec::kind::remove_servers ||
+            e.what == event_spec::kind::outage);
+  });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- step_ledger
@@ -55,7 +67,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     : scenario_(&s),
       pool_(pool),
       spec_(&s.pools.at(static_cast<std::size_t>(pool))),
-      batched_(e == engine::batched || spec_->batch.max > 1),
+      batched_(e == engine::batched || spec_->batch.max > 1 || servers_can_change(s, pool)),
       horizon_(s.horizon),
       report_interval_(s.report_interval),
       capacity_(s.simulated_queue_capacity(pool)),
@@ -414,13 +426,17 @@ void pool_model::autoscale(vtime t) {
   const autoscale_spec& a = spec_->autoscale;
   if (!a.enabled || t < next_look_) return;
   busy_.advance(t);
-  const double busy = busy_.integral() - busy_at_look_;
-  const double available = sim_servers_.integral() - available_at_look_;
+  // Servers busy on average since the last look, against the servers the pool
+  // will have once those on order have joined (and those told to leave have
+  // left): counting orders, as real autoscalers count pending replicas, keeps a
+  // long provisioning delay from ordering again for demand already covered.
+  const double busy = (busy_.integral() - busy_at_look_) / to_seconds(t - look_at_);
   busy_at_look_ = busy_.integral();
-  available_at_look_ = sim_servers_.integral();
+  look_at_ = t;
   while (next_look_ <= t) next_look_ += a.interval;
   // With no server at all, anyone waiting means more are needed.
-  const double utilization = available > 0 ? busy / available : (queue_length(t) > 0 ? 1.0 : 0.0);
+  const double utilization = committed_sim_ > 0 ? busy / static_cast<double>(committed_sim_)
+                                                : (queue_length(t) > 0 ? 1.0 : 0.0);
   if (utilization > a.target_utilization) {
     const auto room =
         static_cast<std::int64_t>(std::llround(static_cast<double>(a.max) - committed_real_));

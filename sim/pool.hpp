@@ -25,11 +25,19 @@
 // in both); tests/sim/batching.test.cpp proves it.
 //
 // Servers change at window boundaries (events add_servers, remove_servers,
-// outage; the autoscaler). A removed server finishes the work it was given and
-// then leaves; the servers that become free first leave first. Servers already
-// ordered (autoscaling, the end of an outage) are known ahead, so arrivals
-// before they join can count on them. The eager engine keeps decisions already
-// made: servers added at t serve arrivals from t on.
+// outage; the autoscaler). A removed server finishes the work it has and then
+// leaves; idle servers leave first. Servers already ordered (autoscaling, the
+// end of an outage) are known ahead. The eager engine decides a request's
+// server when it arrives, so a server joining a backlog could only take later
+// arrivals, out of FIFO order, while the backlog waits: a pool whose servers
+// can change (server events for it, or autoscaling) is therefore always served
+// by the event-driven engine, which hands each freed or new server the oldest
+// waiting request (tests/sim/pool.test.cpp checks it against a reference).
+//
+// The autoscaler looks every `interval`: the servers busy on average since
+// its last look, against the servers present plus those on order (minus those
+// told to leave), above the target orders `step` more, below half of it lets
+// `step` go.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -120,8 +128,9 @@ class busy_ledger : public level_integral {
 /// One pool and the counters of its endpoints.
 class pool_model {
  public:
-  /// Which engine serves the pool: `automatic` is eager unless batch.max > 1;
-  /// `batched` forces the event-driven engine (tests prove both agree).
+  /// Which engine serves the pool: `automatic` is eager unless batch.max > 1
+  /// or the servers can change; `batched` forces the event-driven engine
+  /// (tests prove both agree where both apply).
   enum class engine { automatic, batched };
 
   pool_model(const scenario& s, int pool, engine e = engine::automatic);
@@ -270,8 +279,8 @@ class pool_model {
   // Autoscaling: busy servers over time, and the span since the last look.
   busy_ledger busy_;
   vtime next_look_ = 0;
+  vtime look_at_ = 0;
   double busy_at_look_ = 0;
-  double available_at_look_ = 0;
 
   /// Indexed like scenario::endpoints (only this pool's are used).
   std::vector<endpoint_state> endpoints_;

@@ -139,9 +139,10 @@ struct batch_spec {
 };
 
 /// `platform.pools[i].autoscale:` more servers when busy. Every `interval` the
-/// pool's utilization over that interval is compared with the target; above it,
-/// `step` servers are ordered and join after `provisioning_delay`, up to `max`.
-/// Below half the target, `step` servers leave (never under the initial count).
+/// servers busy on average over that interval, against the servers present plus
+/// those on order, are compared with the target; above it, `step` servers are
+/// ordered and join after `provisioning_delay`, up to `max`. Below half the
+/// target, `step` servers leave (never under the initial count).
 struct autoscale_spec {
   bool enabled = false;
   double target_utilization = 0.8;

@@ -39,9 +39,12 @@ std::vector<request> steady(vtime until) {
 
 TEST_CASE("the autoscaler adds servers after the provisioning delay and stops at max",
           "[sim][autoscale]") {
-  // 2 servers for 20/s of 1 s work: saturated throughout. Looks every 30 s,
-  // orders 2 at a time with 60 s of delay, up to 6: ordered at 30 s and 60 s,
-  // joining at 90 s and 120 s; at 90 s the maximum counts both orders.
+  // 2 servers for 20/s of 1 s work: saturated throughout, so the servers busy
+  // on average are the servers present. Looks every 30 s, orders 2 at a time
+  // with 60 s of delay, up to 6, counting servers on order: at 30 s 2 busy of
+  // 2 committed (1.0 > 0.8) orders 2, joining at 90 s; at 60 s and 90 s 2 busy
+  // of 4 committed (0.5) orders nothing; at 120 s 4 of 4 orders 2 more,
+  // joining at 180 s; from then on 6 is the maximum.
   const scenario s = autoscaled(2, 2, 60 * second, 6, 30 * second, 400 * second);
   for (const bool batched : {false, true}) {
     INFO("batched " << batched);
@@ -52,7 +55,7 @@ TEST_CASE("the autoscaler adds servers after the provisioning delay and stops at
       INFO("interval " << p.interval);
       const vtime end = (p.interval + 1) * 10 * second;
       auto servers_at = [](vtime t) {
-        return t < 90 * second ? 2.0 : t < 120 * second ? 4.0 : 6.0;
+        return t < 90 * second ? 2.0 : t < 180 * second ? 4.0 : 6.0;
       };
       CHECK(p.real_servers == servers_at(end));
       CHECK(p.available_seconds == Approx(10 * servers_at(end - 10 * second)).margin(1e-9));
@@ -62,13 +65,40 @@ TEST_CASE("the autoscaler adds servers after the provisioning delay and stops at
             Approx(p.available_seconds - (p.interval == 0 ? 0.05 : 0)).margin(1e-9));
     }
     CHECK(*std::max_element(r.committed.begin(), r.committed.end()) == 6);
-    CHECK(r.committed[29] == 4);  // after the window ending at 30 s: one order out
+    CHECK(r.committed[29] == 4);   // after the window ending at 30 s: one order out
+    CHECK(r.committed[89] == 4);   // no second order while the first is on its way
+    CHECK(r.committed[119] == 6);  // the second, once the first has joined and is busy
     const pool_final f = pool.finish();
     CHECK(f.result.peak_servers == 6);
-    // 2 servers for 400 s, 2 more from 90 s, 2 more from 120 s: 1980 server-seconds.
-    CHECK(f.result.server_hours * 3600 == Approx(1980.0).epsilon(1e-12));
-    CHECK(f.result.cost == Approx(1980.0 / 3600).epsilon(1e-12));
+    // 2 servers for 400 s, 2 more from 90 s, 2 more from 180 s: 1860 server-seconds.
+    CHECK(f.result.server_hours * 3600 == Approx(1860.0).epsilon(1e-12));
+    CHECK(f.result.cost == Approx(1860.0 / 3600).epsilon(1e-12));
   }
+}
+
+TEST_CASE("a step in demand with a long provisioning delay ends within one step of what it needs",
+          "[sim][autoscale]") {
+  // One arrival a second of 1 s work until 100 s, then 20 a second: 20 servers
+  // busy, so at a target of 0.8 the pool needs N = 20 / 0.8 = 25 servers.
+  // Users who find no server free leave at once (patience 0), so no backlog
+  // builds and the servers busy are the demand. Orders of 2 take 60 s (six
+  // looks of 10 s) to arrive. Counting what is on order, it ends between 25
+  // and N + one step = 27; counting only servers present, it orders 2 at each
+  // of the six looks before an order arrives, and overshoots by several steps.
+  const scenario s = autoscaled(2, 2, 60 * second, 1000, 10 * second, 1800 * second);
+  std::vector<request> arrivals;
+  std::uint32_t i = 0;
+  for (vtime t = 0; t < 100 * second; t += second, ++i) arrivals.push_back(request{t, i, 0, i, 0});
+  for (vtime t = 100 * second; t < s.horizon; t += 50 * msec, ++i) {
+    arrivals.push_back(request{t, i, 0, i, 0});
+  }
+  pool_model pool(s, 0);
+  const test::windowed r = test::run_windows(pool, s, arrivals);
+  const std::int64_t needed = 25, step = 2;
+  CHECK(r.committed.back() >= needed);
+  CHECK(r.committed.back() <= needed + step);
+  CHECK(*std::max_element(r.committed.begin(), r.committed.end()) <= needed + step);
+  CHECK(r.intervals.back().real_servers == static_cast<double>(r.committed.back()));
 }
 
 TEST_CASE("the autoscaler lets servers go when idle, never below the initial count",
