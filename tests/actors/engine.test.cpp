@@ -131,9 +131,11 @@ TEST_CASE("Little's law holds in the run's own metrics", "[actors][queue]") {
   CHECK(gpu.little_l == Approx(gpu.little_lambda * gpu.little_w).epsilon(0.01));
 }
 
-TEST_CASE("adoption follows the Bass closed form within half a percentage point",
-          "[actors][adoption]") {
-  const char* bass = R"(
+namespace {
+
+/// Bass diffusion on 1M users with nothing feeding back: a hundred sessions a
+/// day, all served at once.
+const char* quiet_bass = R"(
 scenario: bass
 horizon: 30d
 tick: 10m
@@ -147,7 +149,12 @@ platform:
   endpoints: {feed: {pool: web, work: 1ms}}
   pools: [{name: web, servers: 1000}]
 )";
-  const sim::scenario s = sim::load_scenario_text(bass, "bass.yaml");
+
+}  // namespace
+
+TEST_CASE("adoption follows the Bass closed form within half a percentage point",
+          "[actors][adoption]") {
+  const sim::scenario s = sim::load_scenario_text(quiet_bass, "bass.yaml");
   const sim::run_result r = run_with(s, 2);
   const int share = r.series.column("adopted_share");
   REQUIRE(r.series.rows.size() == 30);
@@ -244,22 +251,122 @@ TEST_CASE("a melting platform slows its own virality", "[actors][adoption]") {
   CHECK(last[static_cast<std::size_t>(active)] < last[static_cast<std::size_t>(adopters)]);
 }
 
+namespace {
+
+/// The Bass scenario above over one day in 1-minute windows (p = 0.05/day, q =
+/// 1.5/day, 1,000 initial adopters) with the given events: its adopted share
+/// at each hour's end.
+std::vector<double> adopted_share_by_hour(const std::string& events) {
+  const sim::scenario s = sim::load_scenario_text(
+      quiet_bass, "bass.yaml",
+      {"horizon=1d", "tick=1m", "metrics.report_interval=1h", "adoption.innovation=0.05/day",
+       "adoption.imitation=1.5/day", "adoption.initial_adopters=1000", "events=" + events});
+  const sim::run_result r = run_with(s, 2);
+  const auto share = static_cast<std::size_t>(r.series.column("adopted_share"));
+  std::vector<double> out;
+  for (const auto& row : r.series.rows) out.push_back(row[share]);
+  return out;
+}
+
+/// The reference for it: F' = (1 − F)(p + q·boost(t)·F), F(0) = f0, by RK4 in
+/// steps of 1 s, with the variance of the share of n users in the
+/// linear-noise approximation (V' = 2·J·V + rate / n, J = ∂F'/∂F), and the
+/// largest F' met (per second).
+struct bass_reference {
+  double share = 0, sd = 0, fastest = 0;
+};
+
+template <class Boost>
+bass_reference solve_bass(double p, double q, double f0, double n, double until_s, Boost boost) {
+  const auto rate = [&](double f, double t) { return (1 - f) * (p + q * boost(t) * f); };
+  bass_reference r{f0, 0, 0};
+  double variance = 0;
+  for (double t = 0; t < until_s; t += 1) {
+    const double f = r.share, b = boost(t);
+    const double k1 = rate(f, t), k2 = rate(f + k1 / 2, t + 0.5), k3 = rate(f + k2 / 2, t + 0.5),
+                 k4 = rate(f + k3, t + 1);
+    variance += 2 * ((1 - f) * q * b - (p + q * b * f)) * variance + k1 / n;
+    r.share += (k1 + 2 * k2 + 2 * k3 + k4) / 6;
+    r.fastest = std::max(r.fastest, k1);
+  }
+  r.sd = std::sqrt(variance);
+  return r;
+}
+
+}  // namespace
+
 TEST_CASE("an imitation boost speeds adoption while it lasts", "[actors][adoption]") {
-  const auto boosted = run_launch({"platform.pools[0].servers=4000"});
-  const auto plain = run_launch({"platform.pools[0].servers=4000", "events=[]"});
-  const int share = boosted.series.column("adopted_share");
-  // Hour 12, the end of the boost.
-  CHECK(boosted.series.rows[11][static_cast<std::size_t>(share)] >
-        1.2 * plain.series.rows[11][static_cast<std::size_t>(share)]);
+  // Imitation doubled from 6 h to 12 h, against no boost, on 1M users.
+  const auto boosted =
+      adopted_share_by_hour("[{at: 6h, kind: imitation_boost, factor: 2, for: 6h}]");
+  const auto plain = adopted_share_by_hour("[]");
+  REQUIRE(boosted.size() == 24);
+  REQUIRE(plain.size() == 24);
+  // Until the boost the two runs are the same run.
+  for (std::size_t h = 0; h < 6; ++h) CHECK(boosted[h] == plain[h]);
+
+  const double p = 0.05 / 86400, q = 1.5 / 86400, f0 = 1000 / 1e6;
+  const auto boost = [](double t) { return t >= 6 * 3600 && t < 12 * 3600 ? 2.0 : 1.0; };
+  const auto none = [](double) { return 1.0; };
+  // Tolerance: 5 sd of the share, plus the hazard's lag: each 1-minute window
+  // uses the share at its start, at most one window behind (60 s × F').
+  const auto tolerance = [](const bass_reference& r) { return 5 * r.sd + 60 * r.fastest; };
+  for (const int hour : {12, 24}) {
+    const bass_reference b = solve_bass(p, q, f0, 1e6, hour * 3600, boost);
+    const bass_reference n = solve_bass(p, q, f0, 1e6, hour * 3600, none);
+    INFO("hour " << hour << ": boosted " << boosted[hour - 1] << " vs " << b.share << " +- "
+                 << tolerance(b) << ", plain " << plain[hour - 1] << " vs " << n.share << " +- "
+                 << tolerance(n));
+    // After the boost (24 h) the boosted run follows F' with the plain hazard
+    // again, from where the boost left it.
+    CHECK(std::abs(boosted[hour - 1] - b.share) <= tolerance(b));
+    CHECK(std::abs(plain[hour - 1] - n.share) <= tolerance(n));
+    if (hour == 12) {
+      // At the end of the boost: 0.0518 against 0.0384, 1.35 times. Within
+      // the tolerances above, the ratio is at least (0.0518 − 0.0021) / (0.0384
+      // + 0.0014) = 1.25.
+      CHECK(boosted[hour - 1] / plain[hour - 1] >=
+            (b.share - tolerance(b)) / (n.share + tolerance(n)));
+    }
+  }
 }
 
 TEST_CASE("paying users and revenue follow the tiers, conversion and price", "[actors][business]") {
-  const auto r = run_launch();
-  const auto& last = r.series.rows.back();
-  const double paying = last[static_cast<std::size_t>(r.series.column("paying_users"))];
-  const double revenue = last[static_cast<std::size_t>(r.series.column("revenue_per_day_usd"))];
-  CHECK(paying > 0);
-  CHECK(revenue == Approx(paying * 20 / 30.0).epsilon(1e-9));
+  // The Bass scenario above on 10,000 users, all adopted at the start, over 2
+  // days: 5,000 free, 3,000 plus at $20 a month, 2,000 pro at $60. Nobody
+  // fails a request, so nobody leaves.
+  const std::vector<std::string> business = {
+      "population.size=10_000",
+      "population.tiers=[{name: free, share: 0.5}, {name: plus, share: 0.3}, "
+      "{name: pro, share: 0.2}]",
+      "adoption.innovation=0/day",
+      "adoption.imitation=0/day",
+      "adoption.initial_adopters=10_000",
+      "horizon=2d",
+      "tick=1m",
+      "business.price_per_month={plus: 20, pro: 60}"};
+  const auto run_business = [&](std::vector<std::string> sets) {
+    sets.insert(sets.begin(), business.begin(), business.end());
+    return run_with(sim::load_scenario_text(quiet_bass, "bass.yaml", sets), 2);
+  };
+  const auto last = [](const sim::run_result& r, const char* column) {
+    return r.series.rows.back()[static_cast<std::size_t>(r.series.column(column))];
+  };
+  const sim::run_result still = run_business({});
+  // Paying: 3,000 + 2,000. Per day: 3,000 × 20 / 30 + 2,000 × 60 / 30 = 2,000 + 4,000.
+  CHECK(last(still, "paying_users") == 5000);
+  CHECK(last(still, "revenue_per_day_usd") == Approx(6000).epsilon(1e-12));
+
+  const sim::run_result converting = run_business({"business.conversion={free_to_plus: 0.1/day}"});
+  // Free users convert at 0.1/day: after 2 days 5,000 × (1 − e^−0.2) = 906.3 of
+  // them, each now paying $20 a month: 5,906.3 paying, 6,000 + 906.3 × 20 / 30
+  // = 6,604.2 a day. The count is at most as spread as a Poisson count of that
+  // mean (the hazard shrinks as users convert): sd <= sqrt(906.3) = 30.1.
+  const double converted = 5000 * (1 - std::exp(-0.2));
+  const double sd = std::sqrt(converted);
+  CHECK(std::abs(last(converting, "paying_users") - (5000 + converted)) <= 5 * sd);
+  CHECK(std::abs(last(converting, "revenue_per_day_usd") - (6000 + converted * 20 / 30)) <=
+        5 * sd * 20 / 30);
 }
 
 TEST_CASE("Bass holds with regions and tiers when nothing feeds back", "[actors][adoption]") {

@@ -151,6 +151,94 @@ event_spec server_event(event_spec::kind what, vtime at, std::int64_t count, vti
 
 }  // namespace
 
+namespace {
+
+/// Erlang A (M/M/c+M): the number in system is a birth-death chain with birth
+/// rate λ and death rate min(n, c)·μ + max(n − c, 0)·θ in state n, whose
+/// stationary law is the product formula π_n ∝ Π_{k≤n} λ / death(k).
+struct erlang_a {
+  int c;
+  double lambda, mu, theta;
+  std::vector<double> pi;
+
+  erlang_a(int servers, double arrival_rate, double service_rate, double patience_rate)
+      : c(servers), lambda(arrival_rate), mu(service_rate), theta(patience_rate) {
+    // Up to where the rest weighs less than 1e-20 (the death rate grows with n).
+    pi = {1.0};
+    for (int n = 1; n <= c || pi.back() > 1e-20; ++n) {
+      pi.push_back(pi.back() * lambda / (std::min(n, c) * mu + std::max(n - c, 0) * theta));
+    }
+    double sum = 0;
+    for (double p : pi) sum += p;
+    for (double& p : pi) p /= sum;
+  }
+  double waiting(std::size_t n) const { return std::max(static_cast<double>(n) - c, 0.0); }
+  /// Mean number waiting, E[Q].
+  double mean_queue() const {
+    double q = 0;
+    for (std::size_t n = 0; n < pi.size(); ++n) q += waiting(n) * pi[n];
+    return q;
+  }
+  /// Asymptotic variance rate of ∫Q dt: Var(∫_0^T Q dt) ≈ T·v. For a birth-death
+  /// chain v = 2 Σ_k S_k² / (π_k λ), S_k = Σ_{j≤k} π_j (Q_j − E[Q]) (from the
+  /// Poisson equation, whose differences are g_{k+1} − g_k = −S_k / (π_k λ);
+  /// Whitt 1992). S_k is summed from the top (−Σ_{j>k}), where π_k is tiny.
+  double queue_variance_rate() const {
+    const double mean = mean_queue();
+    double v = 0, s = 0;
+    for (std::size_t k = pi.size() - 1; k > 0; --k) {
+      s -= pi[k] * (waiting(k) - mean);  // S_{k-1}
+      v += s * s / (pi[k - 1] * lambda);
+    }
+    return 2 * v;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an M/M/c+M pool abandons and waits as Erlang A says", "[sim][queue]") {
+  // 4 servers of rate 1, arrivals at 4/s (ρ = 1: only abandonment keeps the
+  // queue finite), patience exponential with mean 2 s (θ = 0.5).
+  const int c = 4;
+  const double lambda = 4, mu = 1, theta = 0.5;
+  const erlang_a model(c, lambda, mu, theta);
+  const double queue = model.mean_queue();  // E[Q] = 1.3034
+  // Abandonments happen at rate θ·Q: P(abandon) = θ·E[Q] / λ = 0.1629. A wait
+  // (until service or abandonment) is counted by every arrival: E[W] = E[Q] / λ
+  // = 0.3259 s (Little).
+  const double abandon = theta * queue / lambda;
+  const double wait = queue / lambda;
+
+  const vtime until = 500'000 * second;
+  const auto arrivals = impatient_arrivals(lambda, until, 1 / theta, 29);
+  // Standard deviations over T = 500,000 s (2M arrivals), added rather than
+  // combined, which can only widen them: the abandonments are a Poisson count
+  // (variance θ·E[Q]·T) around θ∫Q dt (variance θ²·v·T), the waits sum to ∫Q dt,
+  // and the number of arrivals N is Poisson (relative sd 1/√N).
+  const double t = to_seconds(until), n = lambda * t, v = model.queue_variance_rate();
+  const double abandon_sd =
+      (std::sqrt(theta * queue * t) + theta * std::sqrt(v * t)) / n + abandon / std::sqrt(n);
+  const double wait_sd = std::sqrt(v * t) / n + wait / std::sqrt(n);  // 0.6% and 0.4%
+  for (const bool batched : {false, true}) {
+    INFO("batched " << batched);
+    const scenario s = one_pool(c, distribution::exponential(1 / mu));
+    pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
+    std::vector<outcome> out;
+    pool.serve(arrivals, out);
+    pool.advance(until + hour, out);  // the batched engine decides the last ones
+    const pool_final f = pool.finish();
+    const endpoint_result& e = f.endpoints[0].second;
+    REQUIRE(e.offered == arrivals.size());
+    REQUIRE(e.in_flight == 0);
+    const double abandoned = static_cast<double>(e.abandoned) / static_cast<double>(e.offered);
+    INFO("abandoned " << abandoned << " vs " << abandon << " +- " << abandon_sd << "; wait "
+                      << f.result.little_w << " vs " << wait << " +- " << wait_sd);
+    // Five standard deviations: a correct pool fails with p < 1e-6.
+    CHECK(std::abs(abandoned - abandon) <= 5 * abandon_sd);
+    CHECK(std::abs(f.result.little_w - wait) <= 5 * wait_sd);
+  }
+}
+
 TEST_CASE("an M/D/1 pool waits as long as Pollaczek-Khinchine says", "[sim][queue]") {
   const double lambda = 0.7;  // work 1 s: utilization 0.7
   const scenario s = one_pool(1, distribution::constant(1.0));

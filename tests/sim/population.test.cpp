@@ -1,8 +1,11 @@
 #include "sim/population.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <functional>
 #include <map>
+#include <tuple>
 
 #include "sim/scenario_loader.hpp"
 
@@ -41,7 +44,10 @@ struct driven {
   std::uint64_t requests = 0;
 };
 
-driven drive(const scenario& s, vtime until, bool answer = true) {
+/// Called for each request sent, with its block and its user (index in the block).
+using request_seen = std::function<void(std::size_t block, std::uint32_t user, const request&)>;
+
+driven drive(const scenario& s, vtime until, bool answer = true, const request_seen& seen = {}) {
   const block_layout layout = block_layout::of(s);
   driven d;
   for (std::uint32_t b = 0; b < layout.count(); ++b) d.blocks.emplace_back(s, layout, b);
@@ -55,6 +61,8 @@ driven drive(const scenario& s, vtime until, bool answer = true) {
           d.blocks[b].sessions_started() - before;
       for (const auto& r : per_pool[0]) {
         ++d.requests;
+        // The session is in progress until its outcome is received: its user is known.
+        if (seen) seen(b, d.blocks[b].user_of(r.session), r);
         if (answer) d.blocks[b].receive({r.at, r.block(), r.session, outcome::kind::completed});
       }
     }
@@ -143,17 +151,60 @@ TEST_CASE("the diurnal curve follows each region's local time", "[sim][populatio
 }
 
 TEST_CASE("a rate limit caps each user's requests per local day", "[sim][population]") {
+  // 30,000 users at UTC and 30,000 at UTC+12h, 3 sessions a day of one request
+  // each, limited to 3 requests a day; no satisfaction penalty, so refusals do
+  // not thin later sessions. Over the first two UTC days the UTC users live two
+  // full local days, the others half a day, a full day and half a day.
   const scenario s = load_scenario_text(
-      everyone("  tiers: [{name: free, share: 1}]\n",
-               "  sessions_per_day: 20\n  requests_per_session: 3\n"),
+      everyone("  regions: [{name: utc, share: 0.5}, {name: east, share: 0.5, utc_offset: 12h}]\n"
+               "  tiers: [{name: free, share: 1}]\n",
+               "  sessions_per_day: 3\n  requests_per_session: 1\n"
+               "  feedback: {penalty: 0, recovery: 0}\n"),
       "t.yaml", {"platform.rate_limits=[{tier: free, endpoint: generate, limit: 3/day}]"});
-  const driven d = drive(s, 2 * day);
-  std::uint64_t limited = 0;
-  for (const auto& b : d.blocks) limited += b.edge_totals().rate_limited[0];
-  // 60,000 users may send at most 3 a day each over 2 days (plus the requests of
-  // sessions that cross midnight, counted on the day they started).
-  CHECK(d.requests <= 60'000u * 3 * 2 + 60'000);
-  CHECK(limited > 0);
+  const block_layout layout = block_layout::of(s);
+  REQUIRE(layout.count() == 2);
+  REQUIRE(layout.blocks[1].region == 1);
+  const vtime offset[2] = {0, 12 * hour};
+  // Requests per (block, user, local day): a request is sent when its session
+  // starts, so its day is the day whose counter it was counted against.
+  std::map<std::tuple<std::size_t, std::uint32_t, vtime>, int> per_user_day;
+  const driven d =
+      drive(s, 2 * day, true, [&](std::size_t b, std::uint32_t user, const request& r) {
+        ++per_user_day[{b, user, (r.at + offset[b]) / day}];
+      });
+  int most = 0;
+  for (const auto& [key, n] : per_user_day) most = std::max(most, n);
+  CHECK(most == 3);  // reached by many, passed by nobody
+
+  // A user's sessions in a local day of f days are Poisson(3 f); they send
+  // min(N, 3) requests. Expected total and its standard deviation, the users
+  // and days being independent.
+  const auto capped = [](double mean) {
+    double p = std::exp(-mean), first = 0, second = 0;  // p = P(N = k)
+    for (int k = 0; k < 60; ++k) {
+      const double sent = std::min(k, 3);
+      first += sent * p;
+      second += sent * sent * p;
+      p *= mean / (k + 1);
+    }
+    return std::pair{first, second - first * first};
+  };
+  const auto [full_mean, full_var] = capped(3.0);  // 2.328 of 3 sessions
+  const auto [half_mean, half_var] = capped(1.5);  // 1.410 of 1.5
+  const double expected = 30'000 * (2 * full_mean) + 30'000 * (full_mean + 2 * half_mean);
+  const double sd = std::sqrt(30'000 * (2 * full_var) + 30'000 * (full_var + 2 * half_var));
+  // 294,120 expected, sd 371; uncapped it would be 360,000, and counted on UTC
+  // days 279,345. Five standard deviations: a correct model fails with p < 1e-6.
+  INFO("requests " << d.requests << ", expected " << expected << " +- " << sd);
+  CHECK(std::abs(static_cast<double>(d.requests) - expected) <= 5 * sd);
+
+  // Every session sent its one request or was refused.
+  std::uint64_t limited = 0, sessions = 0;
+  for (const auto& b : d.blocks) {
+    limited += b.edge_totals().rate_limited[0];
+    sessions += b.sessions_started();
+  }
+  CHECK(d.requests + limited == sessions);
 }
 
 TEST_CASE("a rate_limit event changes the limit from its time on", "[sim][population]") {
