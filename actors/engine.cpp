@@ -5,6 +5,8 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <new>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -20,7 +22,23 @@ namespace stampede::actors {
 
 namespace {
 
+constexpr const char* out_of_memory_text = "out of memory";
+
 using clock_type = std::chrono::steady_clock;
+
+/// What an actor's exception becomes: its error, without CAF's default print to
+/// the console; running out of memory is told apart (run() throws bad_alloc).
+caf::error exception_to_error(caf::scheduled_actor*, std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::bad_alloc&) {
+    return caf::make_error(caf::sec::runtime_error, out_of_memory_text);
+  } catch (const std::exception& x) {
+    return caf::make_error(caf::sec::runtime_error, x.what());
+  } catch (...) {
+    return caf::make_error(caf::sec::runtime_error, "an unknown exception");
+  }
+}
 
 /// The shard that holds block `block`: shard k holds blocks k, k + shards, ...
 std::size_t shard_of(std::uint32_t block, std::size_t shards) {
@@ -433,6 +451,7 @@ void window_done(shard_self self) {
 
 caf::behavior shard_actor(shard_self self, const sim::scenario* s, const run_options* options,
                           int index, int shards, caf::actor coordinator, caf::actor sink) {
+  self->set_exception_handler(exception_to_error);
   auto& st = self->state;
   st.scenario = s;
   st.options = options;
@@ -480,6 +499,7 @@ struct sink_state {
 
 caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, const sim::scenario* s,
                          caf::actor client) {
+  self->set_exception_handler(exception_to_error);
   self->state.builder = std::make_unique<sim::result_builder>(*s);
   self->state.client = client;
   auto maybe_build = [self] {
@@ -629,6 +649,7 @@ sim::run_result run(const sim::scenario& s, const run_options& options) {
     for (auto& a : shards) client->send_exit(a, caf::exit_reason::kill);
     client->send_exit(sink, caf::exit_reason::kill);
     client->send_exit(coordinator, caf::exit_reason::kill);
+    if (failure.find(out_of_memory_text) != std::string::npos) throw std::bad_alloc();
     throw run_error("the simulation failed: " + failure);
   }
   result->threads = threads;

@@ -36,6 +36,7 @@ class run_error : public std::runtime_error {
 };
 
 /// Runs `s` to its horizon (or until *options.stop) and returns the result.
+/// Throws run_error when an actor failed, std::bad_alloc when one ran out of memory.
 sim::run_result run(const sim::scenario& s, const run_options& options = {});
 
 }  // namespace stampede::actors

@@ -1,6 +1,7 @@
 // stampede: simulate, load-test and plan an AI image-generation product going viral.
 #include <csignal>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.hpp"
 #include "sim/scenario_loader.hpp"
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
     }
   } catch (const stampede::sim::scenario_error& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return exit_usage;
+  } catch (const std::bad_alloc&) {
+    // The run's estimate (sim/limits.hpp) fit, yet the machine had less to give.
+    std::cerr << "error: out of memory; try a smaller --scale\n";
     return exit_usage;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

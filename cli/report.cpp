@@ -50,12 +50,17 @@ int report_command(const report_args& a) {
   std::ifstream in(dir / "results.csv");
   std::string line;
   std::getline(in, line);  // the header
-  while (std::getline(in, line)) {
+  // A results file can hold millions of lines: Ctrl-C ends the rebuild too.
+  while (!stop_requested.load() && std::getline(in, line)) {
     if (auto smp = sim::parse_sample(line, names)) {
       samples.push_back(*smp);
     } else {
       ++skipped;  // a line torn by a kill
     }
+  }
+  if (stop_requested.load()) {
+    std::cerr << "stopped: no report rebuilt\n";
+    return exit_failure;
   }
   const sim::run_result r = actors::rebuild_loadtest(s, meta, samples);
   reports::write_all(r, dir);

@@ -6,6 +6,7 @@
 #include "actors/engine.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/resources.hpp"
 #include "gpu/stats.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario_loader.hpp"
@@ -46,6 +47,11 @@ struct run_args {
 
 int run_command(const run_args& a) {
   const sim::scenario s = sim::load_scenario_file(a.file, overrides_of(a.sets, a.seed, a.scale));
+  // Before anything is allocated: a run that cannot fit says so, and what would.
+  if (const std::string why = refuse_on_this_machine(s); !why.empty()) {
+    std::cerr << "error: " << a.file << ": " << why << "\n";
+    return exit_usage;
+  }
   std::filesystem::create_directories(a.out);
 
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
@@ -59,6 +65,12 @@ int run_command(const run_args& a) {
   sim::run_result r = actors::run(s, options);
   display.finish();
   add_exact_quantiles(r);
+  if (const std::string bad = sim::non_finite_figure(r); !bad.empty()) {
+    // The loader's bounds keep every figure finite: this is a bug, not the scenario.
+    std::cerr << "error: the run produced a figure that is not a number (" << bad
+              << "); no report written\n";
+    return exit_failure;
+  }
   reports::write_all(r, a.out);
   if (!a.quiet) {
     std::cerr << "simulated " << r.simulated_requests << " requests of " << r.simulated_users

@@ -49,7 +49,8 @@ void adoption_block::draw_next_threshold(double from) {
 
 std::uint32_t adoption_block::adopt_up_to(double h) {
   std::uint32_t now = 0;
-  while (next_threshold_ <= h) {
+  // Bounded by the block even when h is +inf (every threshold passed).
+  while (adopted_ < size_ && next_threshold_ <= h) {
     ++adopted_;
     ++now;
     draw_next_threshold(next_threshold_);

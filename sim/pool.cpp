@@ -102,8 +102,10 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
 }
 
 std::size_t pool_model::clamp_interval(vtime t) const {
-  return static_cast<std::size_t>(
-      std::min(interval_of(t), static_cast<int>(busy_seconds_.size()) - 1));
+  // Every per-interval row is indexed through here: whatever time a rule
+  // computes, the index stays in [0, n - 1].
+  const auto last = static_cast<vtime>(busy_seconds_.size()) - 1;
+  return static_cast<std::size_t>(std::clamp<vtime>(t / report_interval_, 0, last));
 }
 
 std::int64_t pool_model::queue_length(vtime t) {
@@ -158,7 +160,7 @@ void pool_model::count_offered(const request& r) {
   endpoint_state& e = endpoints_[endpoint];
   if (end < horizon_) {
     ++e.total.completed;
-    ++e.intervals[static_cast<std::size_t>(interval_of(end))].completed;
+    ++e.intervals[clamp_interval(end)].completed;
     const vtime latency = end - arrived;
     e.total.latency.record(latency);
     e.interval_latency.record(latency);
@@ -176,7 +178,7 @@ void pool_model::count_offered(const request& r) {
   time_in_queue_us_ += std::min(at, horizon_) - arrived;
   if (at < horizon_) {
     ++e.total.abandoned;
-    ++e.intervals[static_cast<std::size_t>(interval_of(at))].abandoned;
+    ++e.intervals[clamp_interval(at)].abandoned;
   } else {
     ++e.total.in_flight;
   }
@@ -190,9 +192,9 @@ void pool_model::add_busy(vtime start, vtime end) {
   }
   end = std::min(end, horizon_);
   while (start < end) {
-    const int i = interval_of(start);
+    const std::size_t i = clamp_interval(start);
     const vtime boundary = std::min(end, static_cast<vtime>(i + 1) * report_interval_);
-    busy_seconds_[static_cast<std::size_t>(i)] += to_seconds(boundary - start);
+    busy_seconds_[i] += to_seconds(boundary - start);
     start = boundary;
   }
 }

@@ -200,7 +200,7 @@ class pool_model {
                std::uint32_t session, std::vector<outcome>& out);
   void add_busy(vtime start, vtime end);
   void keep_sample(endpoint_state& e, double seconds);
-  int interval_of(vtime t) const { return static_cast<int>(t / report_interval_); }
+  /// The reporting interval holding time t, clamped to the run's intervals.
   std::size_t clamp_interval(vtime t) const;
 
   // The eager engine.

@@ -1,6 +1,7 @@
 #include "sim/result.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cstdio>
 
 namespace stampede::sim {
@@ -37,6 +38,43 @@ class fnv1a {
 };
 
 }  // namespace
+
+std::string non_finite_figure(const run_result& r) {
+  for (std::size_t row = 0; row < r.series.rows.size(); ++row) {
+    const auto& values = r.series.rows[row];
+    for (std::size_t c = 0; c < values.size() && c < r.series.columns.size(); ++c) {
+      const std::string& name = r.series.columns[c];
+      if (std::isinf(values[c]) || (std::isnan(values[c]) && !name.starts_with("latency_"))) {
+        return name + " in row " + std::to_string(row + 1) + " of the time series";
+      }
+    }
+  }
+  for (const pool_result& p : r.pools) {
+    for (const auto& [name, v] : {std::pair{"mean_utilization", p.mean_utilization},
+                                  {"peak_utilization", p.peak_utilization},
+                                  {"server_hours", p.server_hours},
+                                  {"cost", p.cost},
+                                  {"little_l", p.little_l},
+                                  {"little_lambda", p.little_lambda},
+                                  {"little_w", p.little_w}}) {
+      if (!std::isfinite(v)) return "pools." + p.name + "." + name;
+    }
+  }
+  for (const slo_result& o : r.slos) {
+    if (std::isinf(o.measured)) return "the SLO " + o.endpoint + " " + o.objective;
+  }
+  for (const auto& [name, v] : {std::pair{"population", r.adoption.population},
+                                {"adopters_at_end", r.adoption.adopters_at_end},
+                                {"peak_daily_active_users", r.adoption.peak_daily_active_users},
+                                {"shares", r.adoption.shares},
+                                {"adopted_by_share", r.adoption.adopted_by_share}}) {
+    if (!std::isfinite(v)) return std::string("adoption.") + name;
+  }
+  for (const figure_result& f : r.figures) {
+    if (std::isinf(f.simulated)) return "the figure " + f.name;
+  }
+  return {};
+}
 
 std::string compute_digest(const run_result& r) {
   fnv1a h;

@@ -236,6 +236,12 @@ struct run_result {
   std::vector<figure_result> figures;
 };
 
+/// The first figure of a run that is not a number where one is due ("revenue_per_day_usd
+/// at 3h", "pools.gpu.cost"), or empty when all are. NaN stands for "none" only
+/// where reports expect it: latency quantiles of intervals without completions
+/// and figures the run cannot give; infinities are never due.
+std::string non_finite_figure(const run_result& r);
+
 /// The digest of a result: FNV-1a over the time series (bit patterns of the
 /// doubles) and every endpoint's and pool's final counters.
 std::string compute_digest(const run_result& r);

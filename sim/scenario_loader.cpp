@@ -9,11 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <utility>
 
 #include "sim/figures.hpp"
+#include "sim/limits.hpp"
+#include "sim/yaml_expansion.hpp"
 
 namespace stampede::sim {
 
@@ -277,19 +280,28 @@ class loader {
     if (!v || !valid(*v)) expected(at, what);
     return *v;
   }
-  double positive_number(const node_ref& at) const {
-    return number(at, "a positive number", [](double v) { return v > 0; });
+  // `most`: the engine's bound (sim/limits.hpp); a value beyond it is told so
+  // once it is of the right kind.
+  double positive_number(const node_ref& at,
+                         double most = std::numeric_limits<double>::infinity()) const {
+    const double v = number(at, "a positive number", [](double v) { return v > 0; });
+    if (v > most) expected(at, "a positive number up to " + number_text(most));
+    return v;
   }
-  double non_negative_number(const node_ref& at) const {
-    return number(at, "a non-negative number", [](double v) { return v >= 0; });
+  double non_negative_number(const node_ref& at,
+                             double most = std::numeric_limits<double>::infinity()) const {
+    const double v = number(at, "a non-negative number", [](double v) { return v >= 0; });
+    if (v > most) expected(at, "a number from 0 to " + number_text(most));
+    return v;
   }
   double share(const node_ref& at) const {
     return number(at, "a share in [0, 1]", [](double v) { return v >= 0 && v <= 1; });
   }
-  std::int64_t positive_integer(const node_ref& at) const {
-    return static_cast<std::int64_t>(number(at, "a positive integer", [](double v) {
-      return v >= 1 && v == std::floor(v) && v < 9.2e18;
-    }));
+  std::int64_t positive_integer(const node_ref& at, double most = 9.2e18) const {
+    const double v = number(at, "a positive integer",
+                            [](double v) { return v >= 1 && v == std::floor(v) && v < 9.2e18; });
+    if (v > most) expected(at, "a positive integer up to " + number_text(most));
+    return static_cast<std::int64_t>(v);
   }
   std::uint64_t non_negative_integer(const node_ref& at) const {
     const std::string what = "a non-negative integer";
@@ -332,7 +344,25 @@ class loader {
     if (!s.empty() && s.front() == '-' && parse_rate(s.substr(1))) {
       expected(at, "a non-negative rate");
     }
+    // "1e308/us": a number and a period, too many per second to be a number.
+    const auto slash = s.find('/');
+    if (slash != std::string::npos && parse_number(s.substr(0, slash)) &&
+        parse_rate("1/" + s.substr(slash + 1))) {
+      expected(at, "a rate that is a number per second (this one overflows)");
+    }
     expected(at, rate_hint);
+  }
+
+  // A rate the model integrates over the run (a hazard, churn, conversion):
+  // bounded so that rate · horizon stays a number (sim/limits.hpp).
+  double rate_in_run(const node_ref& at, const scenario& s) const {
+    const double r = rate(at);
+    const double horizon = to_seconds(s.horizon);
+    if (r * horizon > limits::max_rate_times_horizon) {
+      expected(at, "a rate up to " + number_text(limits::max_rate_times_horizon) +
+                       " per horizon (" + format_duration(s.horizon) + ")");
+    }
+    return r;
   }
 
   // ------------------------------------------------------------ distributions
@@ -398,7 +428,7 @@ class loader {
     if (name == "lognormal") {
       check_keys(items, {"dist", "median", "sigma"});
       const double median = positive(required(at, items, "median"));
-      const double sigma = non_negative_number(required(at, items, "sigma"));
+      const double sigma = non_negative_number(required(at, items, "sigma"), limits::max_sigma);
       return distribution::lognormal(median, sigma);
     }
     if (name == "uniform") {
@@ -431,7 +461,9 @@ class loader {
 
   // A count parameter: requests per session never drop below one.
   double count_value(const node_ref& at) const {
-    return number(at, "a number >= 1", [](double v) { return v >= 1; });
+    const double v = number(at, "a number >= 1", [](double v) { return v >= 1; });
+    if (v > limits::max_count) expected(at, "a number from 1 to " + number_text(limits::max_count));
+    return v;
   }
 
   static std::string param_text(double v, domain d) {
@@ -477,8 +509,21 @@ class loader {
     // under it when tick does not divide an hour; an explicit one must fit.
     s.report_interval = std::max(s.tick, hour / s.tick * s.tick);
     if (auto m = optional(items, "metrics")) load_metrics(*m, s);
+    if ((s.horizon - 1) / s.report_interval + 1 > limits::max_intervals) {
+      expected(required(root, items, "horizon"),
+               "a horizon of at most " + number_text(static_cast<double>(limits::max_intervals)) +
+                   " report intervals (" + format_duration(s.report_interval) + " each)");
+    }
 
     load_population(required(root, items, "population"), s);
+    if (s.simulated_users() < 1) {
+      // Nothing to simulate: every figure would be zero or undefined.
+      const auto scale = optional(items, "scale");
+      expected(scale ? *scale : required(root, items, "population"),
+               "a scale that simulates at least one user (population.size " +
+                   number_text(s.population_size) + " x scale " + number_text(s.scale) +
+                   " rounds to 0)");
+    }
     // The platform first: the adoption's share endpoint and the behaviour's mix name
     // its endpoints.
     load_platform(required(root, items, "platform"), s);
@@ -502,13 +547,15 @@ class loader {
       }
       s.report_interval = r;
     }
-    if (auto n = optional(items, "max_samples")) s.max_samples = positive_integer(*n);
+    if (auto n = optional(items, "max_samples")) {
+      s.max_samples = positive_integer(*n, limits::max_samples);
+    }
   }
 
   void load_population(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
     check_keys(items, {"size", "regions", "tiers"});
-    s.population_size = positive_number(required(at, items, "size"));
+    s.population_size = positive_number(required(at, items, "size"), limits::max_population);
     if (auto n = optional(items, "regions")) {
       s.regions.clear();
       for_each_item(*n, "a list of regions like {name: europe, share: 0.3, utc_offset: 1h}",
@@ -617,9 +664,9 @@ class loader {
 
   // A per-tier value: one number for every tier, or a map tier -> number.
   template <class F>
-  void per_tier(const node_ref& at, const scenario& s, F&& set) const {
+  void per_tier(const node_ref& at, const scenario& s, double most, F&& set) const {
     if (!at.node.IsMap()) {
-      const double v = positive_number(at);
+      const double v = positive_number(at, most);
       for (std::size_t t = 0; t < s.tiers.size(); ++t) set(t, v);
       return;
     }
@@ -627,7 +674,7 @@ class loader {
     for (const auto& e : entries(at)) {
       const node_ref key{YAML::Node(e.key), e.value.path, e.key_mark};
       const int t = tier_of(key, s);
-      set(static_cast<std::size_t>(t), positive_number(e.value));
+      set(static_cast<std::size_t>(t), positive_number(e.value, most));
       given[static_cast<std::size_t>(t)] = true;
     }
     for (std::size_t t = 0; t < s.tiers.size(); ++t) {
@@ -646,13 +693,13 @@ class loader {
       }
       s.adoption.model = model;
     }
-    s.adoption.innovation = rate(required(at, items, "innovation"));
+    s.adoption.innovation = rate_in_run(required(at, items, "innovation"), s);
     // Imitation is the whole of Bass; in the cascade model the graph imitates, and
     // a q (mean-field word of mouth, press) is optional.
     if (s.adoption.is_cascade()) {
-      if (auto n = optional(items, "imitation")) s.adoption.imitation = rate(*n);
+      if (auto n = optional(items, "imitation")) s.adoption.imitation = rate_in_run(*n, s);
     } else {
-      s.adoption.imitation = rate(required(at, items, "imitation"));
+      s.adoption.imitation = rate_in_run(required(at, items, "imitation"), s);
     }
     if (auto n = optional(items, "initial_adopters")) {
       s.adoption.initial_adopters = non_negative_number(*n);
@@ -715,7 +762,8 @@ class loader {
     check_keys(items, {"sessions_per_day", "diurnal", "requests_per_session", "think_time", "mix",
                        "patience", "retry", "feedback"});
     const node_ref sessions = required(at, items, "sessions_per_day");
-    per_tier(sessions, s, [&](std::size_t t, double v) { s.tiers[t].sessions_per_day = v; });
+    per_tier(sessions, s, limits::max_sessions_per_day,
+             [&](std::size_t t, double v) { s.tiers[t].sessions_per_day = v; });
     b.sessions_per_day = s.tiers.front().sessions_per_day;
     if (auto n = optional(items, "retry")) {
       const auto fields = entries(*n);
@@ -869,7 +917,7 @@ class loader {
       for (const auto& e : entries(*n, "a map of tier name to USD a month")) {
         const node_ref key{YAML::Node(e.key), e.value.path, e.key_mark};
         s.tiers[static_cast<std::size_t>(tier_of(key, s))].price_per_month =
-            non_negative_number(e.value);
+            non_negative_number(e.value, limits::max_price);
       }
     }
     if (auto n = optional(items, "conversion")) {
@@ -889,9 +937,9 @@ class loader {
       if (s.business.convert_from == s.business.convert_to) {
         fail(e.key_mark, e.value.path, "expected two different tiers");
       }
-      s.business.conversion = rate(e.value);
+      s.business.conversion = rate_in_run(e.value, s);
     }
-    if (auto n = optional(items, "churn")) s.business.churn = rate(*n);
+    if (auto n = optional(items, "churn")) s.business.churn = rate_in_run(*n, s);
   }
 
   // `figures:` public figures to compare the run with (sim/figures.hpp); each
@@ -976,7 +1024,7 @@ class loader {
           switch (e.what) {
             case event_spec::kind::imitation_boost:
               check_keys(fields, {"at", "kind", "factor", "for"});
-              e.factor = positive_number(required(item, fields, "factor"));
+              e.factor = positive_number(required(item, fields, "factor"), limits::max_boost);
               if (auto f = optional(fields, "for")) e.duration = positive_duration(*f);
               break;
             case event_spec::kind::rate_limit:
@@ -989,12 +1037,12 @@ class loader {
             case event_spec::kind::remove_servers:
               check_keys(fields, {"at", "kind", "pool", "count"});
               e.pool = pool_of(required(item, fields, "pool"), s);
-              e.count = positive_integer(required(item, fields, "count"));
+              e.count = positive_integer(required(item, fields, "count"), limits::max_servers);
               break;
             case event_spec::kind::outage:
               check_keys(fields, {"at", "kind", "pool", "count", "for"});
               e.pool = pool_of(required(item, fields, "pool"), s);
-              e.count = positive_integer(required(item, fields, "count"));
+              e.count = positive_integer(required(item, fields, "count"), limits::max_servers);
               e.duration = positive_duration(required(item, fields, "for"));
               break;
           }
@@ -1018,7 +1066,7 @@ class loader {
       fail(name, "duplicate pool name " + quoted(p.name) + " (already used by " +
                      earlier_paths[static_cast<std::size_t>(earlier)] + ")");
     }
-    p.servers = positive_integer(required(at, items, "servers"));
+    p.servers = positive_integer(required(at, items, "servers"), limits::max_servers);
     if (auto q = optional(items, "queue")) {
       const auto fields = entries(*q);
       check_keys(fields, {"capacity", "discipline"});
@@ -1032,7 +1080,7 @@ class loader {
       }
     }
     if (auto c = optional(items, "cost_per_server_hour")) {
-      p.cost_per_server_hour = non_negative_number(*c);
+      p.cost_per_server_hour = non_negative_number(*c, limits::max_price);
     }
     if (auto b = optional(items, "batch")) p.batch = load_batch(*b);
     if (auto a = optional(items, "autoscale")) p.autoscale = load_autoscale(*a, p, s);
@@ -1056,8 +1104,8 @@ class loader {
           fail(e.key_mark, e.value.path,
                "expected a batch size (an integer from 1), got " + quoted(e.key));
         }
-        const double value = positive_number(e.value);
         const int n = static_cast<int>(*size);
+        const double value = positive_number(e.value);
         if (!b.speedup.empty() && n <= b.speedup.back().first) {
           fail(e.key_mark, e.value.path, "batch sizes must be in increasing order");
         }
@@ -1065,6 +1113,10 @@ class loader {
         if (n == 1 && value != 1.0) {
           fail(e.value,
                "the speed-up of a batch of 1 must be 1 (got " + e.value.node.Scalar() + ")");
+        }
+        if (value < limits::min_speedup || value > n) {
+          expected(e.value, "a speed-up from " + number_text(limits::min_speedup) +
+                                " to the batch size (" + e.key + ")");
         }
         b.speedup.emplace_back(n, value);
       }
@@ -1081,10 +1133,10 @@ class loader {
     a.target_utilization =
         number(required(at, fields, "target_utilization"), "a utilization in (0, 1]",
                [](double v) { return v > 0 && v <= 1; });
-    a.step = positive_integer(required(at, fields, "step"));
+    a.step = positive_integer(required(at, fields, "step"), limits::max_servers);
     if (auto d = optional(fields, "provisioning_delay")) a.provisioning_delay = duration(*d);
     const node_ref max = required(at, fields, "max");
-    a.max = positive_integer(max);
+    a.max = positive_integer(max, limits::max_servers);
     if (a.max < p.servers) {
       expected(max,
                "a maximum no smaller than the pool's servers (" + std::to_string(p.servers) + ")");
@@ -1457,6 +1509,7 @@ override_entry apply_override(YAML::Node& root, const std::string& argument) {
 
   YAML::Node value;
   try {
+    check_expansion(value_text, "--set " + argument, limits::max_expanded_bytes);
     value = YAML::Load(value_text);
   } catch (const YAML::ParserException& e) {
     bad_override(argument, "the value is not valid YAML: " + e.msg);
@@ -1517,6 +1570,7 @@ scenario load_scenario_text(std::string_view yaml, const std::string& name,
                             const std::vector<std::string>& overrides) {
   YAML::Node root;
   try {
+    check_expansion(yaml, name, limits::max_expanded_bytes);
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& e) {
     // yaml-cpp marks are 0-based; editors count from 1.

@@ -106,8 +106,8 @@ std::optional<vtime> parse_duration(std::string_view text) {
     const auto value = parse_number(number);
     if (!value || *value < 0 || number.front() == '-') return std::nullopt;
     const double micros = *value * static_cast<double>(scale);
-    // Beyond ~292 000 years the microsecond count no longer fits an int64.
-    if (micros >= 9.2e18) return std::nullopt;
+    // Longer than the model represents (units.hpp).
+    if (micros > static_cast<double>(max_duration)) return std::nullopt;
     return static_cast<vtime>(std::llround(micros));
   }
   return std::nullopt;
@@ -130,7 +130,10 @@ std::optional<double> parse_rate(std::string_view text) {
     if (!duration || *duration <= 0) return std::nullopt;
     period_seconds = to_seconds(*duration);
   }
-  return *count / period_seconds;
+  // "1e308/us" overflows: no rate a model could use.
+  const double rate = *count / period_seconds;
+  if (!std::isfinite(rate)) return std::nullopt;
+  return rate;
 }
 
 std::string format_duration(vtime t) {

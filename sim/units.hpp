@@ -23,11 +23,20 @@ inline constexpr vtime day = 24 * hour;
 inline double to_seconds(vtime t) {
   return static_cast<double>(t) * 1e-6;
 }
-/// Converts seconds to virtual time, rounding to the nearest microsecond.
+/// The longest duration the model represents, 2^60 us (about 36,500 years).
+/// Conversions saturate here, and the loader accepts no longer horizon or
+/// duration, so a time plus a few durations still fits a vtime.
+inline constexpr vtime max_duration = vtime{1} << 60;
+
+/// Converts seconds to virtual time, rounding to the nearest microsecond and
+/// saturating at ±max_duration (+max_duration for NaN): a draw from a
+/// distribution's far tail means "never within this run", not an overflow.
 inline vtime from_seconds(double s) {
+  const double us = s * 1e6;
+  constexpr auto limit = static_cast<double>(max_duration);
+  if (!(std::fabs(us) < limit)) return us < 0 ? -max_duration : max_duration;
   // Half away from zero, like std::llround, without its library call (this is
   // on the path of every request).
-  const double us = s * 1e6;
   return static_cast<vtime>(us < 0 ? us - 0.5 : us + 0.5);
 }
 

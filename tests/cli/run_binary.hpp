@@ -32,11 +32,16 @@ inline std::filesystem::path temp_dir(const std::string& name) {
   return dir;
 }
 
-/// Runs `stampede ARGS` (ARGS as shell words) from the repository root.
-inline command_result run_stampede(const std::string& args) {
+/// Runs `stampede ARGS` (ARGS as shell words) from the repository root. With
+/// `limit_s` > 0 the run is stopped after that many seconds (SIGTERM, then
+/// SIGKILL 2 s later): the exit code is then 124 or 137. A run killed by a
+/// signal exits 128 + the signal (139 for SIGSEGV).
+inline command_result run_stampede(const std::string& args, int limit_s = 0) {
   const auto dir = temp_dir("cmd");
-  const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && " + STAMPEDE_BINARY +
-                          " " + args + " >" + (dir / "out").string() + " 2>" +
+  const std::string limit =
+      limit_s > 0 ? "timeout -k 2 " + std::to_string(limit_s) + " " : std::string();
+  const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && " + limit +
+                          STAMPEDE_BINARY + " " + args + " >" + (dir / "out").string() + " 2>" +
                           (dir / "err").string() + " </dev/null";
   const int status = std::system(cmd.c_str());
   command_result r;

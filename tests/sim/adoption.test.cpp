@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "sim/population.hpp"
@@ -100,4 +101,13 @@ TEST_CASE("after shares took some users, the rest still adopt at hazard H",
   const double p = 1 - std::exp(-0.4);
   // Five binomial standard deviations.
   CHECK(std::abs(total - left * p) <= 5 * std::sqrt(left * p * (1 - p)));
+}
+
+TEST_CASE("an infinite hazard adopts the whole block and stops", "[sim][adoption]") {
+  // Every threshold is below +inf; the block has 1,000 users to adopt and no more.
+  adoption_block block(1'000, 10, rng_stream(5, stream::adoption, 0));
+  CHECK(block.advance_to(std::numeric_limits<double>::infinity()) == 990);
+  CHECK(block.adopted() == 1'000);
+  CHECK(block.advance_to(std::numeric_limits<double>::infinity()) == 0);
+  CHECK(block.adopted() == 1'000);
 }

@@ -1,6 +1,7 @@
 #include "sim/units.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 using namespace stampede::sim;
 
@@ -105,4 +106,28 @@ TEST_CASE("formatted whole durations parse back to the same time", "[sim][units]
   for (vtime t : {90 * usec, 250 * msec, 45 * second, 12 * minute, 2 * hour, 7 * day}) {
     CHECK(parse_duration(format_duration(t)) == t);
   }
+}
+
+TEST_CASE("seconds beyond the representable range saturate at max_duration", "[sim][units]") {
+  // 2^60 us is 1,152,921,504,606.846976 s: anything longer saturates; so do
+  // infinities and NaN, which a far tail or a zero rate can produce.
+  CHECK(max_duration == 1'152'921'504'606'846'976);
+  CHECK(from_seconds(1e12) == 1'000'000'000'000'000'000);
+  CHECK(from_seconds(2e12) == max_duration);
+  CHECK(from_seconds(1e300) == max_duration);
+  CHECK(from_seconds(std::numeric_limits<double>::infinity()) == max_duration);
+  CHECK(from_seconds(std::numeric_limits<double>::quiet_NaN()) == max_duration);
+  CHECK(from_seconds(-1e300) == -max_duration);
+  // Ordinary values still round half away from zero.
+  CHECK(from_seconds(1.5e-6) == 2);
+  CHECK(from_seconds(-1.5e-6) == -2);
+  // A saturated time plus another still fits a vtime (2^61 < 2^63).
+  CHECK(from_seconds(1e300) + from_seconds(1e300) > 0);
+}
+
+TEST_CASE("durations and rates beyond the representable range are refused", "[sim][units]") {
+  CHECK(parse_duration("1000000w"));        // 6.0e17 us
+  CHECK_FALSE(parse_duration("2000000w"));  // 1.2e18 us > 2^60
+  CHECK_FALSE(parse_rate("1e308/us"));      // 1e314 per second
+  CHECK(parse_rate("1e308/s") == 1e308);
 }
