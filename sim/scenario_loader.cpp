@@ -1596,12 +1596,23 @@ scenario load_scenario_file(const std::string& path, const std::vector<std::stri
   std::string text;
   char buffer[65536];
   std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
+  // No scenario is near the cap; reading stops there, so a huge file or an
+  // endless one (/dev/zero) is refused instead of read to the end.
+  while (text.size() <= limits::max_expanded_bytes &&
+         (n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
+    text.append(buffer, n);
+  }
   // Opening a directory succeeds on Linux; reading it is what fails.
   const int read_error = std::ferror(f) ? errno : 0;
   std::fclose(f);
   if (read_error != 0) {
     throw scenario_error(path, 0, 0, "", "cannot read " + path + ": " + std::strerror(read_error));
+  }
+  if (text.size() > limits::max_expanded_bytes) {
+    throw scenario_error(path, 0, 0, "",
+                         path + " is larger than " +
+                             std::to_string(limits::max_expanded_bytes >> 20) +
+                             " MiB; no scenario is that long");
   }
   return load_scenario_text(text, path, overrides);
 }

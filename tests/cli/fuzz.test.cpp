@@ -25,11 +25,16 @@ namespace fs = std::filesystem;
 using rng_type = std::mt19937_64;
 
 /// The seed of the whole corpus: a failure names its case, and the case comes
-/// back on every machine.
-constexpr std::uint64_t seed = 20261130;
-constexpr int cases = 3000;
+/// back on every machine. STAMPEDE_FUZZ_SEED, STAMPEDE_FUZZ_CASES and
+/// STAMPEDE_FUZZ_RUNS run a longer or another corpus by hand.
+std::uint64_t from_env(const char* name, std::uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::stoull(v) : fallback;
+}
+const std::uint64_t seed = from_env("STAMPEDE_FUZZ_SEED", 20261130);
+const int cases = static_cast<int>(from_env("STAMPEDE_FUZZ_CASES", 3000));
 constexpr int binary_validate_every = 60;  // 50 cases through `stampede validate`
-constexpr int runs = 25;                   // valid cases through `stampede run`
+const int runs = static_cast<int>(from_env("STAMPEDE_FUZZ_RUNS", 25));  // through `stampede run`
 
 /// Scalars a careless or hostile author could write where any value goes.
 const std::vector<std::string> extremes = {

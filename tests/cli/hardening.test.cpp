@@ -170,3 +170,31 @@ TEST_CASE("a scale that simulates nobody, or a price that overflows, is a scenar
   CHECK_FALSE(std::filesystem::exists(dir / "summary.json"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("running out of memory inside the simulation is a one-line error, exit 2",
+          "[cli][hardening]") {
+  // 500M users need about 1.5 GB of state: under a 1.5 GB address-space limit
+  // (the estimate reads the machine's free memory, not the limit) the shards'
+  // allocations fail inside their actors.
+  const auto dir = temp_dir("oom");
+  const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR +
+                          " && (ulimit -v 1500000; timeout -k 2 60 " + STAMPEDE_BINARY +
+                          " run scenarios/quickstart.yaml --quiet --threads 2 --out " +
+                          dir.string() + " --set horizon=10m --set population.size=5e8 2>" +
+                          (dir / "err").string() + "; echo $? > " + (dir / "rc").string() + ")";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(read_all(dir / "rc") == "2\n");
+  const std::string err = read_all(dir / "err");
+  if (err.find("the machine has") != std::string::npos) {
+    WARN("less than 2 GB available: the estimate refused the run first; " << err);
+  } else {
+    CHECK(err == "error: out of memory; try a smaller --scale\n");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an endless scenario file is refused at the size cap", "[cli][hardening]") {
+  const auto r = run_stampede("validate /dev/zero", limit_s);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "error: /dev/zero is larger than 16 MiB; no scenario is that long\n");
+}
