@@ -152,9 +152,13 @@ std::string loadtest_bottom_line(const sim::run_result& r) {
           percent(sim::dropped_share(l.endpoints)) + " of those due, over loadtest.max_dropped " +
           percent(l.max_dropped) + "), due from " + fixed(l.first_dropped_s, 1) + " s to " +
           fixed(l.last_dropped_s, 1) + " s of wall time: no connection was free within " +
-          "loadtest.max_lag " + seconds_text(l.max_lag_s) + " of their intended send time (" +
-          std::to_string(l.peak_connections) + " of at most " + std::to_string(l.max_connections) +
-          " connections were open). ";
+          "loadtest.max_lag " + seconds_text(l.max_lag_s) + " of their intended send time";
+    // A report rebuilt from the results file does not know the connections.
+    if (l.peak_connections > 0) {
+      md += " (" + std::to_string(l.peak_connections) + " of at most " +
+            std::to_string(l.max_connections) + " connections were open)";
+    }
+    md += ". ";
   }
   md += "Lag p99 of the sent requests " + ms(l.lag, 0.99) + " (loadtest.max_lag " +
         seconds_text(l.max_lag_s) +

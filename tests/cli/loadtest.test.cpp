@@ -323,6 +323,16 @@ std::string slow_target_scenario(const std::filesystem::path& dir) {
   return path.string();
 }
 
+/// `stampede loadtest` for 4 s of that scenario, starting with 2 connections,
+/// against the fault server answering every request in 2 s; output in dir/out.
+test::command_result run_against_slow_target(const std::filesystem::path& dir,
+                                             const std::string& sets) {
+  fault_server server("delay", dir, {"--delay-ms", "2000"});
+  return test::run_stampede(loadtest_args(
+      slow_target_scenario(dir), dir / "out",
+      "--duration 4s --set loadtest.connections=2 " + sets + " --target " + server.url()));
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -330,13 +340,9 @@ TEST_CASE(
     "the run exits 99",
     "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-slow-few");
-  fault_server server("delay", dir, {"--delay-ms", "2000"});
   // At most 4 connections, each busy 2 s: about 2 requests/s can go out of the
   // ~50/s intended; every other one finds no connection within max_lag (100 ms).
-  const auto r = test::run_stampede(loadtest_args(
-      slow_target_scenario(dir), dir / "out",
-      "--duration 4s --set loadtest.connections=2 --set loadtest.max_connections=4 --target " +
-          server.url()));
+  const auto r = run_against_slow_target(dir, "--set loadtest.max_connections=4");
   INFO(r.err);
   CHECK(r.exit_code == 99);
   const auto s = summary_of(dir / "out");
@@ -378,15 +384,11 @@ TEST_CASE(
     "schedule",
     "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-slow-grow");
-  fault_server server("delay", dir, {"--delay-ms", "2000"});
   // By Little's law ~50 requests/s answered in 2 s keep ~100 connections busy;
   // up to 400 may be opened. max_lag 500 ms: this test is about connections,
   // not about how long a busy 2-core test machine may pause a thread.
-  const auto r = test::run_stampede(
-      loadtest_args(slow_target_scenario(dir), dir / "out",
-                    "--duration 4s --set loadtest.connections=2 --set loadtest.max_connections=400 "
-                    "--set loadtest.max_lag=500ms --target " +
-                        server.url()));
+  const auto r = run_against_slow_target(
+      dir, "--set loadtest.max_connections=400 --set loadtest.max_lag=500ms");
   INFO(r.err);
   CHECK(r.exit_code == 0);
   const auto s = summary_of(dir / "out");
