@@ -32,8 +32,6 @@ using clock_type = std::chrono::steady_clock;
 struct pending {
   /// Intended send time, wall microseconds since the start.
   std::int64_t intended_us = 0;
-  /// When the scheduler handed it on (it may then wait for a connection).
-  std::int64_t dispatched_us = 0;
   std::uint32_t block = 0;
   std::uint32_t session = 0;
   std::uint16_t endpoint = 0;
@@ -107,7 +105,10 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt,
   r.series = rec.series();
   lt.endpoints = rec.finish_endpoints();
   lt.lag = rec.lag();
-  lt.reliable = static_cast<double>(lt.lag.quantile(0.99)) * 1e-6 <= lt.max_lag_s;
+  lt.dropped = rec.dropped();
+  lt.first_dropped_s = static_cast<double>(rec.first_dropped_us()) * 1e-6;
+  lt.last_dropped_s = static_cast<double>(rec.last_dropped_us()) * 1e-6;
+  lt.reliable = sim::kept_schedule(lt);
   for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
     const auto& le = lt.endpoints[i];
     sim::endpoint_result e;
@@ -158,7 +159,7 @@ class status_parser : public http::basic_parser<false> {
   void on_finish_impl(beast::error_code&) override {}
 };
 
-/// A finished request on its way back to the scheduler thread.
+/// A finished or dropped request on its way back to the scheduler thread.
 struct finished_request {
   sim::loadtest_sample sample;
   std::uint32_t block = 0;
@@ -173,6 +174,8 @@ struct mailbox {
   std::vector<finished_request> done;
   std::vector<std::uint64_t> sent, unsent;
   std::uint64_t in_flight = 0;
+  /// Connections the worker held at the end.
+  std::uint64_t connections = 0;
   bool finished = false;
 };
 
@@ -188,20 +191,28 @@ struct shared_setup {
   clock_type::time_point start;
   std::int64_t end_us = 0;
   std::int64_t timeout_us = 0;
+  std::int64_t max_lag_us = 0;
 };
 
 /// An HTTP client on its own thread and io_context, with its share of the
 /// connections and of the schedule: requests go to workers by seq, so which
 /// worker sends a request never depends on timing, and a worker touches no
 /// state of another (no lock on the send/receive path but its mailbox).
+/// It starts with `connections` and opens more while every one is busy, up to
+/// `max_connections`; a request that finds none within max_lag of its intended
+/// time is dropped. So nothing waits longer than max_lag, and what the worker
+/// holds is bounded (max_connections, and max_lag's worth of waiting requests)
+/// whatever the target does.
 class http_worker {
  public:
-  http_worker(const shared_setup& setup, int connections, std::size_t endpoints)
-      : setup_(setup), pump_timer_(io_), sweep_timer_(io_), guard_timer_(io_) {
-    for (int i = 0; i < connections; ++i) {
-      conns_.push_back(std::make_unique<connection>(io_));
-      idle_.push_back(conns_.back().get());
-    }
+  http_worker(const shared_setup& setup, int connections, int max_connections,
+              std::size_t endpoints)
+      : setup_(setup),
+        max_connections_(static_cast<std::size_t>(max_connections)),
+        pump_timer_(io_),
+        sweep_timer_(io_),
+        guard_timer_(io_) {
+    for (int i = 0; i < connections; ++i) add_connection();
     box_.sent.assign(endpoints, 0);
     box_.unsent.assign(endpoints, 0);
     // Timeouts by one sweep rather than a timer per request: arming a timer
@@ -269,9 +280,10 @@ class http_worker {
     if (!schedule_.empty()) {
       // Wake-ups at least `gap` apart: arming the timer for every request
       // (one timerfd_settime each) was a fifth of the CPU at full rate. A send
-      // is then up to 0.2 ms late (1 ms while every connection is busy and it
-      // would only join the waiting line), which the lag histogram records.
-      const std::int64_t gap = idle_.empty() ? 1000 : 200;
+      // is then up to 0.2 ms late (1 ms while every connection is busy, none
+      // may be opened and it would only join the waiting line), which the lag
+      // histogram records.
+      const std::int64_t gap = idle_.empty() && conns_.size() >= max_connections_ ? 1000 : 200;
       next = std::min(next, std::max(schedule_.front().intended_us, now + gap));
     }
     if (armed_ && armed_us_ <= next) return;  // an earlier wake-up is already set
@@ -285,17 +297,50 @@ class http_worker {
     });
   }
 
-  void dispatch(pending p, std::int64_t now) {
-    p.dispatched_us = now;
+  void dispatch(const pending& p, std::int64_t now) {
+    if (late(p, now)) return drop(p, now);
+    if (idle_.empty() && conns_.size() < max_connections_) add_connection();
     if (idle_.empty()) {
-      // Every connection is busy: the request waits, and the wait counts in
-      // its corrected latency (the target is what keeps the connections busy).
+      // Every connection is busy and no more may be opened: the request waits
+      // for one until max_lag past its intended time, then it is dropped.
       waiting_.push_back(p);
       return;
     }
     connection* c = idle_.back();
     idle_.pop_back();
     send(*c, p);
+  }
+
+  void add_connection() {
+    conns_.push_back(std::make_unique<connection>(io_));
+    idle_.push_back(conns_.back().get());
+  }
+
+  /// Too late to send: past max_lag of its intended time.
+  bool late(const pending& p, std::int64_t now) const {
+    return now - p.intended_us > setup_.max_lag_us;
+  }
+
+  /// Counts a request that was never sent, as a sample of class `dropped`
+  /// (the results file keeps it, so a rebuilt report counts it too).
+  void drop(const pending& p, std::int64_t now) {
+    finished_request f;
+    f.sample.intended_us = p.intended_us;
+    f.sample.endpoint = p.endpoint;
+    f.sample.what = sim::outcome_class::dropped;
+    f.sample.corrected_us = now - p.intended_us;
+    f.block = p.block;
+    f.session = p.session;
+    std::lock_guard lock(box_.m);
+    box_.done.push_back(f);
+  }
+
+  /// Drops the waiting requests that are too late (the line is in intended order).
+  void drop_late_waiting(std::int64_t now) {
+    while (!waiting_.empty() && late(waiting_.front(), now)) {
+      drop(waiting_.front(), now);
+      waiting_.pop_front();
+    }
   }
 
   /// The request line, headers and body, written by hand into the
@@ -417,7 +462,7 @@ class http_worker {
     f.sample.status = status;
     f.sample.corrected_us = now - p.intended_us;
     f.sample.uncorrected_us = now - c.sent_us;
-    f.sample.lag_us = p.dispatched_us - p.intended_us;
+    f.sample.lag_us = c.sent_us - p.intended_us;
     f.block = p.block;
     f.session = p.session;
     c.busy = false;
@@ -426,6 +471,7 @@ class http_worker {
       std::lock_guard lock(box_.m);
       box_.done.push_back(f);
     }
+    if (!stopping_) drop_late_waiting(now);
     if (!stopping_ && !waiting_.empty()) {
       const pending next = waiting_.front();
       waiting_.pop_front();
@@ -441,6 +487,7 @@ class http_worker {
     sweep_timer_.async_wait([this](beast::error_code ec) {
       if (ec) return;
       const std::int64_t now = now_us();
+      if (!stopping_) drop_late_waiting(now);
       for (auto& c : conns_) {
         if (c->busy && !c->timed_out && now >= c->deadline_us) {
           // Closing cancels the pending connect/write/read, whose handler
@@ -456,6 +503,7 @@ class http_worker {
   }
 
   void begin_stop() {
+    drop_late_waiting(now_us());
     stopping_ = true;
     {
       std::lock_guard lock(box_.m);
@@ -480,6 +528,7 @@ class http_worker {
     {
       std::lock_guard lock(box_.m);
       box_.in_flight = in_flight_;
+      box_.connections = conns_.size();
       box_.finished = true;
     }
     io_.stop();
@@ -488,6 +537,7 @@ class http_worker {
   // The io_context is declared first so that it outlives every socket and timer.
   asio::io_context io_{1};
   const shared_setup& setup_;
+  std::size_t max_connections_;
   asio::steady_timer pump_timer_, sweep_timer_, guard_timer_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<connection*> idle_;
@@ -533,6 +583,7 @@ class generator {
     setup_.stop = o.stop;
     setup_.end_us = end_us_;
     setup_.timeout_us = std::max<std::int64_t>(1, spec_.timeout);
+    setup_.max_lag_us = spec_.max_lag;
     // Thinning by users, not by requests, keeps every simulated session whole.
     model_ = s;
     model_.scale = s.scale * spec_.rate_scale;
@@ -566,10 +617,14 @@ class generator {
     // a request (send, receive, epoll) is most of its cost, and two threads
     // spread it over two cores; the connections are split between them.
     const int n = std::max(1, spec_.connections);
+    const int m = std::max(n, spec_.max_connections);
     const int workers = std::min(n, http_threads);
+    const auto share = [workers](int total, int w) {
+      return total / workers + (w < total % workers ? 1 : 0);
+    };
     for (int w = 0; w < workers; ++w) {
-      workers_.push_back(std::make_unique<http_worker>(
-          setup_, n / workers + (w < n % workers ? 1 : 0), s.endpoints.size()));
+      workers_.push_back(
+          std::make_unique<http_worker>(setup_, share(n, w), share(m, w), s.endpoints.size()));
     }
     batches_.resize(workers_.size());
     // One wall tick ahead: a window's requests are in the schedule before the
@@ -604,8 +659,11 @@ class generator {
     }
     report_progress();
 
-    std::uint64_t in_flight = 0;
-    for (auto& w : workers_) in_flight += w->box().in_flight;
+    std::uint64_t in_flight = 0, connections = 0;
+    for (auto& w : workers_) {
+      in_flight += w->box().in_flight;
+      connections += w->box().connections;
+    }
     if (rec_.in_flight() != in_flight) {
       throw std::logic_error("load-test accounting: the recorder has " +
                              std::to_string(rec_.in_flight()) + " requests in flight, the pool " +
@@ -617,20 +675,26 @@ class generator {
     lt.time_scale = time_scale_;
     lt.rate_scale = spec_.rate_scale;
     lt.connections = spec_.connections;
+    lt.max_connections = spec_.max_connections;
+    lt.peak_connections = connections;
     lt.duration_s = duration_s_;
     lt.wall_s = wall;
     lt.interval_s = o_.interval_s;
     lt.timeout_s = sim::to_seconds(spec_.timeout);
     lt.max_lag_s = sim::to_seconds(spec_.max_lag);
+    lt.max_dropped = spec_.max_dropped;
     lt.interrupted = interrupted_;
     double adopted = 0;
     for (const auto& b : blocks_) adopted += b.adopted();
     auto r = make_result(s_, std::move(lt), rec_, adopted, layout_.users, model_requests_);
     if (!r.loadtest->reliable) {
-      std::cerr << "warning: the generator fell behind its schedule (lag p99 "
+      std::cerr << "warning: the generator fell behind its schedule (" << r.loadtest->dropped
+                << " requests dropped, " << sim::dropped_share(r.loadtest->endpoints) * 100
+                << "% > loadtest.max_dropped " << r.loadtest->max_dropped * 100 << "%; lag p99 "
                 << static_cast<double>(r.loadtest->lag.quantile(0.99)) * 1e-3
-                << " ms > loadtest.max_lag " << r.loadtest->max_lag_s * 1e3
-                << " ms): the results are marked unreliable\n";
+                << " ms, loadtest.max_lag " << r.loadtest->max_lag_s * 1e3 << " ms; " << connections
+                << " of at most " << spec_.max_connections
+                << " connections): the results are marked unreliable\n";
     }
     return r;
   }
@@ -811,11 +875,14 @@ class generator {
     last_progress_ = now;
     rec_.advance(now_us());
     const double lag_p99 = static_cast<double>(recent_lag_.quantile(0.99)) * 1e-6;
-    if (lag_p99 > sim::to_seconds(spec_.max_lag) &&
+    const std::uint64_t dropped = rec_.dropped() - last_dropped_;
+    last_dropped_ = rec_.dropped();
+    if ((dropped > 0 || lag_p99 > sim::to_seconds(spec_.max_lag)) &&
         std::chrono::duration<double>(now - last_behind_warning_).count() > 5) {
       last_behind_warning_ = now;
-      std::cerr << "\nwarning: the generator is behind its schedule (lag p99 " << lag_p99 * 1e3
-                << " ms over the last " << dt << " s)\n";
+      std::cerr << "\nwarning: the generator is behind its schedule (" << dropped
+                << " requests dropped, lag p99 " << lag_p99 * 1e3 << " ms over the last " << dt
+                << " s)\n";
     }
     recent_lag_.clear();
     if (!o_.on_progress) return;
@@ -827,6 +894,7 @@ class generator {
     last_finished_ = rec_.finished();
     p.p99_s = rec_.last_p99_s();
     p.errors = rec_.errors();
+    p.dropped = rec_.dropped();
     p.in_flight = rec_.in_flight();
     p.lag_p99_s = lag_p99;
     for (const auto& e : rec_.endpoints()) p.sent += e.sent;
@@ -854,6 +922,13 @@ class generator {
             sim::outcome_class_name(static_cast<sim::outcome_class>(k)) + "\"} " +
             std::to_string(counts[k]));
       }
+    }
+    add("# HELP stampede_loadtest_dropped_total Requests never sent: no connection within "
+        "max_lag of their intended time.");
+    add("# TYPE stampede_loadtest_dropped_total counter");
+    for (const auto& e : rec_.endpoints()) {
+      add("stampede_loadtest_dropped_total{endpoint=\"" + e.name + "\"} " +
+          std::to_string(e.dropped));
     }
     add("# HELP stampede_loadtest_latency_seconds Latency of 2xx responses (corrected: from "
         "the intended send time; uncorrected: from the actual send).");
@@ -975,6 +1050,7 @@ class generator {
   clock_type::time_point last_progress_;
   clock_type::time_point last_behind_warning_{};
   std::uint64_t last_finished_ = 0;
+  std::uint64_t last_dropped_ = 0;
   sim::histogram recent_lag_;
 };
 
@@ -1002,7 +1078,7 @@ sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_res
   sim::loadtest_recorder rec(endpoint_names(s), meta.interval_s, meta.time_scale);
   std::int64_t last_us = 0;
   for (const auto& smp : samples) {
-    rec.sent(smp.endpoint);
+    if (smp.what != sim::outcome_class::dropped) rec.sent(smp.endpoint);
     rec.record(smp);
     last_us = std::max(last_us, smp.intended_us + smp.corrected_us);
   }

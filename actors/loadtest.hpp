@@ -2,7 +2,8 @@
 // `stampede loadtest`: plays a scenario's population against an HTTP target in
 // wall-clock time, as an open model (wrk2's discipline): every request has an
 // intended send time, latency is measured from it, and a slow target cannot
-// slow the load down.
+// slow the load down: more connections are opened while every one is busy,
+// and a request that cannot go out within max_lag is dropped and counted.
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -26,6 +27,8 @@ struct loadtest_progress {
   double p99_s = 0;
   std::uint64_t sent = 0;
   std::uint64_t errors = 0;
+  /// Requests never sent: no connection within max_lag of their intended time.
+  std::uint64_t dropped = 0;
   std::uint64_t in_flight = 0;
   double lag_p99_s = 0;
 };

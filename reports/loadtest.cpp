@@ -2,6 +2,7 @@
 
 #include "reports/analysis.hpp"
 #include "reports/text.hpp"
+#include "sim/loadtest_metrics.hpp"
 
 namespace stampede::reports::detail {
 
@@ -24,6 +25,21 @@ std::string ms(const sim::histogram& h, double q) {
   return h.count() ? seconds_text(static_cast<double>(h.quantile(q)) * 1e-6) : "-";
 }
 
+std::uint64_t intended(const sim::loadtest_result& l) {
+  std::uint64_t n = 0;
+  for (const auto& e : l.endpoints) n += e.intended;
+  return n;
+}
+
+/// "12 to 48 connections (30 opened)".
+std::string connections_text(const sim::loadtest_result& l) {
+  std::string t = std::to_string(l.connections);
+  if (l.max_connections > l.connections) t += " to " + std::to_string(l.max_connections);
+  t += " connections";
+  if (l.peak_connections > 0) t += " (" + std::to_string(l.peak_connections) + " held at most)";
+  return t;
+}
+
 }  // namespace
 
 json loadtest_json(const sim::loadtest_result& l) {
@@ -33,21 +49,31 @@ json loadtest_json(const sim::loadtest_result& l) {
   j["time_scale"] = l.time_scale;
   j["rate_scale"] = l.rate_scale;
   j["connections"] = l.connections;
+  j["max_connections"] = l.max_connections;
+  j["peak_connections"] = l.peak_connections;
   j["duration_s"] = l.duration_s;
   j["wall_s"] = l.wall_s;
   j["interval_s"] = l.interval_s;
   j["timeout_s"] = l.timeout_s;
   j["reliable"] = l.reliable;
   j["max_lag_s"] = l.max_lag_s;
+  j["max_dropped"] = l.max_dropped;
+  j["dropped"] = l.dropped;
+  j["dropped_share"] = sim::dropped_share(l.endpoints);
+  j["first_dropped_s"] = l.first_dropped_s;
+  j["last_dropped_s"] = l.last_dropped_s;
   j["lag"] = latency_json(l.lag);
   j["interrupted"] = l.interrupted;
   j["rebuilt"] = l.rebuilt;
   j["accounting"] =
-      "sent = completed + failed + timed_out + in_flight; failed = 503 + 429 + 4xx + 5xx + "
-      "other + connect_error + reset_closed; latencies of 2xx responses, in seconds";
+      "intended = sent + dropped + unsent_at_stop; sent = completed + failed + timed_out + "
+      "in_flight; failed = 503 + 429 + 4xx + 5xx + other + connect_error + reset_closed; "
+      "latencies of 2xx responses, in seconds";
   json endpoints = json::object();
   for (const auto& e : l.endpoints) {
     json ej;
+    ej["intended"] = e.intended;
+    ej["dropped"] = e.dropped;
     ej["sent"] = e.sent;
     ej["completed"] = e.completed;
     ej["failed"] = e.failed;
@@ -73,18 +99,22 @@ std::string loadtest_md(const sim::run_result& r) {
   const auto& l = *r.loadtest;
   std::string md = "## Load test\n\n";
   md += "Target " + l.target + (l.embedded ? " (the embedded modeled service)" : "") + ", " +
-        std::to_string(l.connections) + " connections, time_scale " + shortest(l.time_scale) +
-        " (" + hours_text(l.wall_s * l.time_scale / 3600.0) + " of the scenario in " +
-        fixed(l.wall_s, 1) + " s), rate_scale " + shortest(l.rate_scale) + ".";
+        connections_text(l) + ", time_scale " + shortest(l.time_scale) + " (" +
+        hours_text(l.wall_s * l.time_scale / 3600.0) + " of the scenario in " + fixed(l.wall_s, 1) +
+        " s), rate_scale " + shortest(l.rate_scale) + ".";
   if (l.interrupted) md += " The test was stopped before its end.";
   if (l.rebuilt) {
     md += " Rebuilt from the results file: requests in flight at the end are not known.";
   }
   md += "\n\n";
-  md += l.reliable ? "The generator kept its schedule (lag p99 " + ms(l.lag, 0.99) + ").\n\n"
-                   : "**Unreliable:** the generator fell behind its schedule (lag p99 " +
-                         ms(l.lag, 0.99) + " > " + seconds_text(l.max_lag_s) +
-                         "), so the target saw less load than the scenario asks for.\n\n";
+  md += l.reliable ? "The generator kept its schedule: " + grouped(static_cast<double>(l.dropped)) +
+                         " of " + grouped(static_cast<double>(intended(l))) +
+                         " intended requests dropped, lag p99 " + ms(l.lag, 0.99) + ".\n\n"
+                   : "**Unreliable:** the generator fell behind its schedule (" +
+                         grouped(static_cast<double>(l.dropped)) + " of " +
+                         grouped(static_cast<double>(intended(l))) +
+                         " intended requests dropped, lag p99 " + ms(l.lag, 0.99) +
+                         "; see the bottom line).\n\n";
   md +=
       "Latency is measured from each request's intended send time (corrected, free of "
       "coordinated omission); the uncorrected column is what a closed-loop tester would "
@@ -112,18 +142,44 @@ std::string loadtest_md(const sim::run_result& r) {
   return md;
 }
 
+std::string loadtest_bottom_line(const sim::run_result& r) {
+  if (!r.loadtest || r.loadtest->reliable) return "";
+  const auto& l = *r.loadtest;
+  std::string md = "> **Unreliable: the load generator fell behind its schedule.** ";
+  if (l.dropped > 0) {
+    md += "It dropped " + grouped(static_cast<double>(l.dropped)) + " of " +
+          grouped(static_cast<double>(intended(l))) + " intended requests (" +
+          percent(sim::dropped_share(l.endpoints)) + " of those due, over loadtest.max_dropped " +
+          percent(l.max_dropped) + "), due from " + fixed(l.first_dropped_s, 1) + " s to " +
+          fixed(l.last_dropped_s, 1) + " s of wall time: no connection was free within " +
+          "loadtest.max_lag " + seconds_text(l.max_lag_s) + " of their intended send time";
+    // A report rebuilt from the results file does not know the connections.
+    if (l.peak_connections > 0) {
+      md += " (" + std::to_string(l.peak_connections) + " of at most " +
+            std::to_string(l.max_connections) + " connections were open)";
+    }
+    md += ". ";
+  }
+  md += "Lag p99 of the sent requests " + ms(l.lag, 0.99) + " (loadtest.max_lag " +
+        seconds_text(l.max_lag_s) +
+        "). The target saw less load than the scenario asks for; raise "
+        "loadtest.max_connections, or lower rate_scale.\n\n";
+  return md;
+}
+
 std::string loadtest_html_tables(const sim::run_result& r) {
   if (!r.loadtest) return "";
   const auto& l = *r.loadtest;
   std::string h = "<h2>Load test</h2>\n<p class=\"meta\">Target <code>" + html_escape(l.target) +
                   "</code>" + (l.embedded ? " (embedded modeled service)" : "") + ", " +
-                  std::to_string(l.connections) + " connections, time_scale " +
+                  html_escape(connections_text(l)) + ", time_scale " +
                   html_escape(shortest(l.time_scale)) + ", rate_scale " +
                   html_escape(shortest(l.rate_scale)) + ", " + html_escape(fixed(l.wall_s, 1)) +
                   " s of wall time. ";
   h += l.reliable ? "<span class=\"verdict ok\">schedule kept</span>"
-                  : "<span class=\"verdict bad\">unreliable: generator lag</span>";
-  h += " lag p99 " + html_escape(ms(l.lag, 0.99)) + "</p>\n";
+                  : "<span class=\"verdict bad\">unreliable: generator fell behind</span>";
+  h += " " + html_escape(grouped(static_cast<double>(l.dropped))) + " dropped, lag p99 " +
+       html_escape(ms(l.lag, 0.99)) + "</p>\n";
   h += "<table id=\"loadtest\"><thead><tr><th>endpoint</th><th>sent</th><th>2xx</th><th>503</"
        "th><th>429</th><th>4xx</th><th>5xx</th><th>timeout</th><th>connect error</"
        "th><th>reset/closed</th><th>in flight</th><th>p99 corrected</th><th>p99 "

@@ -13,6 +13,9 @@ namespace stampede::reports::detail {
 nlohmann::ordered_json loadtest_json(const sim::loadtest_result& l);
 /// summary.md's "Load test" section (empty for a simulated run).
 std::string loadtest_md(const sim::run_result& r);
+/// For the bottom line of summary.md: when and by how much the generator fell
+/// behind its schedule; empty when it kept it (or for a simulated run).
+std::string loadtest_bottom_line(const sim::run_result& r);
 /// report.html's load-test tables (empty for a simulated run).
 std::string loadtest_html_tables(const sim::run_result& r);
 /// report.html's script drawing corrected vs uncorrected p99 and the lag over

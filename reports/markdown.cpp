@@ -47,6 +47,7 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
           "for requests in flight at the stop are counted.\n\n";
   }
   md += "## Bottom line\n\n";
+  md += loadtest_bottom_line(r);
   const double interval_h = r.report_interval_s / 3600.0;
   const auto breached =
       std::count_if(r.slos.begin(), r.slos.end(), [](auto& s) { return !s.held; });

@@ -12,8 +12,9 @@ namespace stampede::sim {
 
 namespace {
 
-constexpr std::array<const char*, outcome_classes> class_names{
-    "2xx", "503", "429", "4xx", "5xx", "other", "timeout", "connect_error", "reset_closed"};
+constexpr std::array<const char*, outcome_classes + 1> class_names{
+    "2xx",   "503",     "429",           "4xx",          "5xx",
+    "other", "timeout", "connect_error", "reset_closed", "dropped"};
 
 constexpr std::array<std::string_view, 4> variables{"user_id", "seq", "prompt", "tier"};
 
@@ -68,6 +69,7 @@ outcome_class classify_status(int status) {
 outcome::kind model_kind(outcome_class c) {
   switch (c) {
     case outcome_class::status_2xx:
+    case outcome_class::dropped:
       return outcome::kind::completed;
     case outcome_class::timeout:
       return outcome::kind::abandoned;
@@ -311,10 +313,18 @@ void loadtest_recorder::advance(std::int64_t wall_us) {
 void loadtest_recorder::record(const loadtest_sample& s) {
   auto& e = endpoints_.at(static_cast<std::size_t>(s.endpoint));
   const auto ei = static_cast<std::size_t>(s.endpoint);
-  ++finished_;
   // Rows by completion time; samples come in completion order, so a row is
   // complete once a later one starts.
   advance(s.intended_us + s.corrected_us);
+  if (s.what == outcome_class::dropped) {
+    // Never sent: not finished, no lag, no row of offered load.
+    ++e.dropped;
+    first_dropped_us_ = dropped_ == 0 ? s.intended_us : std::min(first_dropped_us_, s.intended_us);
+    last_dropped_us_ = std::max(last_dropped_us_, s.intended_us);
+    ++dropped_;
+    return;
+  }
+  ++finished_;
   row& done = row_at(current_);
   row& offered =
       row_at(static_cast<std::size_t>(std::max<double>(0, s.intended_us / interval_us_)));
@@ -358,6 +368,8 @@ void loadtest_recorder::record(const loadtest_sample& s) {
     case outcome_class::reset_closed:
       ++e.reset_closed;
       break;
+    case outcome_class::dropped:
+      break;
   }
   done.errors[ei] += 1;
   ++errors_;
@@ -383,6 +395,7 @@ std::vector<loadtest_endpoint_result> loadtest_recorder::finish_endpoints() cons
                              " sent requests");
     }
     e.in_flight = e.sent - finished;
+    e.intended = e.sent + e.dropped + e.unsent_at_stop;
   }
   return out;
 }
@@ -417,6 +430,20 @@ timeseries loadtest_recorder::series() {
     ts.rows.push_back(std::move(v));
   }
   return ts;
+}
+
+double dropped_share(const std::vector<loadtest_endpoint_result>& endpoints) {
+  std::uint64_t sent = 0, dropped = 0;
+  for (const auto& e : endpoints) {
+    sent += e.sent;
+    dropped += e.dropped;
+  }
+  return dropped ? static_cast<double>(dropped) / static_cast<double>(sent + dropped) : 0;
+}
+
+bool kept_schedule(const loadtest_result& lt) {
+  return dropped_share(lt.endpoints) <= lt.max_dropped &&
+         static_cast<double>(lt.lag.quantile(0.99)) * 1e-6 <= lt.max_lag_s;
 }
 
 std::vector<slo_result> loadtest_slos(const scenario& s,

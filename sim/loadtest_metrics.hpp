@@ -27,17 +27,23 @@ enum class outcome_class : std::uint8_t {
   timeout,
   connect_error,
   reset_closed,
+  /// Never sent: it could not go out within max_lag of its intended time.
+  dropped,
 };
+/// The classes of a sent request: every one but `dropped`.
 inline constexpr int outcome_classes = 9;
 
-/// "2xx", "503", "429", "4xx", "5xx", "other", "timeout", "connect_error", "reset_closed".
+/// "2xx", "503", "429", "4xx", "5xx", "other", "timeout", "connect_error",
+/// "reset_closed", "dropped".
 const char* outcome_class_name(outcome_class c);
 /// The class named by outcome_class_name, or nothing.
 std::optional<outcome_class> outcome_class_of(std::string_view name);
 /// The class of an HTTP response status.
 outcome_class classify_status(int status);
 /// The model's view of a class: 2xx completed, timeout abandoned (the user's
-/// patience ran out), anything else rejected (the session ends, as in `run`).
+/// patience ran out), dropped completed (the target never saw it: the session
+/// goes on, so the load the model asks for stays what it was), anything else
+/// rejected (the session ends, as in `run`).
 outcome::kind model_kind(outcome_class c);
 
 /// A load-test target, "http://host[:port]".
@@ -76,7 +82,7 @@ std::string expand_template(std::string_view text, const template_values& v);
 /// Appends to `out` like expand_template, without allocating a new string.
 void expand_template_into(std::string& out, std::string_view text, const template_values& v);
 
-/// One finished request, as appended to DIR/results.csv.
+/// One finished or dropped request, as appended to DIR/results.csv.
 struct loadtest_sample {
   /// Intended send time, microseconds of wall time since the start of the test.
   std::int64_t intended_us = 0;
@@ -84,10 +90,11 @@ struct loadtest_sample {
   outcome_class what = outcome_class::status_2xx;
   /// HTTP status, 0 when there was no response.
   int status = 0;
-  /// Response time from the intended and from the actual send, microseconds.
+  /// Response time from the intended and from the actual send, microseconds;
+  /// for a dropped request, when it was given up (from the intended time) and 0.
   std::int64_t corrected_us = 0;
   std::int64_t uncorrected_us = 0;
-  /// Actual send minus intended send, microseconds.
+  /// Actual send minus intended send, microseconds (0 when dropped).
   std::int64_t lag_us = 0;
 };
 
@@ -118,7 +125,8 @@ class loadtest_recorder {
   void not_sent(int e) { ++endpoints_.at(static_cast<std::size_t>(e)).not_sent; }
   /// A request still waiting for a connection when the test stopped.
   void unsent_at_stop(int e) { ++endpoints_.at(static_cast<std::size_t>(e)).unsent_at_stop; }
-  /// A finished request; samples must come in the order they finished.
+  /// A finished or dropped request; samples must come in the order they
+  /// finished (or were dropped).
   void record(const loadtest_sample& s);
   /// Closes the time-series rows that end before `wall_us` (for a live display).
   void advance(std::int64_t wall_us);
@@ -129,11 +137,17 @@ class loadtest_recorder {
   std::uint64_t errors() const { return errors_; }
   const std::vector<loadtest_endpoint_result>& endpoints() const { return endpoints_; }
   const histogram& lag() const { return lag_; }
+  /// Dropped requests over all endpoints, and the intended send times
+  /// (microseconds since the start) of the first and last.
+  std::uint64_t dropped() const { return dropped_; }
+  std::int64_t first_dropped_us() const { return first_dropped_us_; }
+  std::int64_t last_dropped_us() const { return last_dropped_us_; }
   /// Corrected p99 (seconds) of the last closed row over all endpoints, or 0.
   double last_p99_s() const { return last_p99_s_; }
 
-  /// The per-endpoint results, with in_flight = sent - finished; throws
-  /// std::logic_error if the accounting does not add up.
+  /// The per-endpoint results, with in_flight = sent - finished and intended =
+  /// sent + dropped + unsent_at_stop; throws std::logic_error if the accounting
+  /// does not add up.
   std::vector<loadtest_endpoint_result> finish_endpoints() const;
   /// The time series (rows up to the last sample): t_hours (virtual), t_wall_s,
   /// offered_rps.E (requests by intended send time), completed_rps.E,
@@ -163,8 +177,18 @@ class loadtest_recorder {
   histogram cur_lag_;
   std::uint64_t finished_ = 0;
   std::uint64_t errors_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::int64_t first_dropped_us_ = 0, last_dropped_us_ = 0;
   double last_p99_s_ = 0;
 };
+
+/// The share of the requests the generator tried to send that it dropped:
+/// dropped / (sent + dropped), 0 when it dropped none.
+double dropped_share(const std::vector<loadtest_endpoint_result>& endpoints);
+
+/// True when the generator kept its schedule: at most max_dropped of its
+/// requests dropped, and the lag p99 of the sent ones within max_lag.
+bool kept_schedule(const loadtest_result& lt);
 
 /// SLO verdicts of a load test: latency objectives on the corrected latencies
 /// of 2xx responses, and breached as well when more than (1 - q) of the

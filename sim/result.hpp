@@ -120,6 +120,11 @@ struct loadtest_endpoint_result {
   std::uint64_t not_sent = 0;
   /// Requests still waiting for a free connection when the test stopped (never sent).
   std::uint64_t unsent_at_stop = 0;
+  /// Requests that could not go out within loadtest.max_lag of their intended
+  /// send time (never sent): the generator fell behind.
+  std::uint64_t dropped = 0;
+  /// Requests the model asked for: sent + dropped + unsent_at_stop.
+  std::uint64_t intended = 0;
   std::uint64_t status_2xx = 0;
   /// 503: the target's queue was full.
   std::uint64_t status_503 = 0;
@@ -157,18 +162,31 @@ struct loadtest_result {
   bool embedded = false;
   double time_scale = 1;
   double rate_scale = 1;
+  /// Connections at the start, the most that may be opened, and the most the
+  /// generator held (it opens more while every one is busy).
   int connections = 0;
+  int max_connections = 0;
+  std::uint64_t peak_connections = 0;
   /// Wall seconds the generator ran (asked for, and actually).
   double duration_s = 0;
   double wall_s = 0;
   /// Wall seconds per row of the run's time series.
   double interval_s = 1;
   double timeout_s = 0;
-  /// Microseconds between a request's intended and actual send time.
+  /// Microseconds between a sent request's intended and actual send time.
   histogram lag;
   double max_lag_s = 0;
-  /// False when the lag p99 exceeded max_lag: the generator could not keep its
-  /// schedule, so the target saw less load than the scenario asks for.
+  /// The largest share of dropped requests (dropped / (sent + dropped)) that
+  /// still counts as keeping the schedule.
+  double max_dropped = 0.001;
+  /// Dropped requests over all endpoints, and the wall seconds (since the
+  /// start) of the first and last one's intended send time.
+  std::uint64_t dropped = 0;
+  double first_dropped_s = 0;
+  double last_dropped_s = 0;
+  /// False when more than max_dropped of the requests were dropped or the lag
+  /// p99 exceeded max_lag: the generator could not keep its schedule, so the
+  /// target saw less load than the scenario asks for.
   bool reliable = true;
   /// True when the test was stopped before its duration (Ctrl-C).
   bool interrupted = false;

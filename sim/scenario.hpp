@@ -216,8 +216,12 @@ struct loadtest_spec {
   double time_scale = 1;
   /// Fraction of the modeled traffic that is sent.
   double rate_scale = 1;
-  /// Keep-alive connections to the target.
+  /// Keep-alive connections to the target at the start.
   int connections = 64;
+  /// More are opened while every one is busy, up to this many (as k6's
+  /// arrival-rate executors grow their VUs up to maxVUs); the loader defaults
+  /// it to 4 × connections.
+  int max_connections = 256;
   /// Per request; a request without a response by then counts as a timeout.
   vtime timeout = 30 * second;
   /// Wall-clock length of the test; 0 = horizon / time_scale.
@@ -226,9 +230,12 @@ struct loadtest_spec {
   std::vector<request_template> requests;
   /// Values of ${prompt}, picked uniformly.
   std::vector<std::string> prompts;
-  /// Results are marked unreliable when the generator's p99 lag behind its
-  /// schedule exceeds this.
+  /// A request that cannot go out within max_lag of its intended send time
+  /// (no connection free and none may be opened) is dropped, never sent late.
   vtime max_lag = 100 * msec;
+  /// Results are marked unreliable, and the test exits 99, when more than this
+  /// share of the intended requests was dropped.
+  double max_dropped = 0.001;
 };
 
 /// `figures[i]:` a public figure the scenario is calibrated against; each run

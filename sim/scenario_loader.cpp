@@ -1211,7 +1211,8 @@ class loader {
   loadtest_spec load_loadtest(const node_ref& at, const scenario& s) const {
     const auto items = entries(at);
     check_keys(items, {"target", "allow_hosts", "time_scale", "rate_scale", "connections",
-                       "timeout", "duration", "max_lag", "prompts", "requests"});
+                       "max_connections", "timeout", "duration", "max_lag", "max_dropped",
+                       "prompts", "requests"});
     loadtest_spec l;
     if (auto n = optional(items, "target")) l.target = target_url(*n);
     if (auto n = optional(items, "allow_hosts")) {
@@ -1242,9 +1243,20 @@ class loader {
         return v >= 1 && v <= 100'000 && v == std::floor(v);
       }));
     }
+    l.max_connections = std::min(100'000, 4 * l.connections);
+    if (auto n = optional(items, "max_connections")) {
+      const int least = l.connections;
+      l.max_connections = static_cast<int>(
+          number(*n, "an integer from connections (" + std::to_string(least) + ") up to 100000",
+                 [least](double v) { return v >= least && v <= 100'000 && v == std::floor(v); }));
+    }
     if (auto n = optional(items, "timeout")) l.timeout = positive_duration(*n);
     if (auto n = optional(items, "duration")) l.duration = positive_duration(*n);
     if (auto n = optional(items, "max_lag")) l.max_lag = positive_duration(*n);
+    if (auto n = optional(items, "max_dropped")) {
+      l.max_dropped =
+          number(*n, "a share in [0, 1], like 0.001", [](double v) { return v >= 0 && v <= 1; });
+    }
     if (auto n = optional(items, "prompts")) {
       if (!n->node.IsSequence()) expected(*n, "a list of prompt strings");
       for (std::size_t i = 0; i < n->node.size(); ++i) {
@@ -1708,8 +1720,8 @@ std::string describe(const scenario& s) {
     const loadtest_spec& l = *s.loadtest;
     out << "  loadtest: target " << (l.target.empty() ? "the modeled service" : l.target)
         << ", time scale " << number_text(l.time_scale) << ", rate scale "
-        << number_text(l.rate_scale) << ", " << l.connections << " connections, timeout "
-        << format_duration(l.timeout) << ";";
+        << number_text(l.rate_scale) << ", " << l.connections << " to " << l.max_connections
+        << " connections, timeout " << format_duration(l.timeout) << ";";
     for (std::size_t i = 0; i < l.requests.size() && i < s.endpoints.size(); ++i) {
       if (l.requests[i].path.empty()) continue;
       out << " " << s.endpoints[i].name << " " << l.requests[i].method << " " << l.requests[i].path

@@ -165,3 +165,61 @@ TEST_CASE("a latency SLO is breached by 500s even though no 2xx latency was meas
   CHECK_FALSE(v[1].held);
   CHECK(v[1].measured == Approx(0.1));
 }
+
+TEST_CASE("a dropped request is counted as intended but neither sent, finished nor lagging",
+          "[loadtest]") {
+  sim::loadtest_recorder rec({"a"}, 1.0, 1.0);
+  for (int i = 0; i < 3; ++i) rec.sent(0);
+  sim::loadtest_sample ok;
+  ok.intended_us = 100'000;
+  ok.corrected_us = 2000;
+  ok.lag_us = 500;
+  rec.record(ok);
+  for (std::int64_t at : {1'500'000, 400'000}) {
+    sim::loadtest_sample d;
+    d.intended_us = at;
+    d.what = sim::outcome_class::dropped;
+    d.corrected_us = 100'001;  // given up just past a max_lag of 100 ms
+    rec.record(d);
+  }
+  rec.unsent_at_stop(0);
+  const auto e = rec.finish_endpoints();
+  CHECK(e[0].dropped == 2);
+  CHECK(e[0].sent == 3);
+  CHECK(e[0].in_flight == 2);  // 3 sent, 1 finished: the drops are not outcomes of a send
+  CHECK(e[0].intended == 3 + 2 + 1);
+  CHECK(rec.finished() == 1);
+  CHECK(rec.lag().count() == 1);  // only the sent request has a lag
+  CHECK(rec.dropped() == 2);
+  CHECK(rec.first_dropped_us() == 400'000);
+  CHECK(rec.last_dropped_us() == 1'500'000);
+  // 2 dropped of the 5 it tried to send: 40%.
+  CHECK(sim::dropped_share(e) == Approx(0.4));
+  CHECK(sim::model_kind(sim::outcome_class::dropped) == sim::outcome::kind::completed);
+  // The results file keeps it.
+  sim::loadtest_sample d;
+  d.intended_us = 7;
+  d.what = sim::outcome_class::dropped;
+  d.corrected_us = 100'001;
+  const auto back = sim::parse_sample(sim::format_sample(d, {"a"}), {"a"});
+  REQUIRE(back);
+  CHECK(back->what == sim::outcome_class::dropped);
+}
+
+TEST_CASE("the schedule is kept only with drops within max_dropped and lag p99 within max_lag",
+          "[loadtest]") {
+  sim::loadtest_result lt;
+  lt.max_lag_s = 0.1;
+  lt.max_dropped = 0.001;
+  sim::loadtest_endpoint_result e;
+  e.sent = 999;
+  e.dropped = 1;  // 0.1%: at the limit
+  lt.endpoints = {e};
+  for (int i = 0; i < 100; ++i) lt.lag.record(1000);  // 1 ms
+  CHECK(sim::kept_schedule(lt));
+  lt.endpoints[0].dropped = 2;  // 2 of 1001: over 0.1%
+  CHECK_FALSE(sim::kept_schedule(lt));
+  lt.endpoints[0].dropped = 0;
+  for (int i = 0; i < 5; ++i) lt.lag.record(200'000);  // 5 of 105 at 200 ms: p99 there
+  CHECK_FALSE(sim::kept_schedule(lt));
+}

@@ -120,9 +120,12 @@ std::string http_get(int port, const std::string& path) {
 struct fault_server {
   child proc;
   int port = 0;
-  explicit fault_server(const std::string& mode, const std::filesystem::path& dir) {
-    proc = spawn({STAMPEDE_FAULT_SERVER, "--port", "0", "--mode", mode, "--max-seconds", "40"}, dir,
-                 "fault-" + mode);
+  explicit fault_server(const std::string& mode, const std::filesystem::path& dir,
+                        const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args{STAMPEDE_FAULT_SERVER, "--port", "0", "--mode", mode,
+                                  "--max-seconds",       "40"};
+    args.insert(args.end(), more.begin(), more.end());
+    proc = spawn(args, dir, "fault-" + mode);
     for (int i = 0; i < 250 && port == 0; ++i) {
       const std::string text = test::read_all(proc.out);
       if (const auto p = text.find("listening on "); p != std::string::npos) {
@@ -278,13 +281,18 @@ TEST_CASE("a stalling target shows in the corrected p99 while the uncorrected p9
           "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-stall");
   fault_server server("stall", dir);
-  // Two connections: during a 1 s stall only 2 requests are on the wire (their
-  // uncorrected latency is ~1 s), while ~200 wait in the generator (their
-  // corrected latency is up to 1 s). Over 7 s (2 stalls, ~1400 requests) the
-  // stalled share is ~1/3 corrected but ~0.3% uncorrected, so the corrected
-  // p99 sits near 1 s and the uncorrected one near the loopback round trip.
-  const auto r = test::run_stampede(loadtest_args(
-      steady, dir / "out", "--duration 7s --set loadtest.connections=2 --target " + server.url()));
+  // Two connections and no more (a closed-loop tester's pool), and a max_lag
+  // longer than the stall so that nothing is dropped: during a 1 s stall only
+  // 2 requests are on the wire (their uncorrected latency is ~1 s), while ~200
+  // wait in the generator (their corrected latency is up to 1 s). Over 7 s (2
+  // stalls, ~1400 requests) the stalled share is ~1/3 corrected but ~0.3%
+  // uncorrected, so the corrected p99 sits near 1 s and the uncorrected one
+  // near the loopback round trip.
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "out",
+                    "--duration 7s --set loadtest.connections=2 --set loadtest.max_connections=2 "
+                    "--set loadtest.max_lag=1500ms --target " +
+                        server.url()));
   INFO(r.err);
   const auto s = summary_of(dir / "out");
   const auto e = checked_endpoint(s, "ping");
@@ -294,6 +302,122 @@ TEST_CASE("a stalling target shows in the corrected p99 while the uncorrected p9
   CHECK(corrected > 0.5);
   CHECK(uncorrected < 0.25);
   CHECK(r.exit_code == 99);  // latency_p99 <= 500ms breached by the stalls
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// loadtest-steady at a quarter of its rate (~50 requests/s) with a latency
+/// SLO of 5 s, written into `dir`: a target answering in 2 s meets it, so
+/// only the generator's own verdict can make the test exit 99.
+std::string slow_target_scenario(const std::filesystem::path& dir) {
+  std::string text = test::read_all(std::filesystem::path(STAMPEDE_SOURCE_DIR) / steady);
+  const auto at = text.find("latency_p99: 500ms");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 18, "latency_p99: 5s");
+  const auto rate = text.find("rate_scale: 1\n");
+  REQUIRE(rate != std::string::npos);
+  text.replace(rate, 14, "rate_scale: 0.25\n");
+  const auto path = dir / "slow-target.yaml";
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+/// `stampede loadtest` for 4 s of that scenario, starting with 2 connections,
+/// against the fault server answering every request in 2 s; output in dir/out.
+test::command_result run_against_slow_target(const std::filesystem::path& dir,
+                                             const std::string& sets) {
+  fault_server server("delay", dir, {"--delay-ms", "2000"});
+  return test::run_stampede(loadtest_args(
+      slow_target_scenario(dir), dir / "out",
+      "--duration 4s --set loadtest.connections=2 " + sets + " --target " + server.url()));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "against a target answering in 2 s on too few connections, the drops are reported and "
+    "the run exits 99",
+    "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-slow-few");
+  // At most 4 connections, each busy 2 s: about 2 requests/s can go out of the
+  // ~50/s intended; every other one finds no connection within max_lag (100 ms).
+  const auto r = run_against_slow_target(dir, "--set loadtest.max_connections=4");
+  INFO(r.err);
+  CHECK(r.exit_code == 99);
+  const auto s = summary_of(dir / "out");
+  const auto e = checked_endpoint(s, "ping");
+  const auto intended = e["intended"].get<std::uint64_t>();
+  const auto sent = e["sent"].get<std::uint64_t>();
+  const auto dropped = e["dropped"].get<std::uint64_t>();
+  CHECK(intended == sent + dropped + e["unsent_at_stop"].get<std::uint64_t>());
+  // 500 users x 8640 sessions/day = 50 requests/s for 4 s: 200 intended,
+  // Poisson ±3σ ≈ ±42.
+  CHECK(intended > 158);
+  CHECK(intended < 242);
+  // 4 connections x 2 answers each (at 0 s and 2 s) in 4 s, plus a margin for
+  // a connection freed just before the end: at most ~12 sent.
+  CHECK(sent <= 16);
+  CHECK(dropped > 130);
+  CHECK(e["completed"] == sent);  // answered in 2 s < timeout 3 s
+  CHECK(s["slo_held"] == true);   // the exit 99 is the generator's verdict alone
+  CHECK(s["loadtest"]["reliable"] == false);
+  CHECK(s["loadtest"]["dropped"] == dropped);
+  CHECK(s["loadtest"]["peak_connections"] == 4);
+  const std::string md = test::read_all(dir / "out" / "summary.md");
+  const auto bottom = md.find("## Bottom line");
+  REQUIRE(bottom != std::string::npos);
+  const auto behind = md.find("the load generator fell behind its schedule", bottom);
+  CHECK(behind != std::string::npos);
+  CHECK(behind < md.find("\n## ", bottom + 1));  // in the bottom line itself
+  CHECK(md.find("It dropped " + std::to_string(dropped) + " of " + std::to_string(intended)) !=
+        std::string::npos);
+  CHECK(md.find("kept its schedule") == std::string::npos);
+  // Every dropped request is a line of the results file, so `stampede report`
+  // counts them too.
+  CHECK(results_lines(dir / "out") == sent + dropped);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "against a target answering in 2 s, the generator opens more connections and keeps its "
+    "schedule",
+    "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-slow-grow");
+  // By Little's law ~50 requests/s answered in 2 s keep ~100 connections busy;
+  // up to 400 may be opened. max_lag 500 ms: this test is about connections,
+  // not about how long a busy 2-core test machine may pause a thread.
+  const auto r = run_against_slow_target(
+      dir, "--set loadtest.max_connections=400 --set loadtest.max_lag=500ms");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const auto s = summary_of(dir / "out");
+  const auto e = checked_endpoint(s, "ping");
+  CHECK(e["dropped"] == 0);
+  CHECK(e["unsent_at_stop"] == 0);
+  CHECK(e["intended"] == e["sent"]);
+  CHECK(e["completed"] == e["sent"]);
+  CHECK(e["intended"].get<int>() > 158);  // 200 ± 3σ, as above
+  // The mean is ~100 busy connections; fewer than 60 held would mean requests waited.
+  CHECK(s["loadtest"]["peak_connections"].get<int>() > 60);
+  CHECK(s["loadtest"]["reliable"] == true);
+  const std::string md = test::read_all(dir / "out" / "summary.md");
+  CHECK(md.find("The generator kept its schedule: 0 of ") != std::string::npos);
+  CHECK(md.find("fell behind") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("max_connections below connections and max_dropped above 1 are usage errors",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-bad-max");
+  for (const char* set : {"loadtest.max_connections=2", "loadtest.max_dropped=2"}) {
+    const auto r = test::run_stampede(
+        loadtest_args(steady, dir / "out", std::string("--duration 1s --set ") + set));
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(std::string(set).substr(0, std::string(set).find('=')) + ": expected") !=
+          std::string::npos);
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -299,6 +299,19 @@ TEST_CASE("the fault server misbehaves as each mode says and stops on SIGTERM",
     CHECK(fastest < 0.05);
   }
   {
+    // Every answer after --delay-ms: 300 ms, with up to 0.2 s of slack for scheduling.
+    auto server = std::make_unique<child>(
+        std::vector<std::string>{STAMPEDE_FAULT_SERVER, "--port", "0", "--mode", "delay",
+                                 "--delay-ms", "300", "--max-seconds", "30"});
+    connection c(port_of(server->read_line(std::chrono::seconds(5))));
+    for (int i = 0; i < 2; ++i) {
+      const auto t = clock_type::now();
+      CHECK_THAT(c.get("/a"), StartsWith("HTTP/1.1 200"));
+      CHECK(seconds_since(t) >= 0.3);
+      CHECK(seconds_since(t) < 0.5);
+    }
+  }
+  {
     auto server = std::make_unique<child>(std::vector<std::string>{
         STAMPEDE_FAULT_SERVER, "--port", "0", "--mode", "ok", "--max-seconds", "1"});
     REQUIRE(port_of(server->read_line(std::chrono::seconds(5))) > 0);

@@ -81,3 +81,37 @@ TEST_CASE("summary.md and report.html of a load test have its section and chart"
   CHECK(reports::summary_md(plain).find("## Load test") == std::string::npos);
   CHECK(reports::report_html(plain).find("loadtest-charts") == std::string::npos);
 }
+
+TEST_CASE("summary.md's bottom line says when and by how much a load generator fell behind",
+          "[loadtest][reports]") {
+  auto r = loadtest_result();
+  auto& l = *r.loadtest;
+  l.endpoints[0].dropped = 250;
+  l.endpoints[0].intended = 1250;  // 1000 sent + 250 dropped
+  l.dropped = 250;
+  l.first_dropped_s = 3.3;
+  l.last_dropped_s = 11.5;
+  l.max_dropped = 0.001;
+  l.max_connections = 64;
+  l.peak_connections = 64;
+  l.reliable = false;
+  const std::string md = reports::summary_md(r);
+  const auto bottom = md.find("## Bottom line");
+  REQUIRE(bottom != std::string::npos);
+  const auto next = md.find("\n## ", bottom + 1);
+  const std::string line = md.substr(bottom, next - bottom);
+  CHECK(line.find("fell behind its schedule") != std::string::npos);
+  // 250 of 1250 is 20.00%; due from 3.3 s to 11.5 s.
+  CHECK(line.find("dropped 250 of 1,250 intended requests (20.00%") != std::string::npos);
+  CHECK(line.find("from 3.3 s to 11.5 s") != std::string::npos);
+  CHECK(line.find("64 of at most 64 connections") != std::string::npos);
+  CHECK(md.find("kept its schedule") == std::string::npos);
+  const auto j = nlohmann::json::parse(reports::summary_json(r));
+  CHECK(j["loadtest"]["endpoints"]["generate_image"]["dropped"] == 250);
+  CHECK(j["loadtest"]["dropped_share"].get<double>() == Approx(0.2));
+
+  // A generator that kept its schedule adds nothing to the bottom line.
+  const std::string kept = reports::summary_md(loadtest_result());
+  const auto b2 = kept.find("## Bottom line");
+  CHECK(kept.substr(b2, kept.find("\n## ", b2 + 1) - b2).find("generator") == std::string::npos);
+}

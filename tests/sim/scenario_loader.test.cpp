@@ -371,9 +371,11 @@ TEST_CASE("a loadtest section with only requests gets the documented defaults", 
   CHECK(l.time_scale == 1);
   CHECK(l.rate_scale == 1);
   CHECK(l.connections == 64);
+  CHECK(l.max_connections == 4 * 64);
   CHECK(l.timeout == 30 * second);
   CHECK(l.duration == 0);
   CHECK(l.max_lag == 100 * msec);
+  CHECK(l.max_dropped == 0.001);
   CHECK(l.prompts.empty());
   // Indexed like the endpoints: gen has no request and is not sent.
   REQUIRE(l.requests.size() == 2);
@@ -389,6 +391,7 @@ TEST_CASE("every loadtest key loads into base units", "[sim][loader]") {
   REQUIRE(s.loadtest.has_value());
   const loadtest_spec& l = *s.loadtest;
   CHECK(l.connections == 16);
+  CHECK(l.max_connections == 4 * 16);  // not given: four times connections
   CHECK(l.timeout == 5 * second);
   CHECK(l.prompts == std::vector<std::string>{"a cat in a paper boat", "a lighthouse at dusk"});
   REQUIRE(l.requests.size() == 3);

@@ -1,7 +1,8 @@
 // stampede_fault_server: a tiny HTTP/1.1 keep-alive server that misbehaves on
 // purpose, for the load generator's fault tests.
 //
-//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500 [--max-seconds N]
+//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay
+//                         [--delay-ms N] [--max-seconds N]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
 // (default 120), so a test that forgets it can never leave it running.
@@ -11,6 +12,8 @@
 //                       3 s cycle all responses wait for the cycle's end (a global
 //                       pause, like a GC pause): what coordinated omission hides
 //   error500            500 at once
+//   delay               200 after --delay-ms (default 2000) on every request: a
+//                       slow target that keeps each connection busy that long
 #include <signal.h>
 
 #include <boost/asio.hpp>
@@ -27,7 +30,7 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-enum class mode { ok, close_mid_response, stall, error500 };
+enum class mode { ok, close_mid_response, stall, error500, delay };
 
 const clock_type::time_point started = clock_type::now();
 
@@ -52,7 +55,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-void serve_connection(tcp::socket socket, mode m) {
+void serve_connection(tcp::socket socket, mode m, int delay_ms) {
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   std::string buffer;
@@ -88,6 +91,10 @@ void serve_connection(tcp::socket socket, mode m) {
       case mode::error500:
         out = response(500, "Internal Server Error", keep_alive);
         break;
+      case mode::delay:
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        out = response(200, "OK", keep_alive);
+        break;
       case mode::stall:
         wait_out_stall();
         out = response(200, "OK", keep_alive);
@@ -108,7 +115,7 @@ void serve_connection(tcp::socket socket, mode m) {
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500 [--max-seconds N]\n";
+               "error500|delay [--delay-ms N] [--max-seconds N]\n";
   std::exit(2);
 }
 
@@ -117,6 +124,7 @@ void serve_connection(tcp::socket socket, mode m) {
 int main(int argc, char** argv) {
   int port = 0;
   int max_seconds = 120;
+  int delay_ms = 2000;
   std::string mode_name = "ok";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -126,6 +134,8 @@ int main(int argc, char** argv) {
       port = std::atoi(value.c_str());
     } else if (arg == "--mode") {
       mode_name = value;
+    } else if (arg == "--delay-ms") {
+      delay_ms = std::atoi(value.c_str());
     } else if (arg == "--max-seconds") {
       max_seconds = std::atoi(value.c_str());
     } else {
@@ -141,10 +151,14 @@ int main(int argc, char** argv) {
     m = mode::stall;
   } else if (mode_name == "error500") {
     m = mode::error500;
+  } else if (mode_name == "delay") {
+    m = mode::delay;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
-  if (port < 0 || port > 65535 || max_seconds <= 0) usage("bad --port or --max-seconds");
+  if (port < 0 || port > 65535 || max_seconds <= 0 || delay_ms < 0) {
+    usage("bad --port, --max-seconds or --delay-ms");
+  }
 
   // Signals are taken synchronously by the main thread: block them before any
   // thread starts so that every thread inherits the mask.
@@ -169,7 +183,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
 
-  std::thread([&acceptor, &context, m] {
+  std::thread([&acceptor, &context, m, delay_ms] {
     for (;;) {
       tcp::socket socket(context);
       boost::system::error_code ec;
@@ -178,7 +192,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         continue;
       }
-      std::thread(serve_connection, std::move(socket), m).detach();
+      std::thread(serve_connection, std::move(socket), m, delay_ms).detach();
     }
   }).detach();
 
