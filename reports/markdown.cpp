@@ -283,9 +283,12 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   }
   md +=
       "*A rough, first-order estimate, not a plan:* servers needed ≈ servers × peak demand "
-      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. It "
-      "ignores the variability of service times, patience and retries; `stampede plan` will "
-      "give the real answer.\n\n";
+      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. "
+      "Demand counts each request's first attempt that passed the rate limits: retries are "
+      "left out (a pool that held would not have caused them), and so are requests a rate "
+      "limit refused (HTTP 429; they never reach a server). It ignores the variability of "
+      "service times and patience, and users who gave up after a failure would have sent more "
+      "requests to a pool that held, so it may fall short.\n\n";
   for (std::size_t i = 0; i < pools.size(); ++i) {
     const auto& s = pools[i];
     const auto& p = r.pools[i];
@@ -295,12 +298,12 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
           grouped(s.servers_needed) + ". ";
     if (s.demand_from_rates) {
       md += "At the peak, demand was " + fixed(s.peak_demand, 2) +
-            "× the pool's capacity (the offered rate times the mean work, estimated from "
-            "utilization and completed requests).";
+            "× the pool's capacity (the rate of first attempts times the mean work, estimated "
+            "from utilization and completed requests).";
     } else if (s.demand_lower_bound) {
       md +=
-          "The pool was saturated and the time series has no request rates to measure the "
-          "demand, so this only scales the peak utilization of " +
+          "The pool was saturated and the time series has no rates of first attempts to "
+          "measure the demand, so this only scales the peak utilization of " +
           percent(p.peak_utilization) + ".";
     } else {
       md += "From the peak utilization of " + percent(p.peak_utilization) + ".";
@@ -315,7 +318,7 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   if (!any_saturated) {
     md +=
         "No pool was saturated, so the breaches come from something other than raw "
-        "capacity (queue limits, service-time variability or patience); run `stampede plan`.\n";
+        "capacity (queue limits, service-time variability or patience).\n";
   }
   md += "\n";
 }

@@ -58,9 +58,11 @@ struct population_interval {
   /// Active users per tier, and users converted by business.conversion.
   std::vector<std::uint64_t> active_by_tier;
   std::uint64_t converted = 0;
-  /// Per endpoint, in the interval: requests refused by rate limits, and retries.
+  /// Per endpoint, in the interval: requests refused by rate limits, retries,
+  /// and first attempts that passed the rate limits (sim::edge_counts).
   std::vector<std::uint64_t> rate_limited;
   std::vector<std::uint64_t> retried;
+  std::vector<std::uint64_t> first_attempts;
 };
 
 /// What a pool hands over at the end of the run.
