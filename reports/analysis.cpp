@@ -202,6 +202,51 @@ std::vector<slo_story> slo_stories(const sim::run_result& r) {
   return stories;
 }
 
+std::string figure_value_text(double v) {
+  if (std::isnan(v)) return "not reached";
+  return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
+}
+
+figure_verdict verdict_of(const sim::figure_result& f) {
+  figure_verdict v;
+  v.ok = f.within;
+  v.word = f.target ? std::string(f.within ? "matched" : "not matched") + " (calibration target)"
+                    : std::string(f.within ? "predicted" : "not predicted");
+  v.detail = ": ";
+  if (!std::isnan(f.simulated) && f.value != 0) {
+    const double off = (f.simulated - f.value) / std::abs(f.value);
+    v.detail += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%, ";
+  }
+  const std::string tolerance = shortest(100.0 * f.tolerance) + "%";
+  v.detail += f.at_least ? "at least the public value, up to " + tolerance + " above"
+                         : "±" + tolerance + " allowed";
+  return v;
+}
+
+std::string figures_tally(const sim::run_result& r) {
+  if (r.figures.empty()) return "";
+  int targets = 0, matched = 0, predictions = 0, predicted = 0;
+  for (const auto& f : r.figures) {
+    (f.target ? targets : predictions) += 1;
+    (f.target ? matched : predicted) += f.within ? 1 : 0;
+  }
+  const auto count = [](int n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string text;
+  if (targets > 0) {
+    text += std::to_string(matched) + " of " +
+            count(targets, "calibration target", "calibration targets") + " matched";
+  }
+  if (predictions > 0) {
+    text += (text.empty() ? "" : "; ") + std::to_string(predicted) + " of " +
+            count(predictions, "prediction", "predictions") + " held";
+  } else {
+    text += "; no figure is an independent prediction";
+  }
+  return text;
+}
+
 double shown_quantile(const sim::endpoint_result& e, double q) {
   if (e.exact.valid) {
     if (q <= 0.5) return e.exact.p50;

@@ -96,7 +96,28 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
   }
   md += "Users sent about " + grouped(offered * r.weight) + " requests; " +
         grouped(completed * r.weight) + " completed, " + grouped(rejected * r.weight) +
-        " were rejected and " + grouped(abandoned * r.weight) + " abandoned. ";
+        " were rejected and " + grouped(abandoned * r.weight) + " abandoned";
+  // The rejected share of each endpoint that rejected anything: the figure a
+  // fitted run must not hide behind its matched figures.
+  bool first_share = true;
+  for (const auto& e : r.endpoints) {
+    if (e.rejected == 0 || e.offered == 0) continue;
+    const double n = static_cast<double>(e.offered);
+    md += (first_share ? " (" : "; ") + std::string("**") +
+          percent(static_cast<double>(e.rejected) / n) + " of " + md_cell(e.name) +
+          " requests rejected**";
+    if (e.rate_limited > 0) {
+      md += ", " + percent(static_cast<double>(e.rate_limited) / n) + " by a rate limit";
+    }
+    first_share = false;
+  }
+  md += first_share ? ". " : "). ";
+  if (!r.figures.empty()) {
+    const bool fitted =
+        std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; });
+    md += std::string(fitted ? "This run is fitted to" : "This run is checked against") +
+          " public figures (" + figures_tally(r) + "; see Public figures below). ";
+  }
   double cost = 0, server_hours = 0;
   for (const auto& p : r.pools) {
     cost += p.cost;
@@ -323,35 +344,31 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   md += "\n";
 }
 
-// A figure's value: big counts grouped, small ones (hours, seconds) to a tenth.
-std::string figure_value_text(double v) {
-  if (std::isnan(v)) return "not reached";
-  return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
-}
-
-// "yes (+3.2%; ±15% allowed)": the verdict with how far off the simulation is.
-std::string figure_verdict_text(const sim::figure_result& f) {
-  std::string text = f.within ? "yes" : "**no**";
-  text += " (";
-  if (!std::isnan(f.simulated) && f.value != 0) {
-    const double off = (f.simulated - f.value) / std::abs(f.value);
-    text += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%; ";
-  }
-  return text + "±" + shortest(100.0 * f.tolerance) + "% allowed)";
-}
-
-// The public figures the scenario is calibrated against, next to the run's.
+// The public figures next to the run's: which were calibration targets (the
+// parameters listed under `tuned` were set to reproduce them) and which were
+// predictions, so that a fit is never read as a validation.
 void figures(std::string& md, const sim::run_result& r) {
   if (r.figures.empty()) return;
-  const auto within = std::count_if(r.figures.begin(), r.figures.end(),
-                                    [](const sim::figure_result& f) { return f.within; });
   md += "## Public figures\n\n";
-  md += std::to_string(within) + " of " + std::to_string(r.figures.size()) +
-        " public figures are reproduced within their tolerance.\n\n";
-  md += "| Public figure | Public | Simulated | Within tolerance |\n|---|---:|---:|---|\n";
+  md += figures_tally(r) +
+        ". A calibration target is a figure the scenario's parameters were "
+        "tuned to reproduce: matching it shows the fit, not that the model predicts; a "
+        "prediction is a figure they were not tuned to.";
+  if (!r.tuned.empty()) {
+    md += " Tuned to the targets: ";
+    for (std::size_t i = 0; i < r.tuned.size(); ++i) {
+      md += (i ? ", `" : "`") + md_cell(r.tuned[i]) + "`";
+    }
+    md += ".";
+  } else if (std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; })) {
+    md += " The scenario does not say which parameters were tuned (`tuned:`).";
+  }
+  md += "\n\n| Public figure | Public | Simulated | Verdict |\n|---|---:|---:|---|\n";
   for (const auto& f : r.figures) {
-    md += "| " + md_cell(f.name) + " | " + figure_value_text(f.value) + " | " +
-          figure_value_text(f.simulated) + " | " + figure_verdict_text(f) + " |\n";
+    const figure_verdict v = verdict_of(f);
+    md += "| " + md_cell(f.name) + " | " + (f.at_least ? "at least " : "") +
+          figure_value_text(f.value) + " | " + figure_value_text(f.simulated) + " | " +
+          (v.ok ? v.word : "**" + v.word + "**") + v.detail + " |\n";
   }
   md += "\nHow each is measured, and where the public value comes from:\n\n";
   for (const auto& f : r.figures) {
