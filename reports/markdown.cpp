@@ -38,6 +38,24 @@ std::string episode_text(const sim::run_result& r, const breach_episode& e, bool
   return text;
 }
 
+// "After 7 simulated days, N people had adopted the product (...); daily active
+// users peaked at M on day D. "
+void adoption_sentence(std::string& md, const sim::run_result& r) {
+  const double days = r.horizon_s / 86400.0;
+  md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
+        grouped(r.adoption.adopters_at_end) + " people had adopted the product";
+  if (r.adoption.population > 0) {
+    md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
+          " of a population of " + grouped(r.adoption.population) + ")";
+  }
+  if (r.adoption.model == "cascade") {
+    md += ", " + grouped(r.adoption.adopted_by_share) + " of them because they saw one of the " +
+          grouped(r.adoption.shares) + " images users shared";
+  }
+  md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
+        " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
+}
+
 void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
   if (r.simulated_s < r.horizon_s) {
     md += "> **Stopped early**: the run was interrupted after " +
@@ -74,19 +92,9 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     }
     md += "). ";
   }
-  const double days = r.horizon_s / 86400.0;
-  md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
-        grouped(r.adoption.adopters_at_end) + " people had adopted the product";
-  if (r.adoption.population > 0) {
-    md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
-          " of a population of " + grouped(r.adoption.population) + ")";
-  }
-  if (r.adoption.model == "cascade") {
-    md += ", " + grouped(r.adoption.adopted_by_share) + " of them because they saw one of the " +
-          grouped(r.adoption.shares) + " images users shared";
-  }
-  md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
-        " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
+  // A load test rebuilt from its results file alone knows nothing of the
+  // population; otherwise the population model ran and its figures hold.
+  if (!(r.loadtest && r.loadtest->rebuilt)) adoption_sentence(md, r);
   double offered = 0, completed = 0, rejected = 0, abandoned = 0;
   for (const auto& e : r.endpoints) {
     offered += static_cast<double>(e.offered);
@@ -118,13 +126,16 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     md += std::string(fitted ? "This run is fitted to" : "This run is checked against") +
           " public figures (" + figures_tally(r) + "; see Public figures below). ";
   }
-  double cost = 0, server_hours = 0;
-  for (const auto& p : r.pools) {
-    cost += p.cost;
-    server_hours += p.server_hours;
+  // An external load-test target's servers are unknown to stampede.
+  if (!r.pools.empty()) {
+    double cost = 0, server_hours = 0;
+    for (const auto& p : r.pools) {
+      cost += p.cost;
+      server_hours += p.server_hours;
+    }
+    md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
+          " server-hours).";
   }
-  md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
-        " server-hours).";
   const int paying = r.series.column("paying_users");
   const int revenue = r.series.column("revenue_per_day_usd");
   if (paying >= 0 && revenue >= 0 && !r.series.rows.empty() &&
@@ -235,19 +246,22 @@ void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_s
 }
 
 void tables(std::string& md, const sim::run_result& r) {
-  md += "## Pools\n\n";
-  md +=
-      "| Pool | Servers | Peak servers | Mean utilization | Peak utilization | Peak queue | "
-      "Server-hours | Cost |\n";
-  md += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const auto& p : r.pools) {
-    md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
-          grouped(static_cast<double>(std::max(p.peak_servers, p.servers))) + " | " +
-          percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
-          grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " + grouped(p.server_hours) +
-          " | " + dollars(p.cost) + " |\n";
+  if (!r.pools.empty()) {
+    md += "## Pools\n\n";
+    md +=
+        "| Pool | Servers | Peak servers | Mean utilization | Peak utilization | Peak queue | "
+        "Server-hours | Cost |\n";
+    md += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& p : r.pools) {
+      md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
+            grouped(static_cast<double>(std::max(p.peak_servers, p.servers))) + " | " +
+            percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
+            grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " +
+            grouped(p.server_hours) + " | " + dollars(p.cost) + " |\n";
+    }
+    md += "\n";
   }
-  md += "\n## Endpoints\n\n";
+  md += "## Endpoints\n\n";
   md +=
       "| Endpoint | Pool | Offered | Completed | Rejected | of which rate-limited | Abandoned | "
       "Retries | p50 latency | p99 latency |\n";
@@ -388,11 +402,13 @@ std::string summary_md(const sim::run_result& r) {
   if (!r.description.empty()) md += r.description + "\n\n";
   bottom_line(md, r, slos);
   figures(md, r);
-  capacity(md, r, pools, slos);
+  // Without pools (a load test of an external target) nothing is known of
+  // capacity: those sections are left out.
+  if (!r.pools.empty()) capacity(md, r, pools, slos);
   timeline(md, r, slos);
   tables(md, r);
   md += loadtest_md(r);
-  what_would_have_held(md, r, pools);
+  if (!r.pools.empty()) what_would_have_held(md, r, pools);
   md += "---\n\n";
   md += "Seed " + std::to_string(r.seed) + ", scale " + shortest(r.scale) +
         " (each simulated user weighs " + shortest(r.weight) + "), " +

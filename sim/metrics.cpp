@@ -9,6 +9,17 @@
 
 namespace stampede::sim {
 
+void set_peak_daily_active(adoption_result& a, const std::vector<std::uint64_t>& users_per_day,
+                           double weight) {
+  for (std::size_t d = 0; d < users_per_day.size(); ++d) {
+    const double dau = static_cast<double>(users_per_day[d]) * weight;
+    if (dau > a.peak_daily_active_users) {
+      a.peak_daily_active_users = dau;
+      a.peak_day = static_cast<int>(d);
+    }
+  }
+}
+
 int interval_count(const scenario& s) {
   return static_cast<int>((s.horizon + s.report_interval - 1) / s.report_interval);
 }
@@ -331,13 +342,7 @@ run_result result_builder::build(vtime reached) {
   r.adoption.adopters_at_end =
       rows == 0 ? 0
                 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
-  for (std::size_t d = 0; d < daily_active_.size(); ++d) {
-    const double dau = static_cast<double>(daily_active_[d]) * w;
-    if (dau > r.adoption.peak_daily_active_users) {
-      r.adoption.peak_daily_active_users = dau;
-      r.adoption.peak_day = static_cast<int>(d);
-    }
-  }
+  set_peak_daily_active(r.adoption, daily_active_, w);
 
   check_invariants(r, reached >= s_.horizon);
   evaluate_figures(s_, r);  // public figures vs simulated (sim/figures.hpp)

@@ -100,6 +100,11 @@ class invariant_error : public std::logic_error {
 /// and, for a run that reached its horizon, Little's law L = λW in each pool.
 void check_invariants(const run_result& r, bool complete);
 
+/// Sets a.peak_daily_active_users and a.peak_day from the users active on each
+/// day (simulated users; × weight for the real-world figure).
+void set_peak_daily_active(adoption_result& a, const std::vector<std::uint64_t>& users_per_day,
+                           double weight);
+
 /// Number of reporting intervals of a scenario: ceil(horizon / report_interval).
 int interval_count(const scenario& s);
 
