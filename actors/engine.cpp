@@ -243,8 +243,7 @@ void report_interval(shard_self self, sim::vtime t0, sim::vtime t1) {
   sim::population_interval row;
   row.interval = static_cast<int>(t0 / st.report_interval);
   row.active_by_tier.assign(st.scenario->tiers.size(), 0);
-  sim::edge_counts edge{std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0),
-                        std::vector<std::uint64_t>(st.scenario->endpoints.size(), 0)};
+  sim::edge_counts edge = sim::edge_counts::zero(st.scenario->endpoints.size());
   std::uint64_t started = 0;
   for (auto& b : st.blocks) {
     row.adopters += b.adopted();
@@ -257,6 +256,7 @@ void report_interval(shard_self self, sim::vtime t0, sim::vtime t1) {
   }
   row.rate_limited = std::move(edge.rate_limited);
   row.retried = std::move(edge.retried);
+  row.first_attempts = std::move(edge.first_attempts);
   row.sessions_started = started - st.sessions_started_reported;
   st.sessions_started_reported = started;
   self->send(st.sink, std::move(row));

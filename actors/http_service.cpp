@@ -587,6 +587,16 @@ void modeled_service::stop() {
   impl_->io_.reset();
 }
 
+std::vector<sim::pool_result> modeled_service::finish_pools() {
+  const sim::vtime now = impl_->now_virtual();
+  std::vector<sim::pool_result> pools;
+  for (auto& pool : impl_->pools) {
+    std::lock_guard lock(pool->mutex);
+    pools.push_back(pool->model->finish(now).result);
+  }
+  return pools;
+}
+
 service_counters modeled_service::counters() const {
   service_counters c;
   for (std::size_t e = 0; e < impl_->endpoint_counters.size(); ++e) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/result.hpp"
 #include "sim/scenario.hpp"
 
 namespace stampede::actors {
@@ -81,6 +82,11 @@ class modeled_service {
 
   /// The counters so far (safe to call from any thread while running).
   service_counters counters() const;
+
+  /// What each pool did from start() to now: servers, utilization, peak queue,
+  /// server-hours and cost, as a run reports them (scaled like the model:
+  /// servers × scale × rate_scale). Ends the pool models: call once, after stop().
+  std::vector<sim::pool_result> finish_pools();
 
   /// The implementation, opaque outside http_service.cpp (public so that its
   /// connection objects can name it).

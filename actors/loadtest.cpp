@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "sim/adoption.hpp"
+#include "sim/metrics.hpp"
 #include "sim/population.hpp"
 
 namespace stampede::actors {
@@ -685,8 +686,18 @@ class generator {
     lt.max_dropped = spec_.max_dropped;
     lt.interrupted = interrupted_;
     double adopted = 0;
-    for (const auto& b : blocks_) adopted += b.adopted();
+    std::vector<std::uint64_t> daily_active;
+    for (const auto& b : blocks_) {
+      adopted += b.adopted();
+      if (daily_active.size() < b.daily_active().size()) {
+        daily_active.resize(b.daily_active().size(), 0);
+      }
+      for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
+        daily_active[d] += b.daily_active()[d];
+      }
+    }
     auto r = make_result(s_, std::move(lt), rec_, adopted, layout_.users, model_requests_);
+    sim::set_peak_daily_active(r.adoption, daily_active, r.weight);
     if (!r.loadtest->reliable) {
       std::cerr << "warning: the generator fell behind its schedule (" << r.loadtest->dropped
                 << " requests dropped, " << sim::dropped_share(r.loadtest->endpoints) * 100

@@ -195,7 +195,12 @@ int loadtest_command(const loadtest_args& a) {
   }
   std::fclose(results);
   display.finish();
-  if (service) service->stop();
+  if (service) {
+    // The embedded service knows its pools: the report shows what they did.
+    service->stop();
+    r.pools = service->finish_pools();
+    r.digest = sim::compute_digest(r);
+  }
   reports::write_all(r, out);
 
   bool held = true;

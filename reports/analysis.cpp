@@ -109,22 +109,25 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
 
     // Demand: utilization = completed rate × mean work / servers in every
     // interval, so Σ(util·servers) / Σ completed estimates the mean work; the
-    // offered rate times it, over the servers, is the utilization the demand
-    // would have caused with unbounded capacity. Servers cancel out, so their
-    // unit (real or simulated) does not matter.
-    std::vector<double> offered(r.series.rows.size(), 0.0);
+    // rate of first attempts that passed the rate limits times it, over the
+    // servers, is the utilization that demand would have caused with unbounded
+    // capacity. Retries are left out (a pool that held would not have caused
+    // them), and so are requests a rate limit refused (they never reach a
+    // server). Servers cancel out, so their unit (real or simulated) does not
+    // matter.
+    std::vector<double> demand(r.series.rows.size(), 0.0);
     std::vector<double> completed(r.series.rows.size(), 0.0);
     bool have_rates = !util.empty();
     for (const auto& e : r.endpoints) {
       if (e.pool != pool.name) continue;
-      const auto o = column_values(r, "offered_rps." + e.name);
+      const auto d = column_values(r, "first_attempts_rps." + e.name);
       const auto c = column_values(r, "completed_rps." + e.name);
-      if (o.empty() || c.empty()) {
+      if (d.empty() || c.empty()) {
         have_rates = false;
         break;
       }
-      for (std::size_t i = 0; i < offered.size(); ++i) {
-        offered[i] += is_finite(o[i]) ? o[i] : 0.0;
+      for (std::size_t i = 0; i < demand.size(); ++i) {
+        demand[i] += is_finite(d[i]) ? d[i] : 0.0;
         completed[i] += is_finite(c[i]) ? c[i] : 0.0;
       }
     }
@@ -139,9 +142,9 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
     }
     if (have_rates && done > 0 && busy > 0) {
       const double work = busy / done;
-      for (std::size_t i = 0; i < offered.size(); ++i) {
+      for (std::size_t i = 0; i < demand.size(); ++i) {
         const double n = servers.empty() || !is_finite(servers[i]) ? 1.0 : servers[i];
-        if (n > 0) s.peak_demand = std::max(s.peak_demand, offered[i] * work / n);
+        if (n > 0) s.peak_demand = std::max(s.peak_demand, demand[i] * work / n);
       }
       s.demand_from_rates = true;
     } else {
@@ -197,6 +200,51 @@ std::vector<slo_story> slo_stories(const sim::run_result& r) {
     stories.push_back(std::move(s));
   }
   return stories;
+}
+
+std::string figure_value_text(double v) {
+  if (std::isnan(v)) return "not reached";
+  return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
+}
+
+figure_verdict verdict_of(const sim::figure_result& f) {
+  figure_verdict v;
+  v.ok = f.within;
+  v.word = f.target ? std::string(f.within ? "matched" : "not matched") + " (calibration target)"
+                    : std::string(f.within ? "predicted" : "not predicted");
+  v.detail = ": ";
+  if (!std::isnan(f.simulated) && f.value != 0) {
+    const double off = (f.simulated - f.value) / std::abs(f.value);
+    v.detail += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%, ";
+  }
+  const std::string tolerance = shortest(100.0 * f.tolerance) + "%";
+  v.detail += f.at_least ? "at least the public value, up to " + tolerance + " above"
+                         : "±" + tolerance + " allowed";
+  return v;
+}
+
+std::string figures_tally(const sim::run_result& r) {
+  if (r.figures.empty()) return "";
+  int targets = 0, matched = 0, predictions = 0, predicted = 0;
+  for (const auto& f : r.figures) {
+    (f.target ? targets : predictions) += 1;
+    (f.target ? matched : predicted) += f.within ? 1 : 0;
+  }
+  const auto count = [](int n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string text;
+  if (targets > 0) {
+    text += std::to_string(matched) + " of " +
+            count(targets, "calibration target", "calibration targets") + " matched";
+  }
+  if (predictions > 0) {
+    text += (text.empty() ? "" : "; ") + std::to_string(predicted) + " of " +
+            count(predictions, "prediction", "predictions") + " held";
+  } else {
+    text += "; no figure is an independent prediction";
+  }
+  return text;
 }
 
 double shown_quantile(const sim::endpoint_result& e, double q) {

@@ -66,6 +66,26 @@ std::vector<pool_story> pool_stories(const sim::run_result& r);
 /// where they exist; else one episode from first_breach_interval.
 std::vector<slo_story> slo_stories(const sim::run_result& r);
 
+/// A public figure's value for people: big counts grouped, small ones (hours,
+/// seconds) to a tenth, "not reached" for NaN.
+std::string figure_value_text(double v);
+
+/// A public figure's verdict in words, without markup.
+struct figure_verdict {
+  /// Within its tolerance.
+  bool ok = false;
+  /// "matched (calibration target)", "not matched (calibration target)",
+  /// "predicted", "not predicted".
+  std::string word;
+  /// ": +3.2%, ±15% allowed", ": +1.6%, at least the public value, up to 15% above".
+  std::string detail;
+};
+figure_verdict verdict_of(const sim::figure_result& f);
+
+/// "5 of 5 calibration targets matched; 1 of 2 predictions held" (empty
+/// without figures).
+std::string figures_tally(const sim::run_result& r);
+
 /// The latency quantile to show for an endpoint, in seconds: the exact one when
 /// valid, else the histogram's.
 double shown_quantile(const sim::endpoint_result& e, double q);

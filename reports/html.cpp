@@ -313,29 +313,30 @@ constexpr const char* app = R"JS(
 })();
 )JS";
 
-// The public figures the scenario is calibrated against, next to the run's.
+// The public figures next to the run's, each marked a calibration target or a
+// prediction, with the parameters tuned to the targets.
 std::string figures_html(const sim::run_result& r) {
   if (r.figures.empty()) return {};
-  const auto text = [](double v) {
-    if (std::isnan(v)) return std::string("not reached");
-    return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
-  };
-  std::string h =
-      "<h2>Public figures</h2>\n<table><thead><tr><th>Public figure</th>"
-      "<th class=\"num\">Public</th><th class=\"num\">Simulated</th>"
-      "<th>Within tolerance</th><th>Metric</th><th>Source</th></tr></thead><tbody>\n";
-  for (const auto& f : r.figures) {
-    std::string off;
-    if (!std::isnan(f.simulated) && f.value != 0) {
-      const double d = (f.simulated - f.value) / std::abs(f.value);
-      off = (d >= 0 ? "+" : "") + fixed(100.0 * d, 1) + "%; ";
+  std::string h = "<h2>Public figures</h2>\n<p>" + html_escape(detail::figures_tally(r)) +
+                  ". A calibration target is a figure the scenario's parameters were tuned to "
+                  "reproduce: matching it shows the fit, not that the model predicts.";
+  if (!r.tuned.empty()) {
+    h += " Tuned to the targets:";
+    for (std::size_t i = 0; i < r.tuned.size(); ++i) {
+      h += std::string(i ? ", " : " ") + "<code>" + html_escape(r.tuned[i]) + "</code>";
     }
-    const std::string detail =
-        " (" + off + "\xC2\xB1" + shortest(100.0 * f.tolerance) + "% allowed)";
-    h += "<tr>" + td(f.name) + td(text(f.value), true) + td(text(f.simulated), true) +
-         (f.within ? "<td><span class=\"slo-held\">yes</span>"
-                   : "<td><span class=\"slo-breached\">no</span>") +
-         html_escape(detail) + "</td>" + td(f.metric) + td(f.source) + "</tr>\n";
+    h += ".";
+  }
+  h += "</p>\n<table><thead><tr><th>Public figure</th>"
+       "<th class=\"num\">Public</th><th class=\"num\">Simulated</th>"
+       "<th>Verdict</th><th>Metric</th><th>Source</th></tr></thead><tbody>\n";
+  for (const auto& f : r.figures) {
+    const detail::figure_verdict v = detail::verdict_of(f);
+    h += "<tr>" + td(f.name) +
+         td((f.at_least ? "at least " : "") + detail::figure_value_text(f.value), true) +
+         td(detail::figure_value_text(f.simulated), true) + "<td><span class=\"" +
+         (v.ok ? "slo-held" : "slo-breached") + "\">" + html_escape(v.word) + "</span>" +
+         html_escape(v.detail) + "</td>" + td(f.metric) + td(f.source) + "</tr>\n";
   }
   return h + "</tbody></table>\n";
 }

@@ -171,11 +171,14 @@ std::string summary_json(const sim::run_result& r) {
       fj["simulated"] = f.simulated;
     }
     fj["tolerance"] = f.tolerance;
+    fj["compare"] = f.at_least ? "at_least" : "within";
+    fj["role"] = f.target ? "target" : "prediction";
     fj["within"] = f.within;
     fj["source"] = f.source;
     figures.push_back(std::move(fj));
   }
   j["figures"] = std::move(figures);
+  j["tuned"] = r.tuned;
   if (r.loadtest) j["loadtest"] = detail::loadtest_json(*r.loadtest);
   return j.dump(2) + "\n";
 }

@@ -38,6 +38,24 @@ std::string episode_text(const sim::run_result& r, const breach_episode& e, bool
   return text;
 }
 
+// "After 7 simulated days, N people had adopted the product (...); daily active
+// users peaked at M on day D. "
+void adoption_sentence(std::string& md, const sim::run_result& r) {
+  const double days = r.horizon_s / 86400.0;
+  md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
+        grouped(r.adoption.adopters_at_end) + " people had adopted the product";
+  if (r.adoption.population > 0) {
+    md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
+          " of a population of " + grouped(r.adoption.population) + ")";
+  }
+  if (r.adoption.model == "cascade") {
+    md += ", " + grouped(r.adoption.adopted_by_share) + " of them because they saw one of the " +
+          grouped(r.adoption.shares) + " images users shared";
+  }
+  md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
+        " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
+}
+
 void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
   if (r.simulated_s < r.horizon_s) {
     md += "> **Stopped early**: the run was interrupted after " +
@@ -75,19 +93,9 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     }
     md += "). ";
   }
-  const double days = r.horizon_s / 86400.0;
-  md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
-        grouped(r.adoption.adopters_at_end) + " people had adopted the product";
-  if (r.adoption.population > 0) {
-    md += " (" + percent(r.adoption.adopters_at_end / r.adoption.population) +
-          " of a population of " + grouped(r.adoption.population) + ")";
-  }
-  if (r.adoption.model == "cascade") {
-    md += ", " + grouped(r.adoption.adopted_by_share) + " of them because they saw one of the " +
-          grouped(r.adoption.shares) + " images users shared";
-  }
-  md += "; daily active users peaked at " + grouped(r.adoption.peak_daily_active_users) +
-        " on day " + std::to_string(r.adoption.peak_day + 1) + ". ";
+  // A load test rebuilt from its results file alone knows nothing of the
+  // population; otherwise the population model ran and its figures hold.
+  if (!(r.loadtest && r.loadtest->rebuilt)) adoption_sentence(md, r);
   double offered = 0, completed = 0, rejected = 0, abandoned = 0;
   for (const auto& e : r.endpoints) {
     offered += static_cast<double>(e.offered);
@@ -97,14 +105,38 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
   }
   md += "Users sent about " + grouped(offered * r.weight) + " requests; " +
         grouped(completed * r.weight) + " completed, " + grouped(rejected * r.weight) +
-        " were rejected and " + grouped(abandoned * r.weight) + " abandoned. ";
-  double cost = 0, server_hours = 0;
-  for (const auto& p : r.pools) {
-    cost += p.cost;
-    server_hours += p.server_hours;
+        " were rejected and " + grouped(abandoned * r.weight) + " abandoned";
+  // The rejected share of each endpoint that rejected anything: the figure a
+  // fitted run must not hide behind its matched figures.
+  bool first_share = true;
+  for (const auto& e : r.endpoints) {
+    if (e.rejected == 0 || e.offered == 0) continue;
+    const double n = static_cast<double>(e.offered);
+    md += (first_share ? " (" : "; ") + std::string("**") +
+          percent(static_cast<double>(e.rejected) / n) + " of " + md_cell(e.name) +
+          " requests rejected**";
+    if (e.rate_limited > 0) {
+      md += ", " + percent(static_cast<double>(e.rate_limited) / n) + " by a rate limit";
+    }
+    first_share = false;
   }
-  md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
-        " server-hours).";
+  md += first_share ? ". " : "). ";
+  if (!r.figures.empty()) {
+    const bool fitted =
+        std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; });
+    md += std::string(fitted ? "This run is fitted to" : "This run is checked against") +
+          " public figures (" + figures_tally(r) + "; see Public figures below). ";
+  }
+  // An external load-test target's servers are unknown to stampede.
+  if (!r.pools.empty()) {
+    double cost = 0, server_hours = 0;
+    for (const auto& p : r.pools) {
+      cost += p.cost;
+      server_hours += p.server_hours;
+    }
+    md += "The servers cost **" + dollars(cost) + "** in total (" + grouped(server_hours) +
+          " server-hours).";
+  }
   const int paying = r.series.column("paying_users");
   const int revenue = r.series.column("revenue_per_day_usd");
   if (paying >= 0 && revenue >= 0 && !r.series.rows.empty() &&
@@ -215,19 +247,22 @@ void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_s
 }
 
 void tables(std::string& md, const sim::run_result& r) {
-  md += "## Pools\n\n";
-  md +=
-      "| Pool | Servers | Peak servers | Mean utilization | Peak utilization | Peak queue | "
-      "Server-hours | Cost |\n";
-  md += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const auto& p : r.pools) {
-    md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
-          grouped(static_cast<double>(std::max(p.peak_servers, p.servers))) + " | " +
-          percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
-          grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " + grouped(p.server_hours) +
-          " | " + dollars(p.cost) + " |\n";
+  if (!r.pools.empty()) {
+    md += "## Pools\n\n";
+    md +=
+        "| Pool | Servers | Peak servers | Mean utilization | Peak utilization | Peak queue | "
+        "Server-hours | Cost |\n";
+    md += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& p : r.pools) {
+      md += "| " + md_cell(p.name) + " | " + grouped(static_cast<double>(p.servers)) + " | " +
+            grouped(static_cast<double>(std::max(p.peak_servers, p.servers))) + " | " +
+            percent(p.mean_utilization) + " | " + percent(p.peak_utilization) + " | " +
+            grouped(static_cast<double>(p.peak_queue) * r.weight) + " | " +
+            grouped(p.server_hours) + " | " + dollars(p.cost) + " |\n";
+    }
+    md += "\n";
   }
-  md += "\n## Endpoints\n\n";
+  md += "## Endpoints\n\n";
   md +=
       "| Endpoint | Pool | Offered | Completed | Rejected | of which rate-limited | Abandoned | "
       "Retries | p50 latency | p99 latency |\n";
@@ -284,9 +319,12 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   }
   md +=
       "*A rough, first-order estimate, not a plan:* servers needed ≈ servers × peak demand "
-      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. It "
-      "ignores the variability of service times, patience and retries; `stampede plan` will "
-      "give the real answer.\n\n";
+      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. "
+      "Demand counts each request's first attempt that passed the rate limits: retries are "
+      "left out (a pool that held would not have caused them), and so are requests a rate "
+      "limit refused (HTTP 429; they never reach a server). It ignores the variability of "
+      "service times and patience, and users who gave up after a failure would have sent more "
+      "requests to a pool that held, so it may fall short.\n\n";
   for (std::size_t i = 0; i < pools.size(); ++i) {
     const auto& s = pools[i];
     const auto& p = r.pools[i];
@@ -296,12 +334,12 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
           grouped(s.servers_needed) + ". ";
     if (s.demand_from_rates) {
       md += "At the peak, demand was " + fixed(s.peak_demand, 2) +
-            "× the pool's capacity (the offered rate times the mean work, estimated from "
-            "utilization and completed requests).";
+            "× the pool's capacity (the rate of first attempts times the mean work, estimated "
+            "from utilization and completed requests).";
     } else if (s.demand_lower_bound) {
       md +=
-          "The pool was saturated and the time series has no request rates to measure the "
-          "demand, so this only scales the peak utilization of " +
+          "The pool was saturated and the time series has no rates of first attempts to "
+          "measure the demand, so this only scales the peak utilization of " +
           percent(p.peak_utilization) + ".";
     } else {
       md += "From the peak utilization of " + percent(p.peak_utilization) + ".";
@@ -316,40 +354,36 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   if (!any_saturated) {
     md +=
         "No pool was saturated, so the breaches come from something other than raw "
-        "capacity (queue limits, service-time variability or patience); run `stampede plan`.\n";
+        "capacity (queue limits, service-time variability or patience).\n";
   }
   md += "\n";
 }
 
-// A figure's value: big counts grouped, small ones (hours, seconds) to a tenth.
-std::string figure_value_text(double v) {
-  if (std::isnan(v)) return "not reached";
-  return std::abs(v) >= 1000 ? grouped(v) : fixed(v, 1);
-}
-
-// "yes (+3.2%; ±15% allowed)": the verdict with how far off the simulation is.
-std::string figure_verdict_text(const sim::figure_result& f) {
-  std::string text = f.within ? "yes" : "**no**";
-  text += " (";
-  if (!std::isnan(f.simulated) && f.value != 0) {
-    const double off = (f.simulated - f.value) / std::abs(f.value);
-    text += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%; ";
-  }
-  return text + "±" + shortest(100.0 * f.tolerance) + "% allowed)";
-}
-
-// The public figures the scenario is calibrated against, next to the run's.
+// The public figures next to the run's: which were calibration targets (the
+// parameters listed under `tuned` were set to reproduce them) and which were
+// predictions, so that a fit is never read as a validation.
 void figures(std::string& md, const sim::run_result& r) {
   if (r.figures.empty()) return;
-  const auto within = std::count_if(r.figures.begin(), r.figures.end(),
-                                    [](const sim::figure_result& f) { return f.within; });
   md += "## Public figures\n\n";
-  md += std::to_string(within) + " of " + std::to_string(r.figures.size()) +
-        " public figures are reproduced within their tolerance.\n\n";
-  md += "| Public figure | Public | Simulated | Within tolerance |\n|---|---:|---:|---|\n";
+  md += figures_tally(r) +
+        ". A calibration target is a figure the scenario's parameters were "
+        "tuned to reproduce: matching it shows the fit, not that the model predicts; a "
+        "prediction is a figure they were not tuned to.";
+  if (!r.tuned.empty()) {
+    md += " Tuned to the targets: ";
+    for (std::size_t i = 0; i < r.tuned.size(); ++i) {
+      md += (i ? ", `" : "`") + md_cell(r.tuned[i]) + "`";
+    }
+    md += ".";
+  } else if (std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; })) {
+    md += " The scenario does not say which parameters were tuned (`tuned:`).";
+  }
+  md += "\n\n| Public figure | Public | Simulated | Verdict |\n|---|---:|---:|---|\n";
   for (const auto& f : r.figures) {
-    md += "| " + md_cell(f.name) + " | " + figure_value_text(f.value) + " | " +
-          figure_value_text(f.simulated) + " | " + figure_verdict_text(f) + " |\n";
+    const figure_verdict v = verdict_of(f);
+    md += "| " + md_cell(f.name) + " | " + (f.at_least ? "at least " : "") +
+          figure_value_text(f.value) + " | " + figure_value_text(f.simulated) + " | " +
+          (v.ok ? v.word : "**" + v.word + "**") + v.detail + " |\n";
   }
   md += "\nHow each is measured, and where the public value comes from:\n\n";
   for (const auto& f : r.figures) {
@@ -369,11 +403,13 @@ std::string summary_md(const sim::run_result& r) {
   if (!r.description.empty()) md += r.description + "\n\n";
   bottom_line(md, r, slos);
   figures(md, r);
-  capacity(md, r, pools, slos);
+  // Without pools (a load test of an external target) nothing is known of
+  // capacity: those sections are left out.
+  if (!r.pools.empty()) capacity(md, r, pools, slos);
   timeline(md, r, slos);
   tables(md, r);
   md += loadtest_md(r);
-  what_would_have_held(md, r, pools);
+  if (!r.pools.empty()) what_would_have_held(md, r, pools);
   md += "---\n\n";
   md += "Seed " + std::to_string(r.seed) + ", scale " + shortest(r.scale) +
         " (each simulated user weighs " + shortest(r.weight) + "), " +

@@ -189,13 +189,18 @@ figure_result evaluate_figure(const scenario& s, const figure_spec& f, const run
   out.value = f.value;
   out.tolerance = f.tolerance;
   out.source = f.source;
+  out.target = f.target;
+  out.at_least = f.at_least;
   out.simulated = compute(s, f, r);
+  const double above = out.simulated - f.value;
+  const double allowed = f.tolerance * std::abs(f.value);
   out.within = !std::isnan(out.simulated) &&
-               std::abs(out.simulated - f.value) <= f.tolerance * std::abs(f.value);
+               (f.at_least ? above >= 0 && above <= allowed : std::abs(above) <= allowed);
   return out;
 }
 
 void evaluate_figures(const scenario& s, run_result& r) {
+  r.tuned = s.tuned;
   r.figures.clear();
   for (const figure_spec& f : s.figures) r.figures.push_back(evaluate_figure(s, f, r));
 }

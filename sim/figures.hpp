@@ -42,8 +42,8 @@ inline constexpr double saturation_utilization = 0.95;
 /// stopped run) has a NaN `simulated` and is not within tolerance.
 figure_result evaluate_figure(const scenario& s, const figure_spec& f, const run_result& r);
 
-/// Fills r.figures from s.figures; called by result_builder::build, so every
-/// consumer of a run_result gets them.
+/// Fills r.figures from s.figures and r.tuned from s.tuned; called by
+/// result_builder::build, so every consumer of a run_result gets them.
 void evaluate_figures(const scenario& s, run_result& r);
 
 }  // namespace stampede::sim

@@ -9,6 +9,17 @@
 
 namespace stampede::sim {
 
+void set_peak_daily_active(adoption_result& a, const std::vector<std::uint64_t>& users_per_day,
+                           double weight) {
+  for (std::size_t d = 0; d < users_per_day.size(); ++d) {
+    const double dau = static_cast<double>(users_per_day[d]) * weight;
+    if (dau > a.peak_daily_active_users) {
+      a.peak_daily_active_users = dau;
+      a.peak_day = static_cast<int>(d);
+    }
+  }
+}
+
 int interval_count(const scenario& s) {
   return static_cast<int>((s.horizon + s.report_interval - 1) / s.report_interval);
 }
@@ -41,6 +52,7 @@ void result_builder::add(const population_interval& p) {
   add_into(row.active_by_tier, p.active_by_tier);
   add_into(row.rate_limited, p.rate_limited);
   add_into(row.retried, p.retried);
+  add_into(row.first_attempts, p.first_attempts);
 }
 
 void result_builder::add(const pool_interval& p) {
@@ -187,9 +199,9 @@ run_result result_builder::build(vtime reached) {
   ts.columns = {"t_hours",         "adopters",       "adopted_share", "active_users",
                 "active_sessions", "sessions_per_s", "paying_users",  "revenue_per_day_usd"};
   for (const endpoint_spec& e : s_.endpoints) {
-    for (const char* what :
-         {"offered_rps", "completed_rps", "rejected_rps", "abandoned_rps", "rate_limited_rps",
-          "retried_rps", "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s"}) {
+    for (const char* what : {"offered_rps", "completed_rps", "rejected_rps", "abandoned_rps",
+                             "rate_limited_rps", "retried_rps", "first_attempts_rps",
+                             "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s"}) {
       ts.columns.push_back(std::string(what) + "." + e.name);
     }
   }
@@ -221,8 +233,9 @@ run_result result_builder::build(vtime reached) {
       const endpoint_interval ei = endpoint_at(e, iu);
       const std::uint64_t limited = e < p.rate_limited.size() ? p.rate_limited[e] : 0;
       const std::uint64_t retried = e < p.retried.size() ? p.retried[e] : 0;
+      const std::uint64_t first = e < p.first_attempts.size() ? p.first_attempts[e] : 0;
       for (std::uint64_t n :
-           {ei.offered, ei.completed, ei.rejected, ei.abandoned, limited, retried}) {
+           {ei.offered, ei.completed, ei.rejected, ei.abandoned, limited, retried, first}) {
         row.push_back(static_cast<double>(n) * w / length);
       }
       for (std::int64_t v : {ei.p50, ei.p90, ei.p99, ei.p999}) row.push_back(seconds_or_missing(v));
@@ -329,13 +342,7 @@ run_result result_builder::build(vtime reached) {
   r.adoption.adopters_at_end =
       rows == 0 ? 0
                 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
-  for (std::size_t d = 0; d < daily_active_.size(); ++d) {
-    const double dau = static_cast<double>(daily_active_[d]) * w;
-    if (dau > r.adoption.peak_daily_active_users) {
-      r.adoption.peak_daily_active_users = dau;
-      r.adoption.peak_day = static_cast<int>(d);
-    }
-  }
+  set_peak_daily_active(r.adoption, daily_active_, w);
 
   check_invariants(r, reached >= s_.horizon);
   evaluate_figures(s_, r);  // public figures vs simulated (sim/figures.hpp)

@@ -58,9 +58,11 @@ struct population_interval {
   /// Active users per tier, and users converted by business.conversion.
   std::vector<std::uint64_t> active_by_tier;
   std::uint64_t converted = 0;
-  /// Per endpoint, in the interval: requests refused by rate limits, and retries.
+  /// Per endpoint, in the interval: requests refused by rate limits, retries,
+  /// and first attempts that passed the rate limits (sim::edge_counts).
   std::vector<std::uint64_t> rate_limited;
   std::vector<std::uint64_t> retried;
+  std::vector<std::uint64_t> first_attempts;
 };
 
 /// What a pool hands over at the end of the run.
@@ -97,6 +99,11 @@ class invariant_error : public std::logic_error {
 /// not: every request offered is completed, rejected, abandoned or in flight;
 /// and, for a run that reached its horizon, Little's law L = λW in each pool.
 void check_invariants(const run_result& r, bool complete);
+
+/// Sets a.peak_daily_active_users and a.peak_day from the users active on each
+/// day (simulated users; × weight for the real-world figure).
+void set_peak_daily_active(adoption_result& a, const std::vector<std::uint64_t>& users_per_day,
+                           double weight);
 
 /// Number of reporting intervals of a scenario: ceil(horizon / report_interval).
 int interval_count(const scenario& s);

@@ -519,34 +519,40 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
 }
 
 pool_final pool_model::finish() {
+  return finish(horizon_);
+}
+
+pool_final pool_model::finish(vtime end) {
+  end = std::min(end, horizon_);
   pool_final f;
   f.pool = pool_;
   // Requests still waiting at the horizon were never decided: in flight.
   for (const waiting_request& w : waiting_) {
     if (w.gone) continue;
     ++endpoints_[w.endpoint].total.in_flight;
-    time_in_queue_us_ += std::max<vtime>(0, horizon_ - w.at);
+    time_in_queue_us_ += std::max<vtime>(0, end - w.at);
   }
   waiting_.clear();
   waiting_count_ = 0;
   decided_.clear();
 
   // Servers present in the intervals no window closed (a pool fed by serve() alone).
-  for (auto i = static_cast<std::size_t>(next_interval_); i < busy_seconds_.size(); ++i) {
-    sim_servers_.advance(std::min(horizon_, static_cast<vtime>(i + 1) * report_interval_));
+  for (auto i = static_cast<std::size_t>(next_interval_);
+       i < busy_seconds_.size() && static_cast<vtime>(i) * report_interval_ < end; ++i) {
+    sim_servers_.advance(std::min(end, static_cast<vtime>(i + 1) * report_interval_));
     available_seconds_.push_back(sim_servers_.integral() - available_at_interval_);
     available_at_interval_ = sim_servers_.integral();
   }
-  sim_servers_.advance(horizon_);
-  real_servers_.advance(horizon_);
+  sim_servers_.advance(end);
+  real_servers_.advance(end);
 
-  const double horizon_s = to_seconds(horizon_);
+  const double end_s = to_seconds(end);
   pool_result& r = f.result;
   r.name = spec_->name;
   r.servers = spec_->servers;
   r.simulated_servers = initial_sim_;
   double busy = 0;
-  for (std::size_t i = 0; i < busy_seconds_.size(); ++i) {
+  for (std::size_t i = 0; i < available_seconds_.size(); ++i) {
     busy += busy_seconds_[i];
     if (available_seconds_[i] > 0) {
       r.peak_utilization = std::max(r.peak_utilization, busy_seconds_[i] / available_seconds_[i]);
@@ -559,7 +565,7 @@ pool_final pool_model::finish() {
   r.cost = r.server_hours * spec_->cost_per_server_hour;
   r.peak_servers = std::llround(real_servers_.peak());
   r.little_l = queue_samples_ ? queue_samples_sum_ / static_cast<double>(queue_samples_) : 0;
-  r.little_lambda = static_cast<double>(accepted_) / horizon_s;
+  r.little_lambda = static_cast<double>(accepted_) / end_s;
   r.little_w = accepted_ ? to_seconds(time_in_queue_us_) / static_cast<double>(accepted_) : 0;
   for (std::size_t i = 0; i < endpoints_.size(); ++i) {
     if (scenario_->endpoints[i].pool == pool_) {

@@ -156,6 +156,11 @@ class pool_model {
   /// Everything at the horizon: endpoint counters and histograms, pool figures.
   /// Requests still undecided count as in flight.
   pool_final finish();
+  /// The same at `end` (<= the horizon; the modeled service stops before its
+  /// horizon): server-time and cost up to `end`, and the busy time of the
+  /// reporting intervals begun before it (the last one's may include work
+  /// already scheduled past `end`).
+  pool_final finish(vtime end);
 
   /// Requests waiting at time t (call with non-decreasing t).
   std::int64_t queue_length(vtime t);

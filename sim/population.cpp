@@ -81,8 +81,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
           r.per_day;
   }
   users_.assign(layout.size_of(block), limit_.size());
-  counts_.rate_limited.assign(s.endpoints.size(), 0);
-  counts_.retried.assign(s.endpoints.size(), 0);
+  counts_ = edge_counts::zero(s.endpoints.size());
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
   to_next_session_ = -std::log(starts_rng_.uniform());
@@ -298,6 +297,7 @@ void population_block::send(std::uint32_t slot, vtime at,
                             std::vector<std::vector<request>>& per_pool) {
   const behavior_spec& b = scenario_->behavior;
   session& s = sessions_[slot];
+  const bool first_attempt = !s.retrying;
   if (s.retrying) {
     s.retrying = false;
     ++s.attempt;
@@ -329,6 +329,10 @@ void population_block::send(std::uint32_t slot, vtime at,
       return;
     }
     users_.set_today(s.user, k, static_cast<std::uint16_t>(today + 1));
+  }
+  if (first_attempt) {
+    ++counts_.first_attempts[s.endpoint];
+    ++totals_.first_attempts[s.endpoint];
   }
 
   request r;
@@ -408,12 +412,19 @@ void population_block::mark_active(std::uint32_t user, vtime at) {
   if (d < daily_active_.size()) ++daily_active_[d];
 }
 
+edge_counts edge_counts::zero(std::size_t endpoints) {
+  const std::vector<std::uint64_t> none(endpoints, 0);
+  return {none, none, none};
+}
+
 void population_block::take_edge_counts(edge_counts& into) {
   for (std::size_t e = 0; e < counts_.rate_limited.size(); ++e) {
     into.rate_limited[e] += counts_.rate_limited[e];
     into.retried[e] += counts_.retried[e];
+    into.first_attempts[e] += counts_.first_attempts[e];
     counts_.rate_limited[e] = 0;
     counts_.retried[e] = 0;
+    counts_.first_attempts[e] = 0;
   }
 }
 

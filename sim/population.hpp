@@ -81,6 +81,12 @@ struct edge_counts {
   std::vector<std::uint64_t> rate_limited;
   /// Requests that were retries of a rejected or abandoned one.
   std::vector<std::uint64_t> retried;
+  /// First attempts (not retries) that passed the rate limits and went to a
+  /// pool: the demand a pool would see if it held.
+  std::vector<std::uint64_t> first_attempts;
+
+  /// Zero counts for `endpoints` endpoints.
+  static edge_counts zero(std::size_t endpoints);
 };
 
 /// One block of users and the sessions they are in.

@@ -204,9 +204,14 @@ struct figure_result {
   /// The public value and the simulated one, in the metric's real-world unit.
   double value = 0;
   double simulated = 0;
-  /// Relative tolerance; within = |simulated - value| <= tolerance * |value|.
+  /// Relative tolerance; within = |simulated - value| <= tolerance * |value|,
+  /// or for `at_least`, value <= simulated <= value + tolerance * |value|.
   double tolerance = 0;
   bool within = false;
+  /// A calibration target (the parameters were tuned to it) or a prediction.
+  bool target = true;
+  /// One-sided: the public value is a floor ("more than X").
+  bool at_least = false;
   std::string source;
 };
 
@@ -252,6 +257,8 @@ struct run_result {
   std::optional<loadtest_result> loadtest;
   /// The scenario's public figures and the simulated ones (not part of the digest).
   std::vector<figure_result> figures;
+  /// Key paths of the values tuned to the calibration targets (scenario `tuned:`).
+  std::vector<std::string> tuned;
 };
 
 /// The first figure of a run that is not a number where one is due ("revenue_per_day_usd

@@ -247,8 +247,16 @@ struct figure_spec {
   std::string metric;
   /// The public value, in the metric's real-world unit.
   double value = 0;
-  /// Relative: held when |simulated - value| <= tolerance * |value|.
+  /// Relative: held when |simulated - value| <= tolerance * |value|, or with
+  /// `at_least` when value <= simulated <= value + tolerance * |value|.
   double tolerance = 0.15;
+  /// `role: target` (the default): the scenario's parameters were tuned to
+  /// reproduce it, so matching it shows the fit; `role: prediction`: they were
+  /// not, so matching it is evidence the model predicts.
+  bool target = true;
+  /// `compare: at_least`: the public value is a floor ("more than 700M"), so
+  /// the comparison is one-sided.
+  bool at_least = false;
   /// Where the public value comes from.
   std::string source;
   /// adopters_at, paying_users_at, revenue_per_day_at: when (required);
@@ -292,6 +300,9 @@ struct scenario {
   std::optional<loadtest_spec> loadtest;
   /// Public figures the scenario is calibrated against (`figures:`).
   std::vector<figure_spec> figures;
+  /// Key paths of the values tuned to reproduce the calibration targets
+  /// (`tuned:`), as written: "adoption.imitation", "platform.pools[0].servers".
+  std::vector<std::string> tuned;
   /// Raw latency samples kept per endpoint for exact quantiles (a reservoir beyond).
   std::int64_t max_samples = 1'000'000;
 

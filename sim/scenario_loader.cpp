@@ -147,6 +147,41 @@ struct path_segment {
   std::vector<std::size_t> indexes;
 };
 
+// Splits "platform.pools[0].servers" into keys and indexes; `bad` is called
+// with the reason when the path is malformed, and must throw.
+std::vector<path_segment> split_key_path(const std::string& path,
+                                         const std::function<void(const std::string&)>& bad) {
+  std::vector<path_segment> segments;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
+    path_segment seg;
+    const std::size_t bracket = part.find('[');
+    seg.key = part.substr(0, bracket);
+    if (seg.key.empty()) bad("empty key in path " + quoted(path));
+    std::size_t i = bracket;
+    while (i != std::string::npos && i < part.size()) {
+      const std::size_t close = part.find(']', i);
+      if (part[i] != '[' || close == std::string::npos) {
+        bad("bad index in " + quoted(part) + "; expected name[N]");
+      }
+      const std::string digits = part.substr(i + 1, close - i - 1);
+      if (digits.empty() || digits.size() > 9 ||
+          !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        bad("bad index " + quoted(digits) + " in " + quoted(part) +
+            "; expected a non-negative integer");
+      }
+      seg.indexes.push_back(std::stoul(digits));
+      i = close + 1;
+    }
+    segments.push_back(seg);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return segments;
+}
+
 // ---------------------------------------------------------------- walking
 
 // A node with the key path that reached it and the best position for messages.
@@ -480,11 +515,11 @@ class loader {
            "population, adoption, behavior and platform");
     }
     const auto items = entries(root, "a map of scenario keys (scenario, horizon, population, ...)");
-    check_keys(
-        items,
-        {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics", "population",
-         "adoption", "behavior", "platform", "slo", "loadtest", "events", "business", "figures"},
-        {"projection"});
+    check_keys(items,
+               {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
+                "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
+                "business", "figures", "tuned"},
+               {"projection"});
 
     scenario s;
     s.source = file_;
@@ -533,6 +568,7 @@ class loader {
     if (auto n = optional(items, "business")) load_business(*n, s);
     if (auto n = optional(items, "events")) load_events(*n, s);
     if (auto n = optional(items, "figures")) load_figures(*n, s);
+    if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
     if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
     return s;
   }
@@ -598,6 +634,17 @@ class loader {
       const YAML::Node item = list.node[i];
       f(node_ref{item, list.path + "[" + std::to_string(i) + "]", item.Mark()});
     }
+  }
+
+  // A string that must be one of `options`; `noun` names it in messages.
+  std::string one_of(const node_ref& at, const std::string& noun,
+                     const std::vector<std::string>& options) const {
+    const std::string value = text(at, "a " + noun);
+    if (std::find(options.begin(), options.end(), value) == options.end()) {
+      fail(at, "unknown " + noun + " " + quoted(value) +
+                   did_you_mean_or_list(value, options, "expected one of"));
+    }
+    return value;
   }
 
   template <class T>
@@ -959,7 +1006,8 @@ class loader {
             fail(metric, "unknown metric " + quoted(f.metric) +
                              did_you_mean_or_list(f.metric, names, "metrics are"));
           }
-          std::vector<std::string> keys{"name", "metric", "value", "tolerance", "source"};
+          std::vector<std::string> keys{"name",   "metric", "value",  "tolerance",
+                                        "source", "role",   "compare"};
           if (info->needs_at) keys.push_back("at");
           if (info->takes_until) keys.push_back("until");
           if (info->needs_endpoint) keys.push_back("endpoint");
@@ -971,6 +1019,12 @@ class loader {
                            [](double v) { return std::isfinite(v); });
           if (auto n = optional(fields, "tolerance")) f.tolerance = non_negative_number(*n);
           if (auto n = optional(fields, "source")) f.source = text(*n);
+          if (auto n = optional(fields, "role")) {
+            f.target = one_of(*n, "figure role", {"target", "prediction"}) == "target";
+          }
+          if (auto n = optional(fields, "compare")) {
+            f.at_least = one_of(*n, "comparison", {"within", "at_least"}) == "at_least";
+          }
           const auto time_in_run = [&](const node_ref& n) {
             const vtime t = positive_duration(n);
             if (t > s.horizon) {
@@ -987,6 +1041,36 @@ class loader {
           s.figures.push_back(f);
         },
         true);
+  }
+
+  // `tuned:` the key paths of the values tuned to the calibration targets; each
+  // must name a value the document sets, so the list cannot drift from the file.
+  void load_tuned(const node_ref& at, const YAML::Node& root, scenario& s) const {
+    for_each_item(
+        at, "a list of key paths like [adoption.imitation, platform.pools[0].servers]",
+        [&](const node_ref& item) {
+          const std::string path = text(item, "a key path like adoption.imitation");
+          const auto segments =
+              split_key_path(path, [&](const std::string& why) { fail(item, why); });
+          YAML::Node current = root;
+          for (const path_segment& seg : segments) {
+            const YAML::Node& map = current;
+            if (!map.IsMap() || !map[seg.key].IsDefined()) {
+              fail(item, "no value at " + quoted(path) +
+                             " in this scenario; expected the key path of a value it sets");
+            }
+            current.reset(map[seg.key]);
+            for (const std::size_t index : seg.indexes) {
+              if (!current.IsSequence() || index >= current.size()) {
+                fail(item, "no value at " + quoted(path) +
+                               " in this scenario; expected the key path of a value it sets");
+              }
+              YAML::Node element = current[index];
+              current.reset(element);
+            }
+          }
+          s.tuned.push_back(path);
+        });
   }
 
   void load_events(const node_ref& at, scenario& s) const {
@@ -1462,35 +1546,7 @@ class loader {
 
 std::vector<path_segment> split_override_path(const std::string& argument,
                                               const std::string& path) {
-  std::vector<path_segment> segments;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    path_segment seg;
-    const std::size_t bracket = part.find('[');
-    seg.key = part.substr(0, bracket);
-    if (seg.key.empty()) bad_override(argument, "empty key in path " + quoted(path));
-    std::size_t i = bracket;
-    while (i != std::string::npos && i < part.size()) {
-      const std::size_t close = part.find(']', i);
-      if (part[i] != '[' || close == std::string::npos) {
-        bad_override(argument, "bad index in " + quoted(part) + "; expected name[N]");
-      }
-      const std::string digits = part.substr(i + 1, close - i - 1);
-      if (digits.empty() || digits.size() > 9 ||
-          !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        bad_override(argument, "bad index " + quoted(digits) + " in " + quoted(part) +
-                                   "; expected a non-negative integer");
-      }
-      seg.indexes.push_back(std::stoul(digits));
-      i = close + 1;
-    }
-    segments.push_back(seg);
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return segments;
+  return split_key_path(path, [&](const std::string& why) { bad_override(argument, why); });
 }
 
 std::string segments_path(const std::vector<path_segment>& segments, std::size_t count) {

@@ -1,6 +1,10 @@
 // End-to-end tests of the stampede binary: what a user types, what they get.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <utility>
 
 #include "tests/cli/run_binary.hpp"
 
@@ -156,4 +160,64 @@ TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]")
   CHECK(read_all(dir / "summary.md").find("Stopped early") != std::string::npos);
   CHECK(std::filesystem::exists(dir / "report.html"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the servers-needed estimate counts first attempts that passed the rate limit",
+          "[cli][estimate]") {
+  // tests/scenarios/good/demand.yaml: 1 first attempt a second passes the limit
+  // (10,000 plus users × 8.64 sessions a day / 86,400 s), each needing 100 s of
+  // a server, so a pool at 80% needs 1 × 100 / 0.8 = 125 servers at the mean
+  // rate. The estimate takes the busiest hour: hourly counts are Poisson(3600),
+  // so the busiest of 24 lies within 4.5 sd (270) above the mean: 125 to 135
+  // servers. Counting the free users' refused requests (another 1/s) and the
+  // retries, as offered does, would give more than 250.
+  const auto run = [](const std::string& flags, const std::string& tag) {
+    const auto dir = temp_dir("demand-" + tag);
+    const auto r =
+        run_stampede("run tests/scenarios/good/demand.yaml --quiet --out " + dir.string() + flags);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    const std::string md = read_all(dir / "summary.md");
+    const std::string csv = read_all(dir / "timeseries.csv");
+    std::filesystem::remove_all(dir);
+    return std::pair{md, csv};
+  };
+  const auto [md, csv] = run("", "retries-2");
+  INFO(md);
+
+  // The column the estimate reads: its mean over 86,400 s of Poisson(1/s)
+  // arrivals is 1 within 4 sd (sd = 1/sqrt(86400) = 0.0034).
+  std::istringstream lines(csv);
+  std::string header, line;
+  std::getline(lines, header);
+  int column = -1, index = 0;
+  std::istringstream names(header);
+  for (std::string name; std::getline(names, name, ','); ++index) {
+    if (name == "first_attempts_rps.generate_image") column = index;
+  }
+  REQUIRE(column >= 0);
+  double sum = 0;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream cells(line);
+    std::string cell;
+    for (int i = 0; i <= column; ++i) std::getline(cells, cell, ',');
+    sum += std::stod(cell);
+    ++rows;
+  }
+  REQUIRE(rows == 24);
+  CHECK(sum / rows == Approx(1.0).margin(4 * 0.0034));
+
+  const std::string prefix = "**gpu**: 50 servers → about ";
+  const auto at = md.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const int needed = std::stoi(md.substr(at + prefix.size()));
+  CHECK(needed >= 125);
+  CHECK(needed <= 135);
+
+  // Twice the retries: more offered, the same first attempts, the same estimate.
+  const auto [md4, csv4] = run(" --set behavior.retry.max=4", "retries-4");
+  const auto at4 = md4.find(prefix);
+  REQUIRE(at4 != std::string::npos);
+  CHECK(std::stoi(md4.substr(at4 + prefix.size())) == needed);
 }

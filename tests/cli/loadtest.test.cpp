@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -261,6 +262,15 @@ TEST_CASE("a target that is not listening counts connect errors and breaches the
   const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
   CHECK(e["outcomes"]["connect_error"].get<int>() > 300);
   CHECK(e["outcomes"]["connect_error"] == e["sent"]);
+  // stampede knows nothing of an external target's servers: no pools, no cost,
+  // no capacity story, rather than tables of zeros.
+  const std::string md = test::read_all(dir / "out" / "summary.md");
+  INFO(md);
+  CHECK(md.find("## Pools") == std::string::npos);
+  CHECK(md.find("server-hours") == std::string::npos);
+  CHECK(md.find("## When capacity ran out") == std::string::npos);
+  CHECK(md.find("## What would have held") == std::string::npos);
+  CHECK(md.find("## Load test") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
@@ -525,6 +535,46 @@ TEST_CASE("after kill -9, `stampede report DIR` rebuilds the report from the res
   CHECK(std::filesystem::exists(dir / "out" / "report.html"));
   CHECK(std::filesystem::exists(dir / "out" / "timeseries.csv"));
   CHECK(std::filesystem::exists(dir / "out" / "summary.md"));
+  // The results file holds requests, not the population: no adoption sentence.
+  const std::string md = test::read_all(dir / "out" / "summary.md");
+  CHECK(md.find("people had adopted") == std::string::npos);
+  CHECK(md.find("daily active users") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the load-test report of loadtest-local is filled from the run and the embedded pools",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-local");
+  // 5 s of wall time at time_scale 4320: the first 6 h of the scenario's day.
+  const auto r = test::run_stampede(
+      loadtest_args("scenarios/loadtest-local.yaml", dir / "out", "--duration 5s --quiet"));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string md = test::read_all(dir / "out" / "summary.md");
+  const auto s = summary_of(dir / "out");
+  INFO(md);
+  CHECK(md.find("peaked at 0 on day") == std::string::npos);
+  CHECK(md.find("(0 server-hours)") == std::string::npos);
+  CHECK(s["adoption"]["peak_daily_active_users"].get<double>() > 0);
+  CHECK(md.find("| gpu | 200 | 200 |") != std::string::npos);
+  CHECK(md.find("| web | 20 | 20 |") != std::string::npos);
+
+  const double wall = s["loadtest"]["wall_s"].get<double>();
+  const double virtual_s = wall * 4320;
+  const auto& gpu = s["pools"]["gpu"];
+  // Server-hours: 200 servers over the virtual time the service ran. It is
+  // read when the service stops, a little after the generator's last
+  // measurement (the in-flight drain): 5% allowed.
+  CHECK(gpu["server_hours"].get<double>() == Approx(200 * virtual_s / 3600).epsilon(0.05));
+  // Utilization by hand: the image requests sent × the mean work of a
+  // lognormal(6 s, 0.3), 6 e^(0.045) = 6.2791 s, over 20 simulated servers
+  // (200 × rate_scale 0.1) and the virtual time. Some thousand draws give the
+  // mean work within ~1%; the server-time read a little late (above) and work
+  // still in service at the end add a few percent: 10% allowed.
+  const double sent = s["loadtest"]["endpoints"]["generate_image"]["sent"].get<double>();
+  REQUIRE(sent > 500);
+  const double expected = sent * 6.0 * std::exp(0.045) / (20 * virtual_s);
+  CHECK(gpu["mean_utilization"].get<double>() == Approx(expected).epsilon(0.10));
   std::filesystem::remove_all(dir);
 }
 

@@ -3,6 +3,7 @@
 // ghibli-launch reproduces its public figures.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -91,7 +92,7 @@ TEST_CASE("every shipped scenario gives the same digest with 1 and 2 threads",
   }
 }
 
-TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at its default scale",
+TEST_CASE("ghibli-launch matches its calibration targets and says they are targets",
           "[cli][scenarios][slow]") {
   // The default scale (0.01) runs in ~3 s; the figures are checked where the
   // scenario is calibrated, not at a reduced scale.
@@ -102,7 +103,13 @@ TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at 
     INFO(f.dump());
     CHECK(f["simulated"].is_number());
     CHECK(f["within"] == true);
+    // Every figure had a value tuned to it (the scenario's comments say which).
+    CHECK(f["role"] == "target");
   }
+  // "More than 130M users" and "more than 700M images" are floors.
+  CHECK(j["figures"][1]["compare"] == "at_least");
+  CHECK(j["figures"][2]["compare"] == "at_least");
+  CHECK(j["tuned"].size() == 6);
   // The table reaches summary.md and report.html too.
   const auto dir = temp_dir("scenarios-md");
   REQUIRE(run_stampede("run scenarios/ghibli-launch.yaml --out " + dir.string() + " --quiet")
@@ -110,9 +117,22 @@ TEST_CASE("ghibli-launch reproduces every public figure within its tolerance at 
   const std::string md = read_all(dir / "summary.md");
   const std::string html = read_all(dir / "report.html");
   std::filesystem::remove_all(dir);
+  INFO(md);
   CHECK(html.find("<h2>Public figures</h2>") != std::string::npos);
-  CHECK(md.find("| Public figure | Public | Simulated | Within tolerance |") != std::string::npos);
-  CHECK(md.find("5 of 5 public figures are reproduced") != std::string::npos);
+  CHECK(html.find("matched (calibration target)") != std::string::npos);
+  CHECK(md.find("| Public figure | Public | Simulated | Verdict |") != std::string::npos);
+  CHECK(md.find("5 of 5 calibration targets matched; no figure is an independent prediction") !=
+        std::string::npos);
+  CHECK(md.find("`adoption.imitation`") != std::string::npos);
+  CHECK(md.find("reproduced") == std::string::npos);
+  // The bottom line shows the share of image requests the fitted week rejected,
+  // next to the fit.
+  const std::string bottom = md.substr(0, md.find("## Public figures"));
+  char share[64];
+  std::snprintf(share, sizeof share, "**%.2f%% of generate_image requests rejected**",
+                100.0 * j["endpoints"]["generate_image"]["rejected_share"].get<double>());
+  CHECK(bottom.find(share) != std::string::npos);
+  CHECK(bottom.find("This run is fitted to public figures") != std::string::npos);
 }
 
 TEST_CASE("viral-cascade spreads through shared images and says so in every output",

@@ -6,6 +6,7 @@
 #include "reports/reports.hpp"
 #include "tests/reports/sample_result.hpp"
 
+namespace sim = stampede::sim;
 using stampede::reports::summary_md;
 
 namespace {
@@ -53,23 +54,46 @@ TEST_CASE("summary.md tells when the SLO broke, for how long, and what it cost",
   CHECK(has(md, "| held |"));
 
   // The estimate: in the sample utilization × servers / completed rate is
-  // exactly the mean work (12 s), so the peak demand is the peak offered rate
-  // × 12 / 800 and the servers needed are ceil(800 × demand / 0.8).
-  const int offered = r.series.column("offered_rps.generate_image");
+  // exactly the mean work (12 s), so the peak demand is the peak rate of first
+  // attempts × 12 / 800 and the servers needed are ceil(800 × demand / 0.8).
+  const int first = r.series.column("first_attempts_rps.generate_image");
+  REQUIRE(first >= 0);
   double peak = 0;
-  for (const auto& row : r.series.rows) peak = std::max(peak, row[offered]);
+  for (const auto& row : r.series.rows) peak = std::max(peak, row[first]);
   const double demand = peak * 12.0 / 800.0;
   REQUIRE(demand > 1.0);
   const auto needed = static_cast<long long>(std::ceil(800.0 * demand / 0.8 - 1e-9));
   CHECK(has(md, "## What would have held the SLOs"));
   CHECK(has(md, "first-order estimate"));
-  CHECK(has(md, "`stampede plan`"));
+  CHECK(has(md, "Demand counts each request's first attempt that passed the rate limits"));
+  // The command does not exist yet: the page must not send readers to it.
+  CHECK_FALSE(has(md, "stampede plan"));
   char text[64];
   std::snprintf(text, sizeof text, "%lld,%03lld", needed / 1000, needed % 1000);
   CHECK(has(md, "**gen-h100**: 800 servers → about " + std::string(text) + "."));
 
   CHECK(has(md, "Seed 42, scale 0.01 (each simulated user weighs 100)"));
   CHECK(has(md, "Digest `5be1d2a39c0f7e64`"));
+}
+
+TEST_CASE("the servers-needed estimate ignores retries and rate-limited requests", "[reports]") {
+  // The same run, but every hour also offers as many retries and requests
+  // refused by a rate limit as first attempts: offered triples, the demand a
+  // pool that held would have seen does not move.
+  const auto r = stampede::test::sample_result();
+  auto noisy = r;
+  const int offered = noisy.series.column("offered_rps.generate_image");
+  const int first = noisy.series.column("first_attempts_rps.generate_image");
+  REQUIRE(offered >= 0);
+  REQUIRE(first >= 0);
+  for (auto& row : noisy.series.rows) row[offered] = 3 * row[first];
+  const auto estimate = [](const std::string& md) {
+    const auto at = md.find("**gen-h100**: 800 servers → about ");
+    return at == std::string::npos ? std::string() : md.substr(at, md.find('.', at) - at);
+  };
+  const std::string before = estimate(summary_md(r));
+  REQUIRE_FALSE(before.empty());
+  CHECK(estimate(summary_md(noisy)) == before);
 }
 
 TEST_CASE("summary.md says the SLOs held when they did", "[reports]") {
@@ -97,4 +121,70 @@ TEST_CASE("summary.md names the event after which a breached SLO held again", "[
   CHECK(has(md, ": 200 servers added to gen-h100."));
   CHECK(has(md, "held again from"));
   CHECK(has(md, "after: 200 servers added to gen-h100"));
+}
+
+TEST_CASE("summary.md marks calibration targets and predictions and never says reproduced",
+          "[reports][figures]") {
+  auto r = stampede::test::sample_result();
+  sim::figure_result users;
+  users.name = "users in the first week";
+  users.metric = "adopters_at(at 2d)";
+  users.value = 1'000'000;
+  users.simulated = 1'050'000;
+  users.tolerance = 0.15;
+  users.within = true;
+  users.at_least = true;
+  auto melt = users;
+  melt.name = "hours until the GPUs melted";
+  melt.value = 30;
+  melt.simulated = 20;
+  melt.at_least = false;
+  melt.within = false;
+  auto images = users;
+  images.name = "images on day 2";
+  images.target = false;
+  images.at_least = false;
+  r.figures = {users, melt, images};
+  r.tuned = {"adoption.imitation", "platform.pools[0].servers"};
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "1 of 2 calibration targets matched; 1 of 1 prediction held."));
+  CHECK(has(md, "Tuned to the targets: `adoption.imitation`, `platform.pools[0].servers`."));
+  CHECK(has(md, "| Public figure | Public | Simulated | Verdict |"));
+  CHECK(has(md,
+            "| users in the first week | at least 1,000,000 | 1,050,000 | matched (calibration "
+            "target): +5.0%, at least the public value, up to 15% above |"));
+  CHECK(has(md,
+            "| hours until the GPUs melted | 30.0 | 20.0 | **not matched (calibration "
+            "target)**: -33.3%, ±15% allowed |"));
+  CHECK(has(md, "| images on day 2 | 1,000,000 | 1,050,000 | predicted: +5.0%, ±15% allowed |"));
+  CHECK_FALSE(has(md, "reproduced"));
+  // The bottom line puts the fit next to the rejected share.
+  const std::string bottom = md.substr(0, md.find("## Public figures"));
+  CHECK(has(bottom,
+            "This run is fitted to public figures (1 of 2 calibration targets matched; "
+            "1 of 1 prediction held; see Public figures below)."));
+  const auto& gen = r.endpoints[0];
+  REQUIRE(gen.rejected > 0);
+  char share[80];
+  std::snprintf(share, sizeof share, "(**%.2f%% of generate_image requests rejected**)",
+                100.0 * static_cast<double>(gen.rejected) / static_cast<double>(gen.offered));
+  CHECK(has(bottom, share));
+}
+
+TEST_CASE("summary.md says when no figure is a prediction and when the tuned keys are missing",
+          "[reports][figures]") {
+  auto r = stampede::test::sample_result();
+  sim::figure_result f;
+  f.name = "peak";
+  f.metric = "peak_hourly_adopters";
+  f.value = 100;
+  f.simulated = 100;
+  f.tolerance = 0.1;
+  f.within = true;
+  r.figures = {f};
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "1 of 1 calibration target matched; no figure is an independent prediction."));
+  CHECK(has(md, "The scenario does not say which parameters were tuned (`tuned:`)."));
 }

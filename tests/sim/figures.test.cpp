@@ -180,6 +180,41 @@ TEST_CASE("a figure is within tolerance when it is off by at most tolerance × v
   CHECK_FALSE(evaluate_figure(s, figure("peak_hourly_adopters", 360, 0.1), small_run()).within);
 }
 
+TEST_CASE("an at_least figure holds from the value up to tolerance above it, never below",
+          "[sim][figures]") {
+  const scenario s = small_scenario();
+  // The true value is 400. "At least 390": 400 is 10 above, 10% of 390 is 39: held.
+  figure_spec f = figure("peak_hourly_adopters", 390, 0.1);
+  f.at_least = true;
+  CHECK(evaluate_figure(s, f, small_run()).within);
+  CHECK(evaluate_figure(s, f, small_run()).at_least);
+  // "At least 410": 400 is 2.4% under. Two-sided it is within 10%; one-sided it misses.
+  f.value = 410;
+  CHECK_FALSE(evaluate_figure(s, f, small_run()).within);
+  f.at_least = false;
+  CHECK(evaluate_figure(s, f, small_run()).within);
+  // "At least 350": 400 is 50 above, more than 10% of 350 (35): missed on the high side.
+  f.value = 350;
+  f.at_least = true;
+  CHECK_FALSE(evaluate_figure(s, f, small_run()).within);
+  // Exactly the value holds one-sided.
+  f.value = 400;
+  CHECK(evaluate_figure(s, f, small_run()).within);
+}
+
+TEST_CASE("evaluate_figures carries each figure's role and the tuned keys", "[sim][figures]") {
+  scenario s = small_scenario();
+  s.figures = {figure("peak_hourly_adopters", 400), figure("peak_hourly_adopters", 400)};
+  s.figures[1].target = false;
+  s.tuned = {"adoption.imitation"};
+  run_result r = small_run();
+  evaluate_figures(s, r);
+  REQUIRE(r.figures.size() == 2);
+  CHECK(r.figures[0].target);
+  CHECK_FALSE(r.figures[1].target);
+  CHECK(r.tuned == std::vector<std::string>{"adoption.imitation"});
+}
+
 TEST_CASE("evaluate_figures fills one result per figure, in order", "[sim][figures]") {
   scenario s = small_scenario();
   s.figures = {figure("peak_hourly_adopters", 400), figure("peak_hourly_adopters", 1)};
@@ -211,6 +246,48 @@ TEST_CASE("the loader reads figures with their parameters", "[sim][figures]") {
   CHECK(s.figures[1].pool == 0);
   CHECK(s.figures[1].tolerance == 0.2);
   CHECK(s.figures[2].at == 2 * day);
+}
+
+TEST_CASE("the loader reads a figure's role and comparison, and the tuned keys", "[sim][figures]") {
+  const scenario s = load_scenario_text(
+      std::string(base_yaml) +
+          "figures:\n"
+          "  - {name: a, metric: adopters_at, at: 2d, value: 500}\n"
+          "  - {name: b, metric: adopters_at, at: 2d, value: 500, role: prediction, "
+          "compare: at_least}\n"
+          "  - {name: c, metric: adopters_at, at: 2d, value: 500, role: target, "
+          "compare: within}\n"
+          "tuned: [adoption.imitation, 'platform.pools[0].servers']\n",
+      "inline.yaml");
+  REQUIRE(s.figures.size() == 3);
+  // A figure is a calibration target unless the scenario says it is a prediction.
+  CHECK(s.figures[0].target);
+  CHECK_FALSE(s.figures[0].at_least);
+  CHECK_FALSE(s.figures[1].target);
+  CHECK(s.figures[1].at_least);
+  CHECK(s.figures[2].target);
+  CHECK_FALSE(s.figures[2].at_least);
+  CHECK(s.tuned == std::vector<std::string>{"adoption.imitation", "platform.pools[0].servers"});
+}
+
+TEST_CASE("a bad role, comparison or tuned key is an error with its place", "[sim][figures]") {
+  const std::string y = base_yaml;  // 8 lines; figures: is line 9
+  CHECK_THAT(
+      load_error(y + "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 1, role: fit}\n"),
+      Contains("inline.yaml:10:60: figures[0].role: unknown figure role \"fit\"") &&
+          Contains("target") && Contains("prediction"));
+  CHECK_THAT(load_error(y + "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 1, "
+                            "compare: at_most}\n"),
+             Contains("inline.yaml:10:") && Contains("figures[0].compare: unknown comparison") &&
+                 Contains("at_least"));
+  CHECK_THAT(load_error(y + "tuned: [adoption.imitaton]\n"),
+             Contains("inline.yaml:9:9: tuned[0]: no value at \"adoption.imitaton\""));
+  CHECK_THAT(load_error(y + "tuned: ['platform.pools[1].servers']\n"),
+             Contains("inline.yaml:9:9: tuned[0]: no value at"));
+  CHECK_THAT(load_error(y + "tuned: ['platform.pools[x].servers']\n"),
+             Contains("inline.yaml:9:9: tuned[0]: bad index"));
+  CHECK_THAT(load_error(y + "tuned: adoption.imitation\n"),
+             Contains("inline.yaml:9:8: tuned: expected a list of key paths"));
 }
 
 TEST_CASE("a figure's unknown metric, missing or foreign parameter is a scenario error",
