@@ -50,7 +50,18 @@ replica_pool::replica_pool(const scenario& s, int pool, std::int64_t replicas, r
   for (std::int64_t k = 0; k < replicas; ++k) add(0, 1);
 }
 
-void replica_pool::new_replica(vtime joins_at) {
+std::uint32_t replica_pool::new_replica(vtime joins_at) {
+  if (!vacant_.empty()) {
+    // The slot keeps its capacity share and its queue's absolute index, so
+    // deadlines left from the replica that left name nothing in the new one.
+    const std::uint32_t r = vacant_.back();
+    vacant_.pop_back();
+    replica& x = replicas_[r];
+    x.joined = x.leaving = x.left = false;
+    x.joins_at = joins_at;
+    x.real = 0;
+    return r;
+  }
   // Replica k holds its share of the scenario's queue capacity: the integers
   // floor((i+1)·C/n) - floor(i·C/n), i = k mod n, sum to C over n replicas,
   // and a sample of replicas (scale < 1) holds the same shares on average.
@@ -59,18 +70,17 @@ void replica_pool::new_replica(vtime joins_at) {
   const auto i = static_cast<__int128>(replicas_.size()) % n;
   const auto share = static_cast<std::int64_t>((i + 1) * c / n - i * c / n);
   replica x;
-  x.timer = never;
   x.capacity = std::max<std::int64_t>(1, share);
   x.joins_at = joins_at;
   replicas_.push_back(std::move(x));
   up_at_.push_back(-1);
   if (policy_ == dispatch_policy::join_shortest_queue) shortest_.resize(replicas_.size());
+  return static_cast<std::uint32_t>(replicas_.size() - 1);
 }
 
 void replica_pool::add(vtime t, std::int64_t n) {
   for (std::int64_t k = 0; k < n; ++k) {
-    new_replica(t);
-    const auto r = static_cast<std::uint32_t>(replicas_.size() - 1);
+    const std::uint32_t r = new_replica(t);
     if (t <= now_) {
       replicas_[r].joined = true;
       enlist(r);
@@ -201,7 +211,11 @@ void replica_pool::settle(std::uint32_t r) {
   if (x.leaving && x.joined && x.in_service == 0 && x.waiting == 0) {
     x.left = true;
     x.timer = never;
-    x.queue = {};
+    // Only abandoned requests are left in it; their indices stay used, so
+    // that an index keeps naming one request while the slot is reused.
+    x.base += x.queue.size();
+    x.queue.clear();
+    vacant_.push_back(r);
     books_->replica_left(now_, x.real);
     return;
   }

@@ -27,6 +27,7 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <queue>
 #include <span>
 #include <tuple>
@@ -111,8 +112,8 @@ class replica_pool {
     /// Requests in the running batch (0: idle) and when it ends.
     std::int64_t in_service = 0;
     vtime busy_until = 0;
-    /// When its pending wake-up fires (never: none).
-    vtime timer;
+    /// When its pending wake-up fires (the largest vtime: none).
+    vtime timer = std::numeric_limits<vtime>::max();
     std::int64_t capacity = 1;
     vtime joins_at = 0;
     bool joined = false;
@@ -148,7 +149,8 @@ class replica_pool {
   /// Leaves when told to and empty; otherwise sets its next wake-up.
   void settle(std::uint32_t r);
   queued_request& front_live(replica& x);
-  void new_replica(vtime joins_at);
+  /// A replica that joins at `joins_at`, in a vacant slot or a new one.
+  std::uint32_t new_replica(vtime joins_at);
 
   const scenario* scenario_;
   const pool_spec* spec_;
@@ -161,6 +163,8 @@ class replica_pool {
   std::int64_t waiting_ = 0;
 
   std::vector<replica> replicas_;
+  /// Replicas that have left: their slots are reused by the next to join.
+  std::vector<std::uint32_t> vacant_;
   /// Replicas that take arrivals, and each one's place in it (-1: none).
   std::vector<std::uint32_t> up_;
   std::vector<std::int64_t> up_at_;

@@ -343,3 +343,26 @@ TEST_CASE("the expected offered rate follows the Bass curve, sessions and the mi
   s.adoption.imitation = 0;
   CHECK(expected_offered_rate(s, 0) == Approx(10 * std::exp(-1.0)).epsilon(1e-6));
 }
+
+TEST_CASE("a replica that joins in the slot of one that left inherits none of its queue",
+          "[sim][dispatch]") {
+  // One replica, 10 s of work. Request 0 is served; request 1 waits behind it
+  // and gives up at 3 s (patience 2 s). At 4 s the replica is removed: it
+  // leaves at 10 s, once request 0 is done. The replica added at 12 s takes its
+  // slot and serves request 2 (arrived at 13 s, patience 20 s) at once.
+  scenario s = short_run(1, 10);
+  s.events = {test::server_event(event_spec::kind::remove_servers, 4 * second, 1),
+              test::server_event(event_spec::kind::add_servers, 12 * second, 1)};
+  auto arrivals = arrivals_at({0, 1, 13});
+  arrivals[1].patience = 2 * second;
+  arrivals[2].patience = 20 * second;
+  pool_model pool(s, 0);
+  const auto o = by_session(test::run_windows(pool, s, arrivals).outcomes, 3);
+  CHECK(o[0].at == from_seconds(10));
+  CHECK(o[1].what == outcome::kind::abandoned);
+  CHECK(o[1].at == from_seconds(3));
+  CHECK(o[2].what == outcome::kind::completed);
+  CHECK(o[2].at == from_seconds(23));
+  // Present 0-10 s and 12-100 s.
+  CHECK(pool.finish().result.server_hours == Approx(98.0 / 3600).epsilon(1e-9));
+}
