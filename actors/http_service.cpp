@@ -113,7 +113,7 @@ struct pool_state {
   std::unique_ptr<sim::pool_model> model;
   std::vector<sim::outcome> out;
   std::uint64_t next_id = 0;
-  /// A batching pool decides a request later than its arrival: the requests
+  /// A batching or per-replica pool decides a request later than its arrival: the requests
   /// still undecided, by their id (carried as the outcome's session).
   struct waiting_request {
     sim::vtime at = 0;
@@ -150,7 +150,7 @@ struct modeled_service::impl {
     for (std::size_t p = 0; p < model.pools.size(); ++p) {
       auto state = std::make_unique<pool_state>();
       state->model = std::make_unique<sim::pool_model>(model, static_cast<int>(p));
-      state->batched = model.pools[p].batch.max > 1;
+      state->batched = state->model->batched();
       pools.push_back(std::move(state));
     }
     endpoint_counters = std::vector<atomic_endpoint>(model.endpoints.size());

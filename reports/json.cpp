@@ -75,6 +75,8 @@ json pool_json(const sim::run_result& r, const sim::pool_result& p) {
   // Measured in the simulation: L in simulated requests, lambda in simulated
   // requests per second, W in seconds (W does not depend on the scale).
   j["little"] = {{"L", p.little_l}, {"lambda", p.little_lambda}, {"W", p.little_w}};
+  // The smallest scale at which this pool queues as the full one; 0: any scale.
+  j["faithful_scale"] = p.faithful_scale;
   return j;
 }
 

@@ -394,6 +394,21 @@ void figures(std::string& md, const sim::run_result& r) {
   md += "\n";
 }
 
+// A pool whose batches fill from one shared queue queues differently at a
+// small scale (sim/dispatch.hpp): say so before any figure is read.
+void scale_warnings(std::string& md, const sim::run_result& r) {
+  for (const auto& p : r.pools) {
+    if (r.scale >= p.faithful_scale) continue;
+    md += "> **Scale too small for pool " + md_cell(p.name) + "**: its servers batch from one " +
+          "shared queue, and at scale " + shortest(r.scale) +
+          " its batches fill less than the full pool's, so its utilization and latency are not "
+          "the full fleet's. The smallest faithful scale for it is " +
+          shortest(p.faithful_scale) +
+          " (computed from its offered rate in the quietest hour); run at that scale or "
+          "above, or give the pool a per-replica `dispatch`.\n\n";
+  }
+}
+
 }  // namespace
 
 std::string summary_md(const sim::run_result& r) {
@@ -401,6 +416,7 @@ std::string summary_md(const sim::run_result& r) {
   const auto pools = pool_stories(r);
   std::string md = "# " + r.scenario + ": simulation summary\n\n";
   if (!r.description.empty()) md += r.description + "\n\n";
+  scale_warnings(md, r);
   bottom_line(md, r, slos);
   figures(md, r);
   // Without pools (a load test of an external target) nothing is known of

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim/dispatch.hpp"
 #include "sim/figures.hpp"
 
 namespace stampede::sim {
@@ -172,8 +173,15 @@ run_result result_builder::build(vtime reached) {
             [](const pool_final& a, const pool_final& b) { return a.pool < b.pool; });
   for (pool_final& f : pool_finals_) {
     r.pools.push_back(f.result);
-    for (auto& [index, e] : f.endpoints)
+    std::uint64_t offered = 0;
+    for (auto& [index, e] : f.endpoints) {
+      offered += e.offered;
       r.endpoints[static_cast<std::size_t>(index)] = std::move(e);
+    }
+    // The run's own full-scale offered rate (before the edge's rate limits).
+    const double simulated_s = std::max(r.simulated_s, to_seconds(s_.tick));
+    r.pools.back().faithful_scale =
+        faithful_scale(s_, f.pool, static_cast<double>(offered) * w / simulated_s);
   }
   // Rate-limited requests never reached a pool: they are offered and rejected at the edge.
   for (std::size_t e = 0; e < r.endpoints.size(); ++e) {

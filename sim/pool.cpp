@@ -67,7 +67,8 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     : scenario_(&s),
       pool_(pool),
       spec_(&s.pools.at(static_cast<std::size_t>(pool))),
-      batched_(e == engine::batched || spec_->batch.max > 1 || servers_can_change(s, pool)),
+      batched_(e == engine::batched || spec_->batch.max > 1 || servers_can_change(s, pool) ||
+               spec_->dispatch != dispatch_policy::shared),
       horizon_(s.horizon),
       report_interval_(s.report_interval),
       capacity_(s.simulated_queue_capacity(pool)),
@@ -86,7 +87,10 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
   real_servers_.change(0, initial_real_);
   sim_servers_.advance(0);
   real_servers_.advance(0);
-  if (batched_) {
+  if (spec_->dispatch != dispatch_policy::shared) {
+    replicas_ =
+        std::make_unique<replica_pool>(s, pool, initial_sim_, static_cast<replica_books&>(*this));
+  } else if (batched_) {
     idle_ = initial_sim_;
   } else {
     std::vector<vtime> zeros(static_cast<std::size_t>(initial_sim_), 0);
@@ -111,7 +115,7 @@ std::size_t pool_model::clamp_interval(vtime t) const {
 std::int64_t pool_model::queue_length(vtime t) {
   if (batched_) {
     run_until(t);
-    return waiting_count_;
+    return replicas_ ? replicas_->waiting() : waiting_count_;
   }
   while (!leaves_in_order_.empty() && leaves_in_order_.front() <= t) leaves_in_order_.pop_front();
   while (!leaves_at_.empty() && leaves_at_.top() <= t) leaves_at_.pop();
@@ -246,13 +250,14 @@ double pool_model::work_of(std::uint16_t endpoint, double given) {
 void pool_model::serve_batched(const request& r) {
   run_until(r.at);
   count_offered(r);
-  if (waiting_count_ >= capacity_) {
+  if (replicas_ ? !replicas_->arrive(r) : waiting_count_ >= capacity_) {
     ++endpoints_[r.endpoint].total.rejected;
     ++endpoints_[r.endpoint].intervals[clamp_interval(r.at)].rejected;
     decided_.push_back(outcome{r.at, r.block(), r.session, outcome::kind::rejected});
     return;
   }
   ++accepted_;
+  if (replicas_) return;
   const vtime deadline = r.at + r.patience;
   waiting_.push_back({r.at, deadline, r.block(), r.session, r.endpoint, false, r.work});
   deadlines_.push({deadline, waiting_base_ + waiting_.size() - 1});
@@ -270,6 +275,10 @@ pool_model::waiting_request& pool_model::front_live() {
 }
 
 void pool_model::run_until(vtime t) {
+  if (replicas_) {
+    replicas_->run_until(t);
+    return;
+  }
   // One instant at a time. At an instant: servers that become free (batch ends,
   // servers joining) first, then batches start, then requests whose patience
   // ends at that instant abandon; arrivals at the instant come after all of
@@ -334,11 +343,24 @@ void pool_model::start_batch(vtime now) {
   const vtime end = now + from_seconds(work / spec_->batch.speedup_for(n));
   --idle_;
   batch_ends_.push(end);
-  add_busy(now, end);
-  for (const waiting_request& w : batch_) {
-    time_in_queue_us_ += std::min(now, horizon_) - w.at;
+  batch_served(now, end, batch_);
+}
+
+void pool_model::batch_served(vtime start, vtime end, std::span<const queued_request> batch) {
+  add_busy(start, end);
+  for (const queued_request& w : batch) {
+    time_in_queue_us_ += std::min(start, horizon_) - w.at;
     complete(w.endpoint, w.at, end, w.block, w.session, decided_);
   }
+}
+
+void pool_model::gave_up(const queued_request& q, vtime at) {
+  abandon(q.endpoint, q.at, at, q.block, q.session, decided_);
+}
+
+void pool_model::replica_left(vtime at, double real) {
+  sim_servers_.change(at, -1);
+  real_servers_.change(at, -real);
 }
 
 void pool_model::server_free(vtime now) {
@@ -365,6 +387,10 @@ void pool_model::add_servers(vtime t, std::int64_t sim, double real) {
   committed_real_ += real;
   sim_servers_.change(t, static_cast<double>(sim));
   real_servers_.change(t, real);
+  if (replicas_) {
+    replicas_->add(t, sim);
+    return;
+  }
   for (std::int64_t k = 0; k < sim; ++k) {
     if (batched_) {
       joining_.push(t);
@@ -382,6 +408,10 @@ std::pair<std::int64_t, double> pool_model::remove_servers(vtime t, std::int64_t
   committed_real_ -= real;
   // Each simulated server stands for an equal share of the real ones removed.
   const double each = real / static_cast<double>(sim);
+  if (replicas_) {
+    replicas_->remove(t, sim, each);
+    return {sim, real};
+  }
   if (!batched_) {
     // The servers that become free first leave, each once its given work is done.
     for (std::int64_t k = 0; k < sim; ++k) {
@@ -527,11 +557,14 @@ pool_final pool_model::finish(vtime end) {
   pool_final f;
   f.pool = pool_;
   // Requests still waiting at the horizon were never decided: in flight.
-  for (const waiting_request& w : waiting_) {
-    if (w.gone) continue;
+  const auto in_flight = [this, end](const waiting_request& w) {
     ++endpoints_[w.endpoint].total.in_flight;
     time_in_queue_us_ += std::max<vtime>(0, end - w.at);
+  };
+  for (const waiting_request& w : waiting_) {
+    if (!w.gone) in_flight(w);
   }
+  if (replicas_) replicas_->for_each_waiting(in_flight);
   waiting_.clear();
   waiting_count_ = 0;
   decided_.clear();

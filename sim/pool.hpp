@@ -38,16 +38,22 @@
 // its last look, against the servers present plus those on order (minus those
 // told to leave), above the target orders `step` more, below half of it lets
 // `step` go.
+//
+// A pool with `dispatch` other than `shared` has no shared queue: a load
+// balancer routes each arrival to one server with its own queue and batches
+// (replica_pool, dispatch.hpp), which books its decisions here.
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "sim/dispatch.hpp"
 #include "sim/histogram.hpp"
 #include "sim/metrics.hpp"
 #include "sim/radix_heap.hpp"
@@ -126,7 +132,7 @@ class busy_ledger : public level_integral {
 };
 
 /// One pool and the counters of its endpoints.
-class pool_model {
+class pool_model : private replica_books {
  public:
   /// Which engine serves the pool: `automatic` is eager unless batch.max > 1
   /// or the servers can change; `batched` forces the event-driven engine
@@ -134,6 +140,9 @@ class pool_model {
   enum class engine { automatic, batched };
 
   pool_model(const scenario& s, int pool, engine e = engine::automatic);
+  /// Its replicas book into it by address.
+  pool_model(const pool_model&) = delete;
+  pool_model& operator=(const pool_model&) = delete;
 
   /// Serves arrivals, which must be sorted by arrives_before and not earlier
   /// than any arrival served before. Eager engine: appends one outcome per
@@ -169,7 +178,8 @@ class pool_model {
   /// minus those told to leave.
   std::int64_t committed_servers() const { return committed_sim_; }
 
-  /// True when the event-driven (batched) engine serves this pool.
+  /// True when an event-driven engine serves this pool (batching, or per-replica
+  /// dispatch): outcomes may be decided later than their arrival.
   bool batched() const { return batched_; }
 
  private:
@@ -183,19 +193,14 @@ class pool_model {
   };
 
   /// A request waiting in the batched engine's queue.
-  struct waiting_request {
-    vtime at;
-    vtime deadline;
-    std::uint32_t block;
-    std::uint32_t session;
-    std::uint16_t endpoint;
-    bool gone;
-    /// Seconds of work, or negative for "draw it at service start".
-    double work;
-  };
+  using waiting_request = queued_request;
 
   /// The request's work in seconds: its own, or drawn now from the pool's stream.
-  double work_of(std::uint16_t endpoint, double given);
+  double work_of(std::uint16_t endpoint, double given) override;
+  // What the replicas decide (replica_books), booked like the shared engines'.
+  void batch_served(vtime start, vtime end, std::span<const queued_request> batch) override;
+  void gave_up(const queued_request& q, vtime at) override;
+  void replica_left(vtime at, double real) override;
 
   // Shared bookkeeping of both engines.
   void count_offered(const request& r);
@@ -272,6 +277,8 @@ class pool_model {
   std::vector<outcome> decided_;
   /// The batch being started (reused).
   std::vector<waiting_request> batch_;
+  /// Per-replica dispatch: the replicas, instead of the shared queue above.
+  std::unique_ptr<replica_pool> replicas_;
 
   // Servers over time.
   step_ledger sim_servers_;

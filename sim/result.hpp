@@ -65,6 +65,10 @@ struct pool_result {
   double little_l = 0;
   double little_lambda = 0;
   double little_w = 0;
+  /// The smallest scale at which this pool queues as the full one (a shared
+  /// queue feeding batches, sim/dispatch.hpp), from the run's offered rate; 0
+  /// when any scale does.
+  double faithful_scale = 0;
 };
 
 /// One SLO's verdict.

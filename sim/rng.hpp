@@ -21,6 +21,7 @@ enum class stream : std::uint16_t {
   graph_degree = 8,
   graph_edges = 9,
   session_starts = 10,
+  dispatch = 11,
   test = 100,
 };
 

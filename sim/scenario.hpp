@@ -153,7 +153,15 @@ struct autoscale_spec {
   vtime interval = 5 * minute;
 };
 
-/// `platform.pools[i]:` a pool of identical servers behind one FIFO queue.
+/// `platform.pools[i].dispatch:` how arrivals reach the servers. `shared`: one
+/// FIFO queue that every server takes from (pool.hpp). The others: a load
+/// balancer routes each arrival to one server (a replica) with its own queue and
+/// batches (dispatch.hpp), by turns, at random, to the least loaded, or to the
+/// less loaded of two picked at random.
+enum class dispatch_policy { shared, round_robin, random, join_shortest_queue, power_of_two };
+
+/// `platform.pools[i]:` a pool of identical servers behind one FIFO queue, or
+/// behind a load balancer (`dispatch`).
 struct pool_spec {
   std::string name;
   /// Servers (GPUs), before scaling.
@@ -164,6 +172,7 @@ struct pool_spec {
   double cost_per_server_hour = 0;
   batch_spec batch;
   autoscale_spec autoscale;
+  dispatch_policy dispatch = dispatch_policy::shared;
 };
 
 /// `events[i]:` something that happens at a point of virtual time.

@@ -94,6 +94,13 @@ std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
+// `dispatch:` values, in the order of dispatch_policy.
+const std::vector<std::string>& dispatch_names() {
+  static const std::vector<std::string> names{"shared", "round_robin", "random",
+                                              "join_shortest_queue", "power_of_two"};
+  return names;
+}
+
 std::string did_you_mean_or_list(std::string_view word, const std::vector<std::string>& candidates,
                                  const char* list_intro) {
   if (auto guess = closest(word, candidates)) return "; did you mean " + quoted(*guess) + "?";
@@ -1140,7 +1147,8 @@ class loader {
   pool_spec load_pool(const node_ref& at, const scenario& s,
                       const std::vector<std::string>& earlier_paths) const {
     const auto items = entries(at);
-    check_keys(items, {"name", "servers", "queue", "cost_per_server_hour", "batch", "autoscale"});
+    check_keys(items, {"name", "servers", "queue", "cost_per_server_hour", "batch", "autoscale",
+                       "dispatch"});
     pool_spec p;
     const node_ref name = required(at, items, "name");
     p.name = text(name, "a pool name");
@@ -1168,7 +1176,19 @@ class loader {
     }
     if (auto b = optional(items, "batch")) p.batch = load_batch(*b);
     if (auto a = optional(items, "autoscale")) p.autoscale = load_autoscale(*a, p, s);
+    if (auto d = optional(items, "dispatch")) p.dispatch = load_dispatch(*d);
     return p;
+  }
+
+  dispatch_policy load_dispatch(const node_ref& at) const {
+    const std::vector<std::string>& names = dispatch_names();
+    const std::string name = text(at, "a dispatch policy");
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      fail(at, "unknown dispatch " + quoted(name) +
+                   did_you_mean_or_list(name, names, "known policies are"));
+    }
+    return static_cast<dispatch_policy>(it - names.begin());
   }
 
   // batch: {max: 8, timeout: 200ms, speedup: {1: 1.0, 4: 2.9, 8: 5.1}}
@@ -1739,6 +1759,8 @@ std::string describe(const scenario& s) {
     const auto& p = s.pools[i];
     out << (i == 0 ? " " : "; ") << p.name << " " << p.servers << " servers, queue "
         << p.queue_capacity << ", $" << number_text(p.cost_per_server_hour) << "/server-hour";
+    if (p.dispatch != dispatch_policy::shared)
+      out << ", " << dispatch_names()[static_cast<std::size_t>(p.dispatch)] << " dispatch";
   }
   for (const auto& r : s.rate_limits) {
     out << "\n  rate limit: " << s.tiers[static_cast<std::size_t>(r.tier)].name << " on "

@@ -8,7 +8,9 @@
 
 using namespace stampede::sim;
 using stampede::sim::test::one_pool;
+using stampede::sim::test::poisson_arrivals;
 using stampede::sim::test::run_windows;
+using stampede::sim::test::server_event;
 using stampede::sim::test::windowed;
 
 namespace {
@@ -22,20 +24,6 @@ double erlang_c(int c, double a) {
   }
   const double top = term * a / c * (c / (c - a));  // a^c / c! · c / (c - a)
   return top / (sum + top);
-}
-
-/// Poisson arrivals of rate `lambda` per second, with infinite patience.
-std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::uint64_t seed) {
-  rng_stream rng(seed, stream::test, 1);
-  std::vector<request> out(n);
-  double t = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    t += -std::log(rng.uniform()) / lambda;
-    out[i].at = from_seconds(t);
-    out[i].id = i;
-    out[i].patience = from_seconds(1e12);
-  }
-  return out;
 }
 
 }  // namespace
@@ -137,16 +125,6 @@ std::vector<request> impatient_arrivals(double lambda, vtime until, double patie
     out.push_back(r);
   }
   return out;
-}
-
-event_spec server_event(event_spec::kind what, vtime at, std::int64_t count, vtime duration = 0) {
-  event_spec e;
-  e.what = what;
-  e.at = at;
-  e.pool = 0;
-  e.count = count;
-  e.duration = duration;
-  return e;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Shared by the pool tests: a one-pool scenario, and a driver that serves
 // arrivals window by window as the engine does.
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <vector>
 
@@ -27,6 +28,34 @@ inline scenario one_pool(std::int64_t servers, distribution work,
   s.pools = {p};
   s.behavior.mix = {1.0};
   return s;
+}
+
+/// Poisson arrivals of rate `lambda` per second, one session each, with
+/// infinite patience.
+inline std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::uint64_t seed) {
+  rng_stream rng(seed, stream::test, 1);
+  std::vector<request> out(n);
+  double t = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    t += -std::log(rng.uniform()) / lambda;
+    out[i].at = from_seconds(t);
+    out[i].id = i;
+    out[i].session = static_cast<std::uint32_t>(i);
+    out[i].patience = from_seconds(1e12);
+  }
+  return out;
+}
+
+/// A server event (add_servers, remove_servers, outage) on pool 0.
+inline event_spec server_event(event_spec::kind what, vtime at, std::int64_t count,
+                               vtime duration = 0) {
+  event_spec e;
+  e.what = what;
+  e.at = at;
+  e.pool = 0;
+  e.count = count;
+  e.duration = duration;
+  return e;
 }
 
 /// What run_windows saw: the outcomes, the closed intervals, and the servers
