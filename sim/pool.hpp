@@ -190,7 +190,7 @@ class pool_model {
   void abandon(std::uint16_t endpoint, vtime arrived, vtime at, std::uint32_t block,
                std::uint32_t session, std::vector<outcome>& out);
   void add_busy(vtime start, vtime end);
-  void keep_sample(endpoint_state& e, double seconds);
+  void keep_sample(endpoint_state& e, vtime latency);
   int interval_of(vtime t) const { return static_cast<int>(t / report_interval_); }
   std::size_t clamp_interval(vtime t) const;
 

@@ -494,7 +494,7 @@ class loader {
 
   void load_metrics(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
-    check_keys(items, {"report_interval", "max_samples"});
+    check_keys(items, {"report_interval", "max_samples", "sample_memory"});
     if (auto n = optional(items, "report_interval")) {
       const vtime r = duration(*n);
       if (r <= 0 || r % s.tick != 0) {
@@ -503,6 +503,7 @@ class loader {
       s.report_interval = r;
     }
     if (auto n = optional(items, "max_samples")) s.max_samples = positive_integer(*n);
+    if (auto n = optional(items, "sample_memory")) s.sample_memory = positive_integer(*n);
   }
 
   void load_population(const node_ref& at, scenario& s) const {
