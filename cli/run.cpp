@@ -49,16 +49,18 @@ void add_quantiles(sim::run_result& r) {
   sim::settle_latency_slos(r);
 }
 
-/// The default of metrics.sample_memory: a quarter of the memory the kernel
-/// reports available (MemAvailable), so that the samples and the copy that
-/// gpu/ sorts fit beside the population's state; 1 GiB where it cannot be read.
+/// The default of metrics.sample_memory: a sixth of the memory the kernel
+/// reports available (MemAvailable). Sorting one endpoint's samples takes a copy
+/// and, on the OpenMP backend, a temporary of the same size: with every sample
+/// in one endpoint, the peak is half of what was available, the other half left
+/// to the population. 1 GiB where /proc/meminfo cannot be read.
 std::int64_t default_sample_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   std::int64_t kib = 0;
   std::string unit;
   while (meminfo >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024 / 4;
+    if (key == "MemAvailable:") return kib * 1024 / 6;
   }
   return std::int64_t{1} << 30;
 }
