@@ -1,10 +1,15 @@
 // Wall time of gpu/stats (quantiles, histogram, moments) against a std::sort
 // reference. Numbers with their method, never pass/fail.
 //
-//   bench_gpu_stats [n ...] [--reps N]     e.g. bench_gpu_stats 1e6 1e7 1e8 --reps 3
+//   bench_gpu_stats [n ...] [--reps N] [--max-double N] [--max-sort N]
+//       e.g. bench_gpu_stats 1e7 1e8 1e9 --reps 3
 //
-// Default sizes 1e6 and 1e7; 1e8 (800 MB of doubles, plus the device copy) only
-// when asked for.
+// Per size: quantiles of 4-byte floats (what `stampede run` sorts: every
+// completed latency, microseconds as floats), then the double statistics up to
+// --max-double values (default 1e8: 1e9 doubles are 8 GB, plus the device
+// copy). The one-thread std::sort reference is timed up to --max-sort values
+// (default 1e8; 1e9 takes minutes). Default sizes 1e6 and 1e7; 1e9 floats take
+// 4 GB plus the device copy.
 #include "gpu/stats.hpp"
 
 #include <algorithm>
@@ -47,6 +52,18 @@ timing measure(int reps, const std::function<void()>& body) {
   return {median, runs.front(), runs.back()};
 }
 
+/// Latencies as a run keeps them: whole microseconds as floats, lognormal with
+/// a 20 s median and sigma 1 (so most lie above 2^24 us, where floats round).
+std::vector<float> make_latencies(std::size_t n) {
+  std::mt19937_64 rng(2);
+  std::lognormal_distribution<double> seconds(std::log(20.0), 1.0);
+  std::vector<float> sample(n);
+  for (float& x : sample) {
+    x = static_cast<float>(std::llround(seconds(rng) * 1e6));
+  }
+  return sample;
+}
+
 /// A latency-like sample: a normal body and a 10% lognormal tail.
 std::vector<double> make_sample(std::size_t n) {
   std::mt19937_64 rng(1);
@@ -68,12 +85,21 @@ void print_row(std::size_t n, const char* op, const timing& t) {
 int run(int argc, char** argv) {
   std::vector<std::size_t> sizes;
   int reps = 5;
+  double max_double = 1e8;
+  double max_sort = 1e8;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--reps" && i + 1 < argc) {
       reps = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--max-double" && i + 1 < argc) {
+      max_double = std::strtod(argv[++i], nullptr);
+    } else if (arg == "--max-sort" && i + 1 < argc) {
+      max_sort = std::strtod(argv[++i], nullptr);
     } else if (arg == "--help" || arg == "-h") {
-      std::printf("usage: %s [n ...] [--reps N]   (default: 1e6 1e7, 5 reps)\n", argv[0]);
+      std::printf(
+          "usage: %s [n ...] [--reps N] [--max-double N] [--max-sort N]   (default: 1e6 1e7, "
+          "5 reps, doubles and std::sort up to 1e8)\n",
+          argv[0]);
       return 0;
     } else {
       const double n = std::strtod(arg.c_str(), nullptr);
@@ -97,11 +123,41 @@ int run(int argc, char** argv) {
       "#   median, min, max wall time (steady_clock). Each gpu/ time includes the\n"
       "#   host->device copy the API makes. std::sort = copy + std::sort on one host thread.\n"
       "#   quantiles: 7 of them (0, .5, .9, .99, .999, .9999, 1); histogram: 1000 bins over\n"
-      "#   [0, 100). Input: N(10, 3) with a 10%% lognormal(3, 1) tail, mt19937_64 seed 1.\n",
-      reps);
+      "#   [0, 100). float quantiles: whole microseconds as floats, lognormal, median 20 s,\n"
+      "#   sigma 1, mt19937_64 seed 2 (what `stampede run` sorts); std::sort32 = copy +\n"
+      "#   std::sort of the floats, up to n = %.0f. Doubles (quantiles, histogram, moments,\n"
+      "#   std::sort) up to n = %.0f: N(10, 3) with a 10%% lognormal(3, 1) tail, mt19937_64\n"
+      "#   seed 1.\n",
+      reps, max_sort, max_double);
 
   const std::vector<double> qs{0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0};
   for (const std::size_t n : sizes) {
+    {
+      const std::vector<float> latencies = make_latencies(n);
+      std::vector<double> got;
+      const double first_ms = elapsed_ms([&] { got = stampede::gpu::quantiles(latencies, qs); });
+      std::printf("\n# n = %zu floats (first quantiles() call, warm-up: %.2f ms)\n", n, first_ms);
+      std::printf("%-11s %-12s %11s %10s %10s %12s\n", "n", "op", "median_ms", "min_ms", "max_ms",
+                  "Mvalues/s");
+      print_row(n, "quantiles32",
+                measure(reps, [&] { got = stampede::gpu::quantiles(latencies, qs); }));
+      // The p99 checked against std::nth_element on a copy (nearest rank ceil(0.99 n)).
+      std::vector<float> copy = latencies;
+      const auto p99 = copy.begin() + static_cast<std::ptrdiff_t>((n * 99 + 99) / 100 - 1);
+      std::nth_element(copy.begin(), p99, copy.end());
+      std::printf("# p50 %.0f us, p99 %.0f us (std::nth_element: %.0f us), max %.0f us\n", got[1],
+                  got[3], static_cast<double>(*p99), got[6]);
+      if (static_cast<double>(n) <= max_sort) {
+        print_row(n, "std::sort32", measure(reps, [&] {
+                    copy = latencies;
+                    std::sort(copy.begin(), copy.end());
+                  }));
+      }
+    }
+    if (static_cast<double>(n) > max_double) {
+      std::printf("# doubles skipped: n > --max-double %.0f\n", max_double);
+      continue;
+    }
     const std::vector<double> sample = make_sample(n);
     std::vector<double> got_quantiles;
     std::vector<std::uint64_t> got_histogram;
@@ -121,11 +177,17 @@ int run(int argc, char** argv) {
                 got_histogram = stampede::gpu::histogram(sample, 0.0, 100.0, 1000);
               }));
     print_row(n, "moments", measure(reps, [&] { got_moments = stampede::gpu::moments(sample); }));
-    std::vector<double> sorted;
-    print_row(n, "std::sort", measure(reps, [&] {
-                sorted = sample;
-                std::sort(sorted.begin(), sorted.end());
-              }));
+    std::vector<double> sorted = sample;
+    const std::size_t median_rank = (n + 1) / 2;  // ceil(n / 2), nearest rank
+    if (static_cast<double>(n) <= max_sort) {
+      print_row(n, "std::sort", measure(reps, [&] {
+                  sorted = sample;
+                  std::sort(sorted.begin(), sorted.end());
+                }));
+    } else {
+      const auto median = sorted.begin() + static_cast<std::ptrdiff_t>(median_rank - 1);
+      std::nth_element(sorted.begin(), median, sorted.end());
+    }
 
     // What was computed, so the work cannot be optimised away and a reader can
     // check the numbers: the sorted copy gives the median, a long double
@@ -135,9 +197,9 @@ int run(int argc, char** argv) {
       sum += x;
     }
     const long double mean = sum / static_cast<long double>(n);
-    const std::size_t median_rank = (n + 1) / 2;  // ceil(n / 2), nearest rank
     std::printf(
-        "# median %.6f (std::sort: %.6f), p99.99 %.4f, mean %.12f, mean rel. error vs "
+        "# median %.6f (std::sort or nth_element: %.6f), p99.99 %.4f, mean %.12f, mean rel. error "
+        "vs "
         "long double %.2e, sd %.6f, histogram bin 100 holds %llu\n",
         got_quantiles[1], sorted[median_rank - 1], got_quantiles[5], got_moments.mean,
         static_cast<double>(std::fabs((got_moments.mean - mean) / mean)),

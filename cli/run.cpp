@@ -1,7 +1,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <span>
 
 #include "actors/engine.hpp"
 #include "cli/commands.hpp"
@@ -24,14 +26,44 @@ std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
 
 namespace {
 
-/// Exact quantiles of every endpoint's raw latency samples, on Thrust.
-void add_exact_quantiles(sim::run_result& r) {
+/// The latency quantiles of every endpoint from its kept samples, on Thrust;
+/// then the SLO verdicts from them, so that one p99 per endpoint is shown.
+void add_quantiles(sim::run_result& r) {
   const std::vector<double> qs{0.5, 0.9, 0.99, 0.999};
   for (auto& e : r.endpoints) {
     if (e.latency_samples.empty()) continue;
-    const auto v = gpu::quantiles(e.latency_samples, qs);
-    e.exact = {true, v[0], v[1], v[2], v[3], gpu::backend()};
+    // Microseconds, each one of the kept floats: whole numbers, so the cast is exact.
+    const auto us = gpu::quantiles(std::span<const float>(e.latency_samples), qs);
+    const auto seconds = [&](std::size_t i) {
+      return sim::to_seconds(static_cast<sim::vtime>(us[i]));
+    };
+    e.quantiles = {true,
+                   seconds(0),
+                   seconds(1),
+                   seconds(2),
+                   seconds(3),
+                   gpu::backend(),
+                   e.latency_samples.size(),
+                   e.samples_seen};
+    std::vector<float>().swap(e.latency_samples);  // no longer needed: give the memory back
   }
+  sim::settle_latency_slos(r);
+}
+
+/// The default of metrics.sample_memory: a sixth of the memory the kernel
+/// reports available (MemAvailable). Sorting one endpoint's samples takes a copy
+/// and, on the OpenMP backend, a temporary of the same size: with every sample
+/// in one endpoint, the peak is half of what was available, the other half left
+/// to the population. 1 GiB where /proc/meminfo cannot be read.
+std::int64_t default_sample_memory() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024 / 6;
+  }
+  return std::int64_t{1} << 30;
 }
 
 struct run_args {
@@ -46,7 +78,8 @@ struct run_args {
 };
 
 int run_command(const run_args& a) {
-  const sim::scenario s = sim::load_scenario_file(a.file, overrides_of(a.sets, a.seed, a.scale));
+  sim::scenario s = sim::load_scenario_file(a.file, overrides_of(a.sets, a.seed, a.scale));
+  if (s.sample_memory == 0) s.sample_memory = default_sample_memory();
   // Before anything is allocated: a run that cannot fit says so, and what would.
   if (const std::string why = refuse_on_this_machine(s); !why.empty()) {
     std::cerr << "error: " << a.file << ": " << why << "\n";
@@ -64,7 +97,7 @@ int run_command(const run_args& a) {
   }
   sim::run_result r = actors::run(s, options);
   display.finish();
-  add_exact_quantiles(r);
+  add_quantiles(r);
   if (const std::string bad = sim::non_finite_figure(r); !bad.empty()) {
     // The loader's bounds keep every figure finite: this is a bug, not the scenario.
     std::cerr << "error: the run produced a figure that is not a number (" << bad

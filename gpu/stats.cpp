@@ -16,6 +16,7 @@
 #include <thrust/transform_reduce.h>
 #include <thrust/version.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -127,12 +128,16 @@ auto on_device(const char* where, Body&& body) -> decltype(body()) {
 }
 
 struct is_nan {
-  STAMPEDE_HD bool operator()(double x) const { return x != x; }
+  template <class T>
+  STAMPEDE_HD bool operator()(T x) const {
+    return x != x;
+  }
 };
 
 /// Rejects a sample holding a NaN. A Thrust reduction, so on the CUDA build the
 /// check runs on the device over the copy already there.
-void reject_nan(const thrust::device_vector<double>& values, const char* where) {
+template <class T>
+void reject_nan(const thrust::device_vector<T>& values, const char* where) {
   if (thrust::any_of(values.begin(), values.end(), is_nan{})) {
     throw stats_error(std::string(where) + ": the sample holds a NaN");
   }
@@ -251,22 +256,27 @@ std::string backend() {
 #endif
 }
 
-std::vector<double> quantiles(std::span<const double> sample, std::span<const double> qs) {
+namespace detail {
+
+/// quantiles() for doubles and floats: one sort, one gather, one copy back.
+template <class T>
+std::vector<double> sorted_quantiles(std::span<const T> sample, std::span<const double> qs,
+                                     const char* where) {
   if (sample.empty()) {
-    throw stats_error(std::string(STAMPEDE_HERE) + ": quantiles of an empty sample");
+    throw stats_error(std::string(where) + ": quantiles of an empty sample");
   }
   std::vector<std::size_t> ranks;
   ranks.reserve(qs.size());
   for (const double q : qs) {
     if (!(q >= 0 && q <= 1)) {
-      throw stats_error(std::string(STAMPEDE_HERE) + ": quantile " + std::to_string(q) +
+      throw stats_error(std::string(where) + ": quantile " + std::to_string(q) +
                         " is outside [0, 1]");
     }
-    ranks.push_back(detail::nearest_rank(q, sample.size()) - 1);
+    ranks.push_back(nearest_rank(q, sample.size()) - 1);
   }
-  return detail::on_device(STAMPEDE_HERE, [&] {
-    thrust::device_vector<double> values(sample.data(), sample.data() + sample.size());
-    detail::reject_nan(values, STAMPEDE_HERE);
+  return on_device(where, [&] {
+    thrust::device_vector<T> values(sample.data(), sample.data() + sample.size());
+    reject_nan(values, where);
     std::vector<double> result(ranks.size());
     if (ranks.empty()) {
       return result;
@@ -274,11 +284,23 @@ std::vector<double> quantiles(std::span<const double> sample, std::span<const do
     thrust::sort(values.begin(), values.end());
     // One gather and one copy back, rather than a device read per quantile.
     const thrust::device_vector<std::size_t> positions(ranks.begin(), ranks.end());
-    thrust::device_vector<double> picked(ranks.size());
+    thrust::device_vector<T> picked(ranks.size());
     thrust::gather(positions.begin(), positions.end(), values.begin(), picked.begin());
-    thrust::copy(picked.begin(), picked.end(), result.begin());
+    std::vector<T> host(ranks.size());
+    thrust::copy(picked.begin(), picked.end(), host.begin());
+    std::copy(host.begin(), host.end(), result.begin());
     return result;
   });
+}
+
+}  // namespace detail
+
+std::vector<double> quantiles(std::span<const double> sample, std::span<const double> qs) {
+  return detail::sorted_quantiles(sample, qs, STAMPEDE_HERE);
+}
+
+std::vector<double> quantiles(std::span<const float> sample, std::span<const double> qs) {
+  return detail::sorted_quantiles(sample, qs, STAMPEDE_HERE);
 }
 
 std::vector<std::uint64_t> histogram(std::span<const double> sample, double low, double high,

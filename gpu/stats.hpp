@@ -24,6 +24,10 @@ std::string backend();
 /// Returns one value per entry of `qs`. Throws stats_error on NaN in the sample,
 /// an empty sample, or a q outside [0, 1].
 std::vector<double> quantiles(std::span<const double> sample, std::span<const double> qs);
+/// The same over 4-byte values (the latency samples of a run: microseconds as
+/// floats): half the memory and a sort of 32-bit keys. Each quantile is one of
+/// the values, returned as a double without further rounding.
+std::vector<double> quantiles(std::span<const float> sample, std::span<const double> qs);
 
 /// Counts of `sample` in `bins` equal-width bins over [low, high); values below
 /// low go to the first bin and values at or above high to the last.

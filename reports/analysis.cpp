@@ -247,14 +247,23 @@ std::string figures_tally(const sim::run_result& r) {
   return text;
 }
 
-double shown_quantile(const sim::endpoint_result& e, double q) {
-  if (e.exact.valid) {
-    if (q <= 0.5) return e.exact.p50;
-    if (q <= 0.9) return e.exact.p90;
-    if (q <= 0.99) return e.exact.p99;
-    return e.exact.p999;
-  }
-  return static_cast<double>(e.latency.quantile(q)) * 1e-6;
+std::string quantile_source_text(const sim::endpoint_result& e) {
+  const sim::latency_quantiles& q = e.quantiles;
+  if (!q.valid) return "histogram (within 1%)";
+  const auto count = [](std::uint64_t n) { return grouped(static_cast<double>(n)); };
+  return q.exact() ? "exact (all " + count(q.of) + ")"
+                   : "sampled (" + count(q.kept) + " of " + count(q.of) + ")";
+}
+
+std::string quantile_note() {
+  return "p50 and p99 are each endpoint's latency quantiles over the whole run, the same "
+         "figures as in the SLO table and summary.json: exact when computed from every "
+         "completed request's latency, sampled (n of N) when the sample memory "
+         "(metrics.sample_memory) ran out and they come from a uniform sample of n of the N "
+         "completed (simulated) requests, histogram (within 1%) where they were not computed. "
+         "Per-interval latencies (timeseries.csv, the report's charts, the intervals an "
+         "SLO failed in) "
+         "come from each interval's histogram, within 1%.";
 }
 
 }  // namespace stampede::reports::detail

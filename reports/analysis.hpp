@@ -86,8 +86,10 @@ figure_verdict verdict_of(const sim::figure_result& f);
 /// without figures).
 std::string figures_tally(const sim::run_result& r);
 
-/// The latency quantile to show for an endpoint, in seconds: the exact one when
-/// valid, else the histogram's.
-double shown_quantile(const sim::endpoint_result& e, double q);
+/// Where an endpoint's run-wide quantiles come from, for people: "exact (all
+/// 7,035,508)", "sampled (1,000,000 of 7,035,508)" or "histogram (within 1%)".
+std::string quantile_source_text(const sim::endpoint_result& e);
+/// The sentence under an endpoint table that says what those words mean.
+std::string quantile_note();
 
 }  // namespace stampede::reports::detail

@@ -77,23 +77,21 @@ std::string tables(const sim::run_result& r) {
   h += "<h2>Endpoints</h2>\n<table><thead><tr><th>Endpoint</th><th>Pool</th>"
        "<th class=\"num\">Offered</th><th class=\"num\">Completed</th>"
        "<th class=\"num\">Rejected</th><th class=\"num\">Abandoned</th>"
-       "<th class=\"num\">p50 latency</th><th class=\"num\">p99 latency</th></tr></thead><tbody>\n";
+       "<th class=\"num\">p50 latency</th><th class=\"num\">p99 latency</th>"
+       "<th>Latency quantiles</th></tr></thead><tbody>\n";
   for (const auto& e : r.endpoints) {
     const double offered = static_cast<double>(e.offered);
     const auto share = [&](std::uint64_t n) {
       return offered > 0 ? percent(static_cast<double>(n) / offered) : std::string("-");
     };
-    const std::string mark = e.exact.valid ? "" : " †";
     h += "<tr>" + td(e.name) + td(e.pool) + td(grouped(offered * r.weight), true) +
          td(grouped(static_cast<double>(e.completed) * r.weight), true) +
          td(share(e.rejected), true) + td(share(e.abandoned), true) +
-         td(seconds_text(shown_quantile(e, 0.5)) + mark, true) +
-         td(seconds_text(shown_quantile(e, 0.99)) + mark, true) + "</tr>\n";
+         td(seconds_text(e.quantile(0.5)), true) + td(seconds_text(e.quantile(0.99)), true) +
+         td(quantile_source_text(e)) + "</tr>\n";
   }
   h += "</tbody></table>\n<p class=\"note\">Counts are real-world estimates (simulated × " +
-       html_escape(shortest(r.weight)) +
-       "). Latencies are exact quantiles of the raw samples; † marks histogram quantiles "
-       "(within 1%).</p>\n";
+       html_escape(shortest(r.weight)) + "). " + html_escape(quantile_note()) + "</p>\n";
 
   h += "<h2>Pools</h2>\n<table><thead><tr><th>Pool</th><th class=\"num\">Servers</th>"
        "<th class=\"num\">Mean utilization</th><th class=\"num\">Peak utilization</th>"
@@ -285,7 +283,7 @@ constexpr const char* app = R"JS(
     sets.forEach(function (set) {
       set.data.forEach(function (point) { if (point.y !== null && point.y <= 0) point.y = null; });
     });
-    chart('Latency: ' + e, 'Latency quantiles per interval, seconds (log scale); the shaded band lies beyond the SLO.',
+    chart('Latency: ' + e, 'Latency quantiles per interval from each interval\'s histogram (within 1%), seconds (log scale); the shaded band lies beyond the SLO.',
           'seconds', sets, { type: 'logarithmic', beginAtZero: false });
   });
 

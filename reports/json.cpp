@@ -45,16 +45,19 @@ json endpoint_json(const sim::run_result& r, const sim::endpoint_result& e) {
                           {"max", static_cast<double>(e.latency.max()) * 1e-6},
                           {"mean", e.latency.mean() * 1e-6},
                           {"count", e.latency.count()}};
-  if (e.exact.valid) {
-    latency["exact"] = {{"p50", e.exact.p50},
-                        {"p90", e.exact.p90},
-                        {"p99", e.exact.p99},
-                        {"p999", e.exact.p999},
-                        {"backend", e.exact.backend},
-                        {"samples", e.latency_samples.size()},
-                        {"samples_seen", e.samples_seen}};
-  } else {
-    latency["exact"] = nullptr;
+  // The run-wide quantiles every table shows (endpoint_result::quantile), and
+  // how they were computed: from every completed latency or from a sample.
+  const sim::latency_quantiles& q = e.quantiles;
+  latency["quantiles"] = {{"p50", e.quantile(0.5)},
+                          {"p90", e.quantile(0.9)},
+                          {"p99", e.quantile(0.99)},
+                          {"p999", e.quantile(0.999)},
+                          {"method", !q.valid    ? "histogram"
+                                     : q.exact() ? "exact"
+                                                 : "sampled"}};
+  if (q.valid) {
+    latency["quantiles"]["backend"] = q.backend;
+    latency["quantiles"]["latency_samples"] = {{"kept", q.kept}, {"of", q.of}};
   }
   j["latency"] = std::move(latency);
   return j;

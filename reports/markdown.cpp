@@ -265,34 +265,21 @@ void tables(std::string& md, const sim::run_result& r) {
   md += "## Endpoints\n\n";
   md +=
       "| Endpoint | Pool | Offered | Completed | Rejected | of which rate-limited | Abandoned | "
-      "Retries | p50 latency | p99 latency |\n";
-  md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  bool any_exact = false, any_histogram = false;
+      "Retries | p50 latency | p99 latency | Latency quantiles |\n";
+  md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& e : r.endpoints) {
     const double offered = static_cast<double>(e.offered);
     const auto share = [&](std::uint64_t n) {
       return offered > 0 ? percent(static_cast<double>(n) / offered) : std::string("-");
     };
-    const std::string mark = e.exact.valid ? "" : " †";
-    (e.exact.valid ? any_exact : any_histogram) = true;
     md += "| " + md_cell(e.name) + " | " + md_cell(e.pool) + " | " + grouped(offered * r.weight) +
           " | " + grouped(static_cast<double>(e.completed) * r.weight) + " | " + share(e.rejected) +
           " | " + share(e.rate_limited) + " | " + share(e.abandoned) + " | " +
           grouped(static_cast<double>(e.retried) * r.weight) + " | " +
-          seconds_text(shown_quantile(e, 0.5)) + mark + " | " +
-          seconds_text(shown_quantile(e, 0.99)) + mark + " |\n";
+          seconds_text(e.quantile(0.5)) + " | " + seconds_text(e.quantile(0.99)) + " | " +
+          quantile_source_text(e) + " |\n";
   }
-  md += "\n";
-  if (any_exact) {
-    md += any_histogram ? "Latency quantiles without † are exact, computed from the raw samples; "
-                          "† marks quantiles of the latency histogram (within 1% of the true "
-                          "value), where exact ones were not computed. "
-                        : "Latency quantiles are exact, computed from the raw samples. ";
-  } else if (any_histogram) {
-    md +=
-        "† marks quantiles of the latency histogram (within 1% of the true value); exact "
-        "quantiles were not computed. ";
-  }
+  md += "\n" + quantile_note() + " ";
   md += "Offered and completed are real-world estimates.\n\n";
   md += "## SLOs\n\n";
   if (r.slos.empty()) {

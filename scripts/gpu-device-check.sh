@@ -12,8 +12,10 @@
 # do not start there (a glibc older than the build machine's), it rebuilds them
 # with the local nvcc from the sources and the carried Catch2 header.
 # Environment: OUT, STAMPEDE_DEVICE_DIR (default build-gpu-cuda/device),
-#   CATCH2_INCLUDE (default: the device dir), BENCH_SIZES (default "1e6 1e7 1e8"),
-#   BENCH_REPS (default 3). Exit status: non-zero if a test failed.
+#   CATCH2_INCLUDE (default: the device dir), BENCH_SIZES (default "1e7 1e8 1e9"),
+#   BENCH_REPS (default 3), BENCH_MAX_DOUBLE (default 1e9: the double statistics
+#   at every size; 1e9 doubles are 8 GB on the host and on the device).
+#   Exit status: non-zero if a test failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out-device}
@@ -44,5 +46,6 @@ echo "-- hidden large tests (1e8 values)"
 "$dir/stampede_gpu_tests" "[.large]" --durations yes 2>&1 | tee "$out/tests-large.txt" || status=1
 echo "-- bench"
 # shellcheck disable=SC2086  # BENCH_SIZES is a list of words on purpose
-"$dir/bench_gpu_stats" ${BENCH_SIZES:-1e6 1e7 1e8} --reps "${BENCH_REPS:-3}" 2>&1 | tee "$out/bench.txt" || status=1
+"$dir/bench_gpu_stats" ${BENCH_SIZES:-1e7 1e8 1e9} --reps "${BENCH_REPS:-3}" \
+  --max-double "${BENCH_MAX_DOUBLE:-1e9}" 2>&1 | tee "$out/bench.txt" || status=1
 exit $status

@@ -78,10 +78,11 @@ run_needs estimate_needs(const scenario& s) {
 
   double servers = 0;
   for (std::size_t p = 0; p < s.pools.size(); ++p) servers += peak_servers(s, p);
-  // Samples: each endpoint keeps up to max_samples latencies (a double each),
-  // copied once more for the exact quantiles.
+  // Samples: each endpoint keeps up to samples_per_endpoint() latencies (a
+  // float each); sorting them for the quantiles holds a copy and a temporary.
   const double samples =
-      std::min(static_cast<double>(s.max_samples) * endpoints, n.requests) * 2 * sizeof(double);
+      std::min(static_cast<double>(s.samples_per_endpoint()) * endpoints, n.requests) * 3 *
+      sizeof(float);
   n.scaled_bytes = users * bytes_per_user(s) + blocks * sizeof(population_block) +
                    servers * 2 * sizeof(vtime) + samples;
   n.bytes = n.scaled_bytes +

@@ -148,6 +148,31 @@ bool latency_breached(const slo_spec& slo, const endpoint_interval& e) {
 
 }  // namespace
 
+void settle_latency_slos(run_result& r) {
+  for (slo_result& v : r.slos) {
+    if (v.quantile <= 0) continue;  // max_rejected
+    const auto e = std::find_if(r.endpoints.begin(), r.endpoints.end(),
+                                [&](const endpoint_result& x) { return x.name == v.endpoint; });
+    if (e == r.endpoints.end()) continue;
+    v.measured = e->quantile(v.quantile);
+    const double waited = static_cast<double>(e->completed + e->abandoned);
+    const bool too_many_gave_up =
+        waited > 0 && static_cast<double>(e->abandoned) / waited > 1 - v.quantile;
+    v.held = v.measured <= v.threshold && !too_many_gave_up;
+    v.note.clear();
+    if (too_many_gave_up) {
+      const std::string key = v.objective.substr(0, v.objective.find(' '));
+      char note[160];
+      std::snprintf(note, sizeof note,
+                    "%.1f%% of the requests that waited gave up before being served; a %s "
+                    "allows %.1f%%",
+                    100.0 * static_cast<double>(e->abandoned) / waited, key.c_str(),
+                    100.0 * (1 - v.quantile));
+      v.note = note;
+    }
+  }
+}
+
 run_result result_builder::build(vtime reached) {
   run_result r;
   r.scenario = s_.name;
@@ -270,20 +295,7 @@ run_result result_builder::build(vtime reached) {
     v.threshold = slo.threshold;
     if (slo.what == slo_spec::kind::latency_quantile) {
       v.objective = slo.key + " <= " + format_duration(from_seconds(slo.threshold));
-      v.measured = to_seconds(e.latency.quantile(slo.quantile));
-      const double waited = static_cast<double>(e.completed + e.abandoned);
-      const bool too_many_gave_up =
-          waited > 0 && static_cast<double>(e.abandoned) / waited > 1 - slo.quantile;
-      v.held = v.measured <= slo.threshold && !too_many_gave_up;
-      if (too_many_gave_up) {
-        char note[160];
-        std::snprintf(note, sizeof note,
-                      "%.1f%% of the requests that waited gave up before being served; a %s "
-                      "allows %.1f%%",
-                      100.0 * static_cast<double>(e.abandoned) / waited, slo.key.c_str(),
-                      100.0 * (1 - slo.quantile));
-        v.note = note;
-      }
+      v.quantile = slo.quantile;  // measured and held: settle_latency_slos, below
     } else {
       v.objective = slo.key + " <= " + std::to_string(slo.threshold);
       v.measured = e.offered ? static_cast<double>(e.rejected) / static_cast<double>(e.offered) : 0;
@@ -352,6 +364,7 @@ run_result result_builder::build(vtime reached) {
                 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
   set_peak_daily_active(r.adoption, daily_active_, w);
 
+  settle_latency_slos(r);
   check_invariants(r, reached >= s_.horizon);
   evaluate_figures(s_, r);  // public figures vs simulated (sim/figures.hpp)
   r.digest = compute_digest(r);

@@ -101,7 +101,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
     endpoints_[i].total.name = s.endpoints[i].name;
     endpoints_[i].total.pool = spec_->name;
     endpoints_[i].intervals.resize(busy_seconds_.size());
-    endpoints_[i].samples = reservoir(static_cast<std::uint64_t>(s.max_samples));
+    endpoints_[i].samples = reservoir(static_cast<std::uint64_t>(s.samples_per_endpoint()));
   }
 }
 
@@ -168,7 +168,7 @@ void pool_model::count_offered(const request& r) {
     const vtime latency = end - arrived;
     e.total.latency.record(latency);
     e.interval_latency.record(latency);
-    keep_sample(e, to_seconds(latency));
+    keep_sample(e, latency);
   } else {
     ++e.total.in_flight;
   }
@@ -203,8 +203,8 @@ void pool_model::add_busy(vtime start, vtime end) {
   }
 }
 
-void pool_model::keep_sample(endpoint_state& e, double seconds) {
-  e.samples.offer(seconds, e.total.latency_samples, reservoir_rng_);
+void pool_model::keep_sample(endpoint_state& e, vtime latency) {
+  e.samples.offer(static_cast<float>(latency), e.total.latency_samples, reservoir_rng_);
   e.total.samples_seen = e.samples.seen();
 }
 

@@ -209,7 +209,7 @@ class pool_model : private replica_books {
   void abandon(std::uint16_t endpoint, vtime arrived, vtime at, std::uint32_t block,
                std::uint32_t session, std::vector<outcome>& out);
   void add_busy(vtime start, vtime end);
-  void keep_sample(endpoint_state& e, double seconds);
+  void keep_sample(endpoint_state& e, vtime latency);
   /// The reporting interval holding time t, clamped to the run's intervals.
   std::size_t clamp_interval(vtime t) const;
 

@@ -1,8 +1,11 @@
 #pragma once
 // A uniform random sample of a stream of values, of fixed size: the latency
-// samples a pool keeps for exact quantiles (gpu/).
+// samples a pool keeps for the run-wide quantiles (gpu/). Up to its capacity
+// it keeps every value, so the quantiles are exact while it has room.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "sim/distribution.hpp"
@@ -19,9 +22,16 @@ class reservoir {
  public:
   explicit reservoir(std::uint64_t capacity) : capacity_(capacity) {}
 
-  void offer(double value, std::vector<double>& kept, rng_stream& rng) {
+  /// Offers one value; `kept` holds the sample. Its allocation never exceeds
+  /// the capacity: the capacity is the memory the caller allowed.
+  template <class T>
+  void offer(std::type_identity_t<T> value, std::vector<T>& kept, rng_stream& rng) {
     ++seen_;
     if (kept.size() < capacity_) {
+      if (kept.size() == kept.capacity()) {
+        kept.reserve(
+            std::min<std::uint64_t>(capacity_, std::max<std::size_t>(16, 2 * kept.size())));
+      }
       kept.push_back(value);
       if (kept.size() == capacity_) {
         w_ = std::exp(std::log(rng.uniform()) / static_cast<double>(capacity_));
@@ -43,7 +53,8 @@ class reservoir {
   /// A hint, no effect on results: the slot the next kept value will take, if
   /// nothing else draws from `rng` meanwhile, is fetched until then (in a large
   /// sample it is a cache miss).
-  void prefetch_next(std::vector<double>& kept, rng_stream& rng) const {
+  template <class T>
+  void prefetch_next(std::vector<T>& kept, rng_stream& rng) const {
     __builtin_prefetch(&kept[rng_stream::scale(rng.peek_u64(), capacity_)], 1);
   }
 

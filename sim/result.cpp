@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/units.hpp"
+
 namespace stampede::sim {
 
 int timeseries::column(const std::string& name) const {
@@ -11,6 +13,16 @@ int timeseries::column(const std::string& name) const {
     if (columns[i] == name) return static_cast<int>(i);
   }
   return -1;
+}
+
+double endpoint_result::quantile(double q) const {
+  if (quantiles.valid) {
+    if (q <= 0.5) return quantiles.p50;
+    if (q <= 0.9) return quantiles.p90;
+    if (q <= 0.99) return quantiles.p99;
+    return quantiles.p999;
+  }
+  return to_seconds(latency.quantile(q));
 }
 
 namespace {
@@ -93,7 +105,7 @@ std::string compute_digest(const run_result& r) {
     }
     h.u64(static_cast<std::uint64_t>(e.latency.min()));
     h.u64(static_cast<std::uint64_t>(e.latency.max()));
-    for (double v : e.latency_samples) h.f64(v);
+    h.f64(e.latency.mean());
   }
   for (const pool_result& p : r.pools) {
     h.str(p.name);

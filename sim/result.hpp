@@ -10,13 +10,19 @@
 
 namespace stampede::sim {
 
-/// Exact quantiles of the raw latency samples of one endpoint (seconds),
-/// computed by gpu/ after the run.
-struct exact_quantiles {
+/// Quantiles of one endpoint's completed latencies over the whole run (seconds),
+/// computed by gpu/ after the run from the samples kept: every completed
+/// latency while the sample memory allowed (exact), else a uniform sample.
+struct latency_quantiles {
   bool valid = false;
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0;
   /// "cuda" or "openmp": which Thrust backend computed them.
   std::string backend;
+  /// The samples they were computed from, and the completed latencies there were.
+  std::uint64_t kept = 0;
+  std::uint64_t of = 0;
+  /// True when every completed latency was kept: the quantiles are exact.
+  bool exact() const { return kept == of; }
 };
 
 /// One endpoint over the whole run.
@@ -35,11 +41,20 @@ struct endpoint_result {
   std::uint64_t retried = 0;
   /// Time from arrival to completion of completed requests, microseconds.
   histogram latency;
-  /// A uniform sample (a reservoir when there were more) of completed latencies, seconds.
-  std::vector<double> latency_samples;
-  /// How many completed latencies the reservoir saw.
+  /// Completed latencies in microseconds, as floats (4 bytes each: exact below
+  /// 2^24 us = 16.8 s, within 2^-24 relative above): every one while the
+  /// endpoint's share of the sample memory lasts, then a uniform sample of that
+  /// size (scenario::samples_per_endpoint).
+  std::vector<float> latency_samples;
+  /// How many completed latencies were offered to latency_samples.
   std::uint64_t samples_seen = 0;
-  exact_quantiles exact;
+  /// Set by gpu/ after the run (cli); invalid until then.
+  latency_quantiles quantiles;
+
+  /// The endpoint's one run-wide latency quantile for q in {0.5, 0.9, 0.99,
+  /// 0.999}, in seconds: from `quantiles` once computed, else the histogram's.
+  /// Every table, SLO verdict and file shows this value.
+  double quantile(double q) const;
 };
 
 /// One pool over the whole run.
@@ -77,7 +92,10 @@ struct slo_result {
   /// "latency_p99 <= 120s", "max_rejected <= 0.02".
   std::string objective;
   double threshold = 0;
-  /// Over the whole run: the latency quantile (seconds) or the rejected share.
+  /// For a latency objective, its quantile (0.5 ... 0.999); 0 for max_rejected.
+  double quantile = 0;
+  /// Over the whole run: the endpoint's latency quantile (seconds,
+  /// endpoint_result::quantile) or the rejected share.
   double measured = 0;
   bool held = true;
   /// Why the verdict is not what measured vs threshold alone says, or empty:
@@ -271,8 +289,15 @@ struct run_result {
 /// and figures the run cannot give; infinities are never due.
 std::string non_finite_figure(const run_result& r);
 
+/// Sets the run-wide measure and verdict of every latency SLO from its
+/// endpoint's quantile (endpoint_result::quantile): called when the result is
+/// built, and again once gpu/ has computed the quantiles from the samples.
+void settle_latency_slos(run_result& r);
+
 /// The digest of a result: FNV-1a over the time series (bit patterns of the
-/// doubles) and every endpoint's and pool's final counters.
+/// doubles), every endpoint's and pool's final counters and every endpoint's
+/// latency histogram (count, min, max, exact mean). Not over latency_samples:
+/// how many are kept depends on the sample memory, which may be the machine's.
 std::string compute_digest(const run_result& r);
 
 }  // namespace stampede::sim

@@ -43,6 +43,12 @@ std::int64_t scenario::simulated_queue_capacity(int pool) const {
   return std::max<std::int64_t>(1, std::llround(static_cast<double>(p.queue_capacity) * scale));
 }
 
+std::int64_t scenario::samples_per_endpoint() const {
+  if (sample_memory <= 0 || endpoints.empty()) return max_samples;
+  const auto share = sample_memory / static_cast<std::int64_t>(sizeof(float) * endpoints.size());
+  return std::min(max_samples, share);
+}
+
 std::array<double, 24> standard_diurnal() {
   // A typical consumer-app day in local time: the trough before dawn (04:00),
   // a morning ramp, a flat working day, and the evening peak (20:00-21:00) at

@@ -4,6 +4,7 @@
 // may also fill one in directly.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -312,8 +313,19 @@ struct scenario {
   /// Key paths of the values tuned to reproduce the calibration targets
   /// (`tuned:`), as written: "adoption.imitation", "platform.pools[0].servers".
   std::vector<std::string> tuned;
-  /// Raw latency samples kept per endpoint for exact quantiles (a reservoir beyond).
-  std::int64_t max_samples = 1'000'000;
+  /// metrics.max_samples: at most this many latency samples kept per endpoint
+  /// (no limit unless given).
+  std::int64_t max_samples = std::numeric_limits<std::int64_t>::max();
+  /// metrics.sample_memory: bytes for the latency samples of all endpoints
+  /// together, 4 a sample, shared evenly; 0 for no limit. `stampede run` sets
+  /// it from the machine's available memory when the scenario does not.
+  std::int64_t sample_memory = 0;
+
+  /// Latency samples each endpoint keeps, every completed latency up to this
+  /// many and a uniform sample of this many beyond: its even share of
+  /// sample_memory, and no more than max_samples. A function of the scenario
+  /// alone, so no thread count or shard layout changes it.
+  std::int64_t samples_per_endpoint() const;
 
   /// Index of the endpoint, pool or tier with this name, or -1.
   int endpoint_index(const std::string& endpoint) const;

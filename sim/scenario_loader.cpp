@@ -582,7 +582,7 @@ class loader {
 
   void load_metrics(const node_ref& at, scenario& s) const {
     const auto items = entries(at);
-    check_keys(items, {"report_interval", "max_samples"});
+    check_keys(items, {"report_interval", "max_samples", "sample_memory"});
     if (auto n = optional(items, "report_interval")) {
       const vtime r = duration(*n);
       if (r <= 0 || r % s.tick != 0) {
@@ -593,6 +593,7 @@ class loader {
     if (auto n = optional(items, "max_samples")) {
       s.max_samples = positive_integer(*n, limits::max_samples);
     }
+    if (auto n = optional(items, "sample_memory")) s.sample_memory = positive_integer(*n);
   }
 
   void load_population(const node_ref& at, scenario& s) const {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "sim/adoption.hpp"
 #include "sim/scenario_loader.hpp"
@@ -68,6 +69,27 @@ TEST_CASE("the digest does not depend on the number of threads", "[actors][deter
   CHECK(one.digest == two.digest);
   CHECK(one.digest == four.digest);
   CHECK(one.endpoints[0].completed == four.endpoints[0].completed);
+}
+
+TEST_CASE("the latency samples kept do not depend on the number of threads, nor does their budget",
+          "[actors][determinism]") {
+  // The digest leaves the samples out (how many are kept may depend on the
+  // machine), so compare them here: all of them, and a sample of 1,000 per
+  // endpoint once 8,000 bytes of sample memory run out (2 endpoints, 4 bytes each).
+  for (const char* memory : {"", "metrics.sample_memory=8000"}) {
+    std::vector<std::string> sets;
+    if (*memory) sets.push_back(memory);
+    const sim::scenario s = sim::load_scenario_text(saturating, "saturating.yaml", sets);
+    const sim::run_result one = run_with(s, 1);
+    const sim::run_result three = run_with(s, 3);
+    for (std::size_t e = 0; e < one.endpoints.size(); ++e) {
+      const auto& kept = one.endpoints[e].latency_samples;
+      INFO(memory << " endpoint " << one.endpoints[e].name);
+      CHECK(one.endpoints[e].samples_seen == one.endpoints[e].completed);
+      CHECK(kept.size() == (*memory ? 1000 : one.endpoints[e].completed));
+      CHECK(kept == three.endpoints[e].latency_samples);
+    }
+  }
 }
 
 TEST_CASE("with more pools than shards, a shard serves several and the digest holds",

@@ -137,6 +137,38 @@ TEST_CASE("quantiles match a std::sort nearest-rank reference on random samples"
   }
 }
 
+TEST_CASE("quantiles of microseconds kept as floats are the exact quantiles, rounded to float",
+          "[gpu]") {
+  // The run keeps each latency as a float of whole microseconds. Rounding to
+  // the nearest float never changes the order of two values, so the k-th
+  // smallest float is the float of the k-th smallest latency: exact below
+  // 2^24 us (16.8 s), within 2^-24 relative above. The reference works on the
+  // integers (std::sort, ranks in integer arithmetic) and rounds at the end.
+  std::mt19937_64 rng(17);
+  std::lognormal_distribution<double> seconds(std::log(20.0),
+                                              1.5);  // 20 s median, hours in the tail
+  std::vector<std::int64_t> us(200'001);
+  for (auto& x : us) x = std::llround(seconds(rng) * 1e6);
+  us[0] = 1;
+  us[1] = 16'777'217;  // 2^24 + 1: the first integer a float cannot hold
+  std::vector<float> kept(us.begin(), us.end());
+
+  std::sort(us.begin(), us.end());
+  REQUIRE(us.back() > 10'000'000'000);  // the tail goes past 2^33 us
+  const auto got = stampede::gpu::quantiles(kept, values_of(k_fractions));
+  for (std::size_t i = 0; i < k_fractions.size(); ++i) {
+    const fraction f = k_fractions[i];
+    const std::uint64_t n = us.size();
+    const std::uint64_t rank = std::max<std::uint64_t>(1, (f.num * n + f.den - 1) / f.den);
+    const std::int64_t exact = us[rank - 1];
+    INFO("q = " << f.num << "/" << f.den << ", exact " << exact << " us");
+    CHECK(got[i] == static_cast<double>(static_cast<float>(exact)));
+    CHECK(std::fabs(got[i] - static_cast<double>(exact)) <=
+          std::ldexp(static_cast<double>(exact), -24));
+    if (exact < (1 << 24)) CHECK(got[i] == static_cast<double>(exact));
+  }
+}
+
 TEST_CASE("quantiles match the reference on adversarial samples", "[gpu]") {
   const std::vector<double> qs = values_of(k_fractions);
   const double denorm = std::numeric_limits<double>::denorm_min();

@@ -106,6 +106,50 @@ TEST_CASE("a pool accounts for every request it was offered", "[sim][queue]") {
   CHECK(e.offered == e.completed + e.rejected + e.abandoned + e.in_flight);
 }
 
+TEST_CASE(
+    "a pool keeps every completed latency, to the microsecond as a float, while its "
+    "sample memory lasts",
+    "[sim][queue][samples]") {
+  // rho = 0.8, infinite patience and queue: every arrival completes, and the
+  // eager engine's outcomes come in arrival order, so each latency is
+  // outcome.at - arrival.at, computed here apart from the pool's bookkeeping.
+  scenario s = one_pool(3, distribution::exponential(2.0));
+  const auto arrivals = poisson_arrivals(1.2, 50'000, 5);
+  const auto latencies = [&](const std::vector<outcome>& out) {
+    REQUIRE(out.size() == arrivals.size());
+    std::vector<float> v;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      v.push_back(static_cast<float>(out[i].at - arrivals[i].at));
+    }
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+
+  SECTION("with memory for all, all are kept") {
+    pool_model pool(s, 0);
+    std::vector<outcome> out;
+    pool.serve(arrivals, out);
+    const endpoint_result e = pool.finish().endpoints[0].second;
+    REQUIRE(e.completed == arrivals.size());
+    std::vector<float> kept = e.latency_samples;
+    std::sort(kept.begin(), kept.end());
+    CHECK(kept == latencies(out));
+    CHECK(e.samples_seen == e.completed);
+  }
+  SECTION("when 4,000 bytes run out, a sample of 1,000 of them is kept, in 4,000 bytes") {
+    s.sample_memory = 4000;
+    pool_model pool(s, 0);
+    std::vector<outcome> out;
+    pool.serve(arrivals, out);
+    const endpoint_result e = pool.finish().endpoints[0].second;
+    CHECK(e.latency_samples.size() == 1000);
+    CHECK(e.latency_samples.capacity() <= 1000);
+    CHECK(e.samples_seen == arrivals.size());
+    const auto all = latencies(out);
+    for (float v : e.latency_samples) CHECK(std::binary_search(all.begin(), all.end(), v));
+  }
+}
+
 namespace {
 
 /// Poisson arrivals with exponential patience (mean `patience_s`) and one session each.

@@ -43,3 +43,17 @@ TEST_CASE("a full reservoir holds each value seen with probability capacity / n"
     CHECK(sum / (static_cast<double>(trials) * capacity) == Approx(1.0 / 3).epsilon(0.01));
   }
 }
+
+TEST_CASE("a reservoir never allocates more than its capacity", "[sim][reservoir]") {
+  // The capacity is the memory the run allowed: a vector doubling from 256 to
+  // 512 would allocate 212 values more than the 300 asked for.
+  rng_stream rng(3, stream::test, 0);
+  reservoir r(300);
+  std::vector<float> kept;
+  for (int v = 0; v < 10'000; ++v) {
+    r.offer(static_cast<float>(v), kept, rng);
+    REQUIRE(kept.capacity() <= 300);
+  }
+  CHECK(kept.size() == 300);
+  CHECK(r.seen() == 10'000);
+}

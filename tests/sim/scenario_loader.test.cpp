@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -111,7 +112,9 @@ TEST_CASE("a minimal scenario gets the documented defaults", "[sim][loader]") {
   CHECK(s.tick == second);
   CHECK(s.scale == 1.0);
   CHECK(s.report_interval == hour);
-  CHECK(s.max_samples == 1'000'000);
+  // No cap on latency samples but the machine's memory, which `stampede run` sets.
+  CHECK(s.max_samples == std::numeric_limits<std::int64_t>::max());
+  CHECK(s.sample_memory == 0);
   CHECK(s.adoption.model == "bass");
   CHECK(s.adoption.initial_adopters == 0.0);
   CHECK(s.behavior.diurnal == standard_diurnal());
@@ -128,6 +131,24 @@ TEST_CASE("a minimal scenario gets the documented defaults", "[sim][loader]") {
   CHECK(s.slos.empty());
 }
 
+TEST_CASE("the sample memory is shared evenly by the endpoints, within max_samples",
+          "[sim][loader]") {
+  scenario s = load_scenario_file(good("full.yaml"));
+  REQUIRE(s.endpoints.size() == 3);
+  // 120,000 bytes over 3 endpoints at 4 bytes a sample: 10,000 samples each,
+  // under max_samples (50,000).
+  CHECK(s.samples_per_endpoint() == 10'000);
+  // 1.2 MB would give 100,000 each: max_samples caps it.
+  s.sample_memory = 1'200'000;
+  CHECK(s.samples_per_endpoint() == 50'000);
+  // 11 bytes: not one whole sample each.
+  s.sample_memory = 11;
+  CHECK(s.samples_per_endpoint() == 0);
+  // No sample memory given: max_samples alone.
+  s.sample_memory = 0;
+  CHECK(s.samples_per_endpoint() == 50'000);
+}
+
 TEST_CASE("every implemented key loads into base units", "[sim][loader]") {
   const scenario s = load_scenario_file(good("full.yaml"));
   CHECK(s.description == "Every key set");
@@ -137,6 +158,7 @@ TEST_CASE("every implemented key loads into base units", "[sim][loader]") {
   CHECK(s.scale == 0.25);
   CHECK(s.report_interval == 15 * minute);
   CHECK(s.max_samples == 50'000);
+  CHECK(s.sample_memory == 120'000);
   CHECK(s.population_size == 10'000'000.0);
   CHECK(s.simulated_users() == 2'500'000);
   CHECK(s.adoption.innovation == Approx(0.002 / 86400).epsilon(rate_eps));
