@@ -216,10 +216,12 @@ TEST_CASE("malformed requests get 400 and close, and the next connection is serv
           "[actors][serve]") {
   actors::modeled_service service(service_scenario());
   const auto port = service.start("127.0.0.1", 0);
+  // The start of a TLS ClientHello: its NUL bytes need the explicit length.
+  constexpr char tls_hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n";
   for (const std::string& garbage :
        {std::string("GARBAGE\r\n\r\n"), std::string("GET /v1/echo HTTP/9.9\r\n\r\n"),
         std::string("GET /v1/echo HTTP/1.1\r\nContent-Length: banana\r\n\r\n"),
-        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 17)}) {
+        std::string(tls_hello, sizeof tls_hello - 1)}) {
     INFO(garbage);
     client bad(port);
     bad.send_raw(garbage);
