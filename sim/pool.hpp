@@ -144,9 +144,15 @@ class pool_model {
   std::optional<pool_interval> serve_window(vtime t0, vtime t1, std::span<const request> arrivals,
                                             std::vector<outcome>& out);
 
-  /// Everything at the horizon: endpoint counters and histograms, pool figures.
-  /// Requests still undecided count as in flight.
-  pool_final finish();
+  /// A run stopped at `reached` (the end of the last window served), inside a
+  /// reporting interval: that interval's figures up to `reached`. Nothing when
+  /// `reached` closed an interval (serve_window reported it).
+  std::optional<pool_interval> close_partial_interval(vtime reached);
+  /// Everything at `reached` (the horizon, or where a stopped run ended):
+  /// endpoint counters and histograms, pool figures, server-hours and cost up
+  /// to then. Requests still undecided count as in flight.
+  pool_final finish(vtime reached);
+  pool_final finish() { return finish(horizon_); }
 
   /// Requests waiting at time t (call with non-decreasing t).
   std::int64_t queue_length(vtime t);
@@ -192,6 +198,8 @@ class pool_model {
   void add_busy(vtime start, vtime end);
   void keep_sample(endpoint_state& e, double seconds);
   int interval_of(vtime t) const { return static_cast<int>(t / report_interval_); }
+  /// The figures of interval next_interval_, ending now with `queue` waiting.
+  pool_interval close_interval(std::int64_t queue);
   std::size_t clamp_interval(vtime t) const;
 
   // The eager engine.

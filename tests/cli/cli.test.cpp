@@ -1,6 +1,11 @@
 // End-to-end tests of the stampede binary: what a user types, what they get.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/cli/run_binary.hpp"
 
@@ -141,7 +146,26 @@ TEST_CASE("an output folder that cannot be written is a run failure with exit co
   CHECK(r.err.find("/proc/stampede") != std::string::npos);
 }
 
-TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]") {
+namespace {
+
+/// The last line of timeseries.csv as numbers, by column name.
+std::map<std::string, double> last_row(const std::filesystem::path& csv) {
+  std::istringstream in(read_all(csv));
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  std::map<std::string, double> row;
+  std::istringstream names(header), values(last);
+  for (std::string name, value; std::getline(names, name, ',') && std::getline(values, value, ',');)
+    row[name] = value.empty() ? -1 : std::stod(value);
+  return row;
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C stops a run early and writes the report of the virtual time reached", "[cli]") {
   const auto dir = temp_dir("interrupt");
   // The quickstart takes many seconds; interrupt it after one.
   const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && (" + STAMPEDE_BINARY +
@@ -151,9 +175,30 @@ TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]")
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK(read_all(dir / "rc") == "1\n");
   const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
-  CHECK(j["simulated_s"].get<double>() > 0);
-  CHECK(j["simulated_s"].get<double>() < j["horizon_s"].get<double>());
+  const double reached = j["simulated_s"].get<double>();
+  CHECK(reached > 0);
+  CHECK(reached < j["horizon_s"].get<double>());
   CHECK(read_all(dir / "summary.md").find("Stopped early") != std::string::npos);
+  // The series ends where the run stopped. The CSV holds shortest round-trip
+  // doubles; 1e-12 allows for the division by 3600 done in another order.
+  const auto row = last_row(dir / "timeseries.csv");
+  CHECK(row.at("t_hours") == Approx(reached / 3600).epsilon(1e-12));
+  // The quickstart starts with 1000 adopters: the final figure is the last
+  // state reached, never an empty row.
+  const double adopters = j["adoption"]["adopters_at_end"].get<double>();
+  CHECK(adopters >= 1000);
+  CHECK(row.at("adopters") == Approx(adopters).epsilon(1e-12));
+  // Constant servers (300 GPUs at $2.5/h, 20 web at $0.1/h): billed for the
+  // time reached only, not the 7-day horizon. 1e-9: sums of a few hundred
+  // per-interval doubles, rounded in another order than this product.
+  CHECK(j["pools"]["gpu"]["server_hours"].get<double>() ==
+        Approx(300 * reached / 3600).epsilon(1e-9));
+  CHECK(j["pools"]["web"]["server_hours"].get<double>() ==
+        Approx(20 * reached / 3600).epsilon(1e-9));
+  const double cost = (300 * 2.5 + 20 * 0.1) * reached / 3600;
+  CHECK(j["pools"]["gpu"]["cost"].get<double>() + j["pools"]["web"]["cost"].get<double>() ==
+        Approx(cost).epsilon(1e-9));
+  CHECK(row.at("cost_usd") == Approx(cost).epsilon(1e-9));
   CHECK(std::filesystem::exists(dir / "report.html"));
   std::filesystem::remove_all(dir);
 }
