@@ -193,6 +193,7 @@ int loadtest_command(const loadtest_args& a) {
   display.finish();
   if (service) service->stop();
   reports::write_all(r, out);
+  reports::write_file_atomically(out / "loadtest.json", loadtest_meta_json(*r.loadtest));
 
   bool held = true;
   for (const auto& slo : r.slos) held = held && slo.held;
@@ -210,6 +211,8 @@ int loadtest_command(const loadtest_args& a) {
     }
     std::cout << (out / "report.html").string() << "\n";
   }
+  // A stopped test is no verdict: a cancelled CI job must not read as a pass.
+  if (stop_requested.load()) return exit_failure;
   return held ? exit_ok : exit_slo_breached;
 }
 
@@ -226,6 +229,12 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   j["interval_s"] = m.interval_s;
   j["timeout_s"] = m.timeout_s;
   j["max_lag_s"] = m.max_lag_s;
+  // Written again when the test ends: a file without them is from a test that
+  // was killed.
+  if (m.wall_s > 0) {
+    j["wall_s"] = m.wall_s;
+    j["interrupted"] = m.interrupted;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -241,6 +250,10 @@ sim::loadtest_result parse_loadtest_meta(const std::string& text) {
   m.interval_s = j.at("interval_s").get<double>();
   m.timeout_s = j.at("timeout_s").get<double>();
   m.max_lag_s = j.at("max_lag_s").get<double>();
+  if (j.contains("wall_s")) {
+    m.wall_s = j.at("wall_s").get<double>();
+    m.interrupted = j.at("interrupted").get<bool>();
+  }
   return m;
 }
 

@@ -41,7 +41,14 @@ int report_command(const report_args& a) {
   }
   std::stringstream meta_text;
   meta_text << std::ifstream(dir / "loadtest.json").rdbuf();
-  const sim::loadtest_result meta = parse_loadtest_meta(meta_text.str());
+  sim::loadtest_result meta;
+  try {
+    meta = parse_loadtest_meta(meta_text.str());
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << (dir / "loadtest.json").string()
+              << ": not the loadtest.json that `stampede loadtest` writes (" << e.what() << ")\n";
+    return exit_usage;
+  }
 
   std::vector<std::string> names;
   for (const auto& e : s.endpoints) names.push_back(e.name);
@@ -51,17 +58,18 @@ int report_command(const report_args& a) {
   std::string line;
   std::getline(in, line);  // the header
   while (std::getline(in, line)) {
-    if (auto smp = sim::parse_sample(line, names)) {
+    const auto smp = sim::parse_sample(line, names);
+    if (smp && sim::sample_fits(*smp, meta.duration_s, meta.timeout_s)) {
       samples.push_back(*smp);
     } else {
-      ++skipped;  // a line torn by a kill
+      ++skipped;  // a line torn by a kill, or not written by this test
     }
   }
   const sim::run_result r = actors::rebuild_loadtest(s, meta, samples);
   reports::write_all(r, dir);
   if (!a.quiet) {
     std::cerr << "rebuilt the report of " << samples.size() << " finished requests";
-    if (skipped) std::cerr << " (" << skipped << " unreadable line(s) skipped)";
+    if (skipped) std::cerr << " (" << skipped << " unreadable or out-of-range line(s) skipped)";
     std::cerr << "\n";
     std::cout << (dir / "report.html").string() << "\n";
   }

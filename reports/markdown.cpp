@@ -39,7 +39,9 @@ std::string episode_text(const sim::run_result& r, const breach_episode& e, bool
 }
 
 void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
-  if (r.simulated_s < r.horizon_s) {
+  // One verdict with summary.json: a load test says itself whether it was stopped.
+  const bool stopped = r.loadtest ? r.loadtest->interrupted : r.simulated_s < r.horizon_s;
+  if (stopped) {
     md += "> **Stopped early**: the run was interrupted after " +
           sim::format_duration(sim::from_seconds(r.simulated_s)) + " of " +
           sim::format_duration(sim::from_seconds(r.horizon_s)) +

@@ -1,7 +1,8 @@
 // stampede_fault_server: a tiny HTTP/1.1 keep-alive server that misbehaves on
 // purpose, for the load generator's fault tests.
 //
-//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500 [--max-seconds N]
+//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|unsolicited
+//                         [--max-seconds N]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
 // (default 120), so a test that forgets it can never leave it running.
@@ -11,6 +12,8 @@
 //                       3 s cycle all responses wait for the cycle's end (a global
 //                       pause, like a GC pause): what coordinated omission hides
 //   error500            500 at once
+//   unsolicited         200 at once, followed by a 500 nobody asked for (a
+//                       confused proxy): a client must not book it to its next request
 #include <signal.h>
 
 #include <boost/asio.hpp>
@@ -27,7 +30,7 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-enum class mode { ok, close_mid_response, stall, error500 };
+enum class mode { ok, close_mid_response, stall, error500, unsolicited };
 
 const clock_type::time_point started = clock_type::now();
 
@@ -88,6 +91,9 @@ void serve_connection(tcp::socket socket, mode m) {
       case mode::error500:
         out = response(500, "Internal Server Error", keep_alive);
         break;
+      case mode::unsolicited:
+        out = response(200, "OK", keep_alive) + response(500, "Internal Server Error", keep_alive);
+        break;
       case mode::stall:
         wait_out_stall();
         out = response(200, "OK", keep_alive);
@@ -108,7 +114,7 @@ void serve_connection(tcp::socket socket, mode m) {
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500 [--max-seconds N]\n";
+               "error500|unsolicited [--max-seconds N]\n";
   std::exit(2);
 }
 
@@ -141,6 +147,8 @@ int main(int argc, char** argv) {
     m = mode::stall;
   } else if (mode_name == "error500") {
     m = mode::error500;
+  } else if (mode_name == "unsolicited") {
+    m = mode::unsolicited;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
