@@ -57,7 +57,7 @@ struct loadtest_args {
 };
 
 int usage_error(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
+  std::cerr << "error: " << sim::one_line(message) << "\n";
   return exit_usage;
 }
 
@@ -78,8 +78,9 @@ std::optional<std::string> check_metrics_listen(const std::string& text) {
     return "only loopback addresses (127.0.0.1, ::1) may serve metrics, got \"" + host + "\"";
   }
   const std::string port = text.substr(colon + 1);
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535) {
+  // At most 5 digits before converting: a longer number would overflow stoul.
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
     return "port must be 0..65535, got \"" + port + "\"";
   }
   return std::nullopt;
@@ -264,9 +265,12 @@ command add_loadtest(CLI::App& app) {
       "Play the scenario's users against an HTTP target in wall-clock time (open model,\n"
       "latency from the intended send time) and write the reports into --out. Without\n"
       "--target or loadtest.target, the modeled service is started on loopback and tested.\n"
-      "Exit 0: SLOs held; 99: an SLO breached; 2: usage or scenario error; 1: tool failure.");
+      "Exit 0: SLOs held; 99: an SLO breached; 2: usage or scenario error; 1: tool failure\n"
+      "or stopped by Ctrl-C.");
   cmd->add_option("FILE", a->file, "Scenario YAML file with a loadtest: section")->required();
-  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")
+      ->required()
+      ->check(non_empty_path);
   cmd->add_option("--target", a->target,
                   "http://host:port (overrides loadtest.target); the host must be in "
                   "loadtest.allow_hosts");

@@ -84,7 +84,9 @@ command add_report(CLI::App& app) {
       "report",
       "Rebuild summary.json, timeseries.csv, summary.md and report.html of a load test\n"
       "from its --out folder alone (after a kill, or to regenerate them).");
-  cmd->add_option("DIR", a->dir, "The --out folder of `stampede loadtest`")->required();
+  cmd->add_option("DIR", a->dir, "The --out folder of `stampede loadtest`")
+      ->required()
+      ->check(non_empty_path);
   cmd->add_flag("--quiet", a->quiet, "No closing lines");
   return [a, cmd]() -> int { return *cmd ? report_command(*a) : -1; };
 }

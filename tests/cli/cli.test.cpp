@@ -202,3 +202,48 @@ TEST_CASE("Ctrl-C stops a run early and writes the report of the virtual time re
   CHECK(std::filesystem::exists(dir / "report.html"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE(
+    "an empty --out or DIR, and a --metrics-listen port too long for a number, are usage "
+    "errors",
+    "[cli]") {
+  for (const std::string args :
+       {std::string("run ") + small_scenario + " --out ''",
+        std::string("loadtest tests/scenarios/good/loadtest-steady.yaml --out ''"),
+        std::string("report ''")}) {
+    INFO(args);
+    const auto r = run_stampede(args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("must not be empty") != std::string::npos);
+  }
+  const auto r = run_stampede(
+      "loadtest tests/scenarios/good/loadtest-steady.yaml --out /tmp/never --metrics-listen "
+      "127.0.0.1:99999999999999999999999");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("port must be 0..65535") != std::string::npos);
+}
+
+TEST_CASE("validate gives up on an endless file with exit 2", "[cli]") {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_stampede("validate /dev/zero");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("larger than 16 MiB") != std::string::npos);
+  // Reading 16 MiB takes milliseconds; 10 s leaves room for a loaded machine.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+}
+
+TEST_CASE("an error quoting scenario text stays one line with no terminal escapes", "[cli]") {
+  const auto dir = temp_dir("one-line");
+  {
+    // A key with a newline and an ANSI colour escape in it (YAML escapes).
+    std::ofstream f(dir / "bad.yaml");
+    f << "scenario: x\nhorizon: 1d\n\"evil\\nkey\\e[31m\": 1\n";
+  }
+  const auto r = run_stampede("validate " + (dir / "bad.yaml").string());
+  CHECK(r.exit_code == 2);
+  INFO(r.err);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  CHECK(r.err.find('\n') == r.err.size() - 1);  // one line, ended by its newline
+  CHECK(r.err.find("evil\\nkey\\x1b[31m") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
