@@ -76,7 +76,7 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
     }
     md += "). ";
   }
-  const double days = r.horizon_s / 86400.0;
+  const double days = std::min(r.simulated_s, r.horizon_s) / 86400.0;  // a stop ends it early
   md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
         grouped(r.adoption.adopters_at_end) + " people had adopted the product";
   if (r.adoption.population > 0) {
