@@ -234,12 +234,13 @@ void take_arrivals(shard_self self, arrivals_msg& m);
 void take_outcomes(shard_self self, outcomes_msg& m);
 void window_done(shard_self self);
 
-/// The interval that window [t0, t1) closes, if any: report the population.
-void report_interval(shard_self self, sim::vtime t0, sim::vtime t1) {
+/// The interval that window [t0, t1) closes, if any, or (`partial`: the run
+/// stops at t1) the one it is in: report the population.
+void report_interval(shard_self self, sim::vtime t0, sim::vtime t1, bool partial = false) {
   auto& st = self->state;
   const sim::vtime interval_end =
       std::min(st.scenario->horizon, (t0 / st.report_interval + 1) * st.report_interval);
-  if (t1 < interval_end) return;
+  if (t1 < interval_end && !partial) return;
   sim::population_interval row;
   row.interval = static_cast<int>(t0 / st.report_interval);
   row.active_by_tier.assign(st.scenario->tiers.size(), 0);
@@ -387,6 +388,9 @@ void take_outcomes(shard_self self, outcomes_msg& m) {
 /// The last window ran, ending at `reached`: final figures to the sink.
 void finish(shard_self self, sim::vtime reached) {
   auto& st = self->state;
+  if (reached % st.report_interval != 0 && reached < st.scenario->horizon) {
+    report_interval(self, reached - 1, reached, true);
+  }
   sim::population_final f;
   for (const auto& b : st.blocks) {
     f.users += b.size();
@@ -408,7 +412,12 @@ void finish(shard_self self, sim::vtime reached) {
     }
   }
   self->send(st.sink, std::move(f));
-  for (auto& model : st.host->models) self->send(st.sink, model->finish());
+  // A stop inside a reporting interval: its figures up to `reached`, so that
+  // the last row of the series is the state reached, not an empty one.
+  for (auto& model : st.host->models) {
+    if (auto row = model->close_partial_interval(reached)) self->send(st.sink, std::move(*row));
+    self->send(st.sink, model->finish(reached));
+  }
   self->send(st.coordinator,
              shard_done_msg{st.index, reached, st.summary ? st.summary->requests_sent : 0});
   self->quit();

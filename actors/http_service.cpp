@@ -1,5 +1,7 @@
 #include "actors/http_service.hpp"
 
+#include <sys/resource.h>
+
 #include "sim/scenario_loader.hpp"
 
 #include <algorithm>
@@ -32,44 +34,71 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-// A route's path with its template variables as wildcards: "/v1/users/${user_id}/feed"
-// is the literals {"/v1/users/", "/feed"} around one wildcard, and a wildcard
-// matches any run of characters within one path segment.
+// A route's path with its template variables as wildcards, cut into path
+// segments: "/v1/img/${user_id}-${seq}.png" is the segments "", "v1", "img" and
+// {"", "-", ".png"}, the last with a wildcard between each two literals. A
+// wildcard matches any run of characters within its segment.
 struct route {
   std::string method;
-  std::vector<std::string> literals;
+  /// Per segment, the literals around its wildcards (one literal: no wildcard).
+  std::vector<std::vector<std::string>> segments;
   int endpoint = 0;
 };
 
-std::vector<std::string> split_template(const std::string& path) {
-  std::vector<std::string> literals{""};
+std::vector<std::vector<std::string>> split_template(const std::string& path) {
+  std::vector<std::vector<std::string>> segments{{""}};
   std::size_t i = 0;
   while (i < path.size()) {
     if (path.compare(i, 2, "${") == 0) {
       const std::size_t close = path.find('}', i);
       if (close != std::string::npos) {
-        literals.emplace_back();
+        segments.back().emplace_back();
         i = close + 1;
         continue;
       }
     }
-    literals.back().push_back(path[i++]);
+    if (path[i] == '/') {
+      segments.push_back({""});
+    } else {
+      segments.back().back().push_back(path[i]);
+    }
+    ++i;
   }
-  return literals;
+  return segments;
 }
 
-bool matches(const std::vector<std::string>& literals, std::size_t k, std::string_view path,
-             std::size_t pos) {
-  const std::string& lit = literals[k];
-  if (path.compare(pos, lit.size(), lit) != 0) return false;
-  pos += lit.size();
-  if (k + 1 == literals.size()) return pos == path.size();
-  const std::size_t slash = path.find('/', pos);
-  const std::size_t segment_end = slash == std::string_view::npos ? path.size() : slash;
-  for (std::size_t end = pos; end <= segment_end; ++end) {
-    if (matches(literals, k + 1, path, end)) return true;
+// One segment against its literals: the first must be a prefix, the last a
+// suffix, and the middle ones found in order in between. Taking each middle
+// literal at its leftmost place leaves the most room for the rest, so this
+// greedy scan decides the match without backtracking: time linear in the
+// segment for literals of bounded length.
+bool segment_matches(const std::vector<std::string>& literals, std::string_view segment) {
+  const std::string& first = literals.front();
+  if (literals.size() == 1) return segment == first;
+  const std::string& last = literals.back();
+  if (segment.size() < first.size() + last.size() || !segment.starts_with(first) ||
+      !segment.ends_with(last)) {
+    return false;
   }
-  return false;
+  std::size_t pos = first.size();
+  const std::size_t end = segment.size() - last.size();
+  for (std::size_t k = 1; k + 1 < literals.size(); ++k) {
+    const std::size_t at = segment.substr(0, end).find(literals[k], pos);
+    if (at == std::string_view::npos) return false;
+    pos = at + literals[k].size();
+  }
+  return true;
+}
+
+bool matches(const std::vector<std::vector<std::string>>& segments, std::string_view path) {
+  std::size_t k = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/');
+    if (k == segments.size() || !segment_matches(segments[k], path.substr(0, slash))) return false;
+    ++k;
+    if (slash == std::string_view::npos) return k == segments.size();
+    path.remove_prefix(slash + 1);
+  }
 }
 
 std::string json_escape(std::string_view s) {
@@ -203,24 +232,24 @@ struct modeled_service::impl {
     }
     if (std::isinf(limit)) return false;
     std::lock_guard lock(usage_mutex);
-    user_usage& u = usage[user];
-    if (u.day != now / sim::day) {
-      u.day = now / sim::day;
-      u.today.assign(model.endpoints.size(), 0);
+    // Counts of an earlier day are worth nothing: a new day starts afresh.
+    if (usage_day != now / sim::day ||
+        (usage.size() >= options.max_tracked_users && !usage.contains(user))) {
+      usage_day = now / sim::day;
+      usage.clear();
     }
-    std::uint32_t& today = u.today[static_cast<std::size_t>(endpoint)];
+    std::vector<std::uint32_t>& u = usage[user];
+    if (u.empty()) u.assign(model.endpoints.size(), 0);
+    std::uint32_t& today = u[static_cast<std::size_t>(endpoint)];
     if (today + 1 > limit) return true;
     ++today;
     return false;
   }
 
-  /// Requests today per endpoint of each user seen (one entry per user).
-  struct user_usage {
-    sim::vtime day = -1;
-    std::vector<std::uint32_t> today;
-  };
+  /// Requests per endpoint of each user seen on virtual day `usage_day`.
   std::mutex usage_mutex;
-  std::unordered_map<std::string, user_usage> usage;
+  sim::vtime usage_day = -1;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> usage;
 
   /// Lets every batching pool decide what is due by now (batch timeouts fire
   /// without any arrival); called about every millisecond.
@@ -272,6 +301,10 @@ struct modeled_service::impl {
 
   std::vector<atomic_endpoint> endpoint_counters;
   std::atomic<std::uint64_t> connections{0};
+  /// Connections open now, and the most that may be (max_connections resolved).
+  std::atomic<std::uint32_t> open_connections{0};
+  std::uint32_t max_connections = 0;
+  std::atomic<std::uint64_t> refused_connections{0};
   std::atomic<std::uint64_t> not_found{0};
   std::atomic<std::uint64_t> method_not_allowed{0};
   std::atomic<std::uint64_t> bad_request{0};
@@ -308,8 +341,22 @@ namespace {
 
 class session : public std::enable_shared_from_this<session> {
  public:
+  // The read buffer holds at most one header (or trailer) of header_limit
+  // bytes: bodies pass through it. Bounding it turns an endless trailer, which
+  // no parser limit covers, into buffer_overflow (431).
   session(modeled_service::impl& service, tcp::socket socket)
-      : service_(service), stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+      : service_(service),
+        stream_(std::move(socket)),
+        timer_(stream_.get_executor()),
+        buffer_(header_limit(service.options)) {
+    ++service_.open_connections;
+  }
+  ~session() { --service_.open_connections; }
+
+  /// The header limit applied: Beast stores a field's length in 16 bits.
+  static std::uint32_t header_limit(const service_options& o) {
+    return std::min<std::uint32_t>(o.header_limit, 60 * 1024);
+  }
 
   void start() { read(); }
 
@@ -321,7 +368,7 @@ class session : public std::enable_shared_from_this<session> {
 
   void read() {
     parser_.emplace();
-    parser_->header_limit(service_.options.header_limit);
+    parser_->header_limit(header_limit(service_.options));
     parser_->body_limit(service_.options.body_limit);
     endpoint_ = -1;
     stream_.expires_after(idle());
@@ -335,7 +382,7 @@ class session : public std::enable_shared_from_this<session> {
         ec == asio::error::operation_aborted) {
       return close();
     }
-    if (ec == http::error::header_limit) {
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
       ++service_.headers_too_large;
       return fail(http::status::request_header_fields_too_large, "request headers too large\n");
     }
@@ -355,12 +402,21 @@ class session : public std::enable_shared_from_this<session> {
   void handle(const http::request<http::string_body>& req) {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
+    // RFC 9112: HTTP/1.1 needs exactly one Host (1.0 at most one), and a
+    // request whose last transfer coding is not chunked has no framing a
+    // server can trust (3.3.3); both are 400 and close.
+    const std::size_t hosts = req.count(http::field::host);
+    const bool chunked_or_none = req.count(http::field::transfer_encoding) == 0 || req.chunked();
+    if (hosts > 1 || (hosts == 0 && version_ >= 11) || !chunked_or_none) {
+      ++service_.bad_request;
+      return fail(http::status::bad_request, "malformed request\n");
+    }
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
     const std::string_view method = req.method_string();
     std::string allow;
     for (const route& r : service_.routes) {
-      if (!matches(r.literals, 0, path, 0)) continue;
+      if (!matches(r.segments, path)) continue;
       if (r.method == method) {
         endpoint_ = r.endpoint;
         break;
@@ -523,6 +579,19 @@ void modeled_service::impl::accept() {
                                }
                                ++connections;
                                beast::error_code ignored;
+                               if (open_connections.load() >= max_connections) {
+                                 // Out of room: say so and close, rather than
+                                 // leave the client waiting in the backlog.
+                                 ++refused_connections;
+                                 static constexpr char busy[] =
+                                     "HTTP/1.1 503 Service Unavailable\r\nConnection: "
+                                     "close\r\nContent-Length: 0\r\n\r\n";
+                                 socket.non_blocking(true, ignored);
+                                 socket.write_some(asio::buffer(busy, sizeof busy - 1), ignored);
+                                 socket.shutdown(tcp::socket::shutdown_both, ignored);
+                                 socket.close(ignored);
+                                 return accept();
+                               }
                                socket.set_option(tcp::no_delay(true), ignored);
                                std::make_shared<session>(*this, std::move(socket))->start();
                                accept();
@@ -542,6 +611,15 @@ std::uint16_t modeled_service::start(const std::string& host, std::uint16_t port
   impl_->started_once = true;
   impl_->io_ = std::make_unique<impl::io>();
   auto& io = *impl_->io_;
+  impl_->max_connections = impl_->options.max_connections;
+  if (impl_->max_connections == 0) {
+    // Descriptors beyond the connections: the listener, files, the metrics
+    // endpoint, a loader's sockets when `loadtest` embeds the service.
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    const rlim_t usable = limit.rlim_cur > 128 ? limit.rlim_cur - 64 : limit.rlim_cur / 2;
+    impl_->max_connections = static_cast<std::uint32_t>(std::clamp<rlim_t>(usable, 1, 1'000'000));
+  }
   const tcp::endpoint endpoint(asio::ip::make_address(host), port);
   io.acceptor.open(endpoint.protocol());
   io.acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -605,6 +683,11 @@ service_counters modeled_service::counters() const {
                            a.rejected.load(), a.dropped.load(), a.rate_limited.load()});
   }
   c.connections = impl_->connections.load();
+  c.refused_connections = impl_->refused_connections.load();
+  {
+    std::lock_guard lock(impl_->usage_mutex);
+    c.tracked_users = impl_->usage.size();
+  }
   c.not_found = impl_->not_found.load();
   c.method_not_allowed = impl_->method_not_allowed.load();
   c.bad_request = impl_->bad_request.load();

@@ -27,10 +27,18 @@ struct service_options {
   int threads = 2;
   /// A connection with no request for this long is closed (wall seconds).
   double idle_timeout_seconds = 60;
-  /// Bytes of request line + headers; beyond: 431 and close.
+  /// Bytes of request line + headers, and of a chunked body's trailer; beyond:
+  /// 431 and close. At most 60 KiB is honoured: Beast cannot store a longer field.
   std::uint32_t header_limit = 8 * 1024;
   /// Bytes of body; beyond: 413 and close.
   std::uint64_t body_limit = 1024 * 1024;
+  /// Open connections at most; a connection beyond gets a 503 and is closed at
+  /// once. 0: the process's descriptor limit less 64 kept for everything else.
+  std::uint32_t max_connections = 0;
+  /// Users whose requests of today are counted for rate limits; when a new
+  /// user would exceed it, the counts start again (a flood of made-up user
+  /// names then loosens the limits instead of exhausting memory).
+  std::uint32_t max_tracked_users = 1'000'000;
 };
 
 /// What one endpoint of the service did so far.
@@ -53,6 +61,10 @@ struct service_counters {
   /// Indexed like scenario::endpoints.
   std::vector<service_endpoint_counters> endpoints;
   std::uint64_t connections = 0;
+  /// Connections refused (503 and closed) because max_connections were open.
+  std::uint64_t refused_connections = 0;
+  /// Users whose requests of the current virtual day are counted (rate limits).
+  std::uint64_t tracked_users = 0;
   std::uint64_t not_found = 0;           // 404
   std::uint64_t method_not_allowed = 0;  // 405
   std::uint64_t bad_request = 0;         // 400

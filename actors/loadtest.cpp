@@ -406,6 +406,12 @@ class http_worker {
     c.sent_us = now_us();
     // One deadline for connect, write and read: `timeout` from the send.
     c.deadline_us = c.sent_us + setup_.timeout_us;
+    if (c.open) {
+      // Bytes that came while the connection was idle are no answer to this
+      // request either (an unsolicited response): start on a fresh connection.
+      beast::error_code ec;
+      if (c.socket.available(ec) > 0 || ec) close(c);
+    }
     if (!c.open) {
       c.socket.async_connect(setup_.target, [this, &c](beast::error_code ec) {
         if (ec) {
@@ -434,7 +440,12 @@ class http_worker {
                                          [this, &c](beast::error_code ec, std::size_t) {
                                            if (ec) return fail(c);
                                            const int status = c.parser->status;
-                                           if (!c.parser->keep_alive()) close(c);
+                                           // Bytes past the response answer no
+                                           // request of ours: on a reused connection
+                                           // they would pass for the next response.
+                                           if (!c.parser->keep_alive() || c.buffer.size() > 0) {
+                                             close(c);
+                                           }
                                            finish(c, sim::classify_status(status), status);
                                          });
                       });
@@ -1095,7 +1106,12 @@ sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_res
   }
   sim::loadtest_result lt = meta;
   lt.rebuilt = true;
-  if (lt.wall_s <= 0) lt.wall_s = static_cast<double>(last_us) * 1e-6;
+  // loadtest.json without the wall time is from a test that never finished
+  // (killed): it covers up to the last request that finished.
+  if (lt.wall_s <= 0) {
+    lt.wall_s = static_cast<double>(last_us) * 1e-6;
+    lt.interrupted = true;
+  }
   const sim::block_layout layout = [&] {
     sim::scenario m = s;
     m.scale = s.scale * meta.rate_scale;

@@ -39,6 +39,12 @@ std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
                                       const std::optional<std::string>& seed,
                                       const std::optional<std::string>& scale);
 
+/// A CLI11 check for --out and DIR: an empty path names no folder (and
+/// std::filesystem's message for it names no flag).
+inline const CLI::Validator non_empty_path(
+    [](std::string& s) { return s.empty() ? std::string("must not be empty") : std::string(); },
+    "DIR");
+
 /// DIR/loadtest.json of a load test: what `stampede report DIR` needs besides
 /// the scenario and the results file (target, scales, connections, durations).
 std::string loadtest_meta_json(const sim::loadtest_result& m);

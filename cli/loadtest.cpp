@@ -58,7 +58,7 @@ struct loadtest_args {
 };
 
 int usage_error(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
+  std::cerr << "error: " << sim::one_line(message) << "\n";
   return exit_usage;
 }
 
@@ -79,8 +79,9 @@ std::optional<std::string> check_metrics_listen(const std::string& text) {
     return "only loopback addresses (127.0.0.1, ::1) may serve metrics, got \"" + host + "\"";
   }
   const std::string port = text.substr(colon + 1);
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(port) > 65535) {
+  // At most 5 digits before converting: a longer number would overflow stoul.
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535) {
     return "port must be 0..65535, got \"" + port + "\"";
   }
   return std::nullopt;
@@ -202,6 +203,7 @@ int loadtest_command(const loadtest_args& a) {
     r.digest = sim::compute_digest(r);
   }
   reports::write_all(r, out);
+  reports::write_file_atomically(out / "loadtest.json", loadtest_meta_json(*r.loadtest));
 
   bool held = true;
   for (const auto& slo : r.slos) held = held && slo.held;
@@ -220,6 +222,8 @@ int loadtest_command(const loadtest_args& a) {
     }
     std::cout << (out / "report.html").string() << "\n";
   }
+  // A stopped test is no verdict: a cancelled CI job must not read as a pass.
+  if (stop_requested.load()) return exit_failure;
   // A generator that fell behind did not test what the scenario asks for.
   return held && r.loadtest->reliable ? exit_ok : exit_slo_breached;
 }
@@ -239,6 +243,12 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   j["timeout_s"] = m.timeout_s;
   j["max_lag_s"] = m.max_lag_s;
   j["max_dropped"] = m.max_dropped;
+  // Written again when the test ends: a file without them is from a test that
+  // was killed.
+  if (m.wall_s > 0) {
+    j["wall_s"] = m.wall_s;
+    j["interrupted"] = m.interrupted;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -257,6 +267,10 @@ sim::loadtest_result parse_loadtest_meta(const std::string& text) {
   // Absent from folders written before connections could grow.
   m.max_connections = j.value("max_connections", m.connections);
   m.max_dropped = j.value("max_dropped", m.max_dropped);
+  if (j.contains("wall_s")) {
+    m.wall_s = j.at("wall_s").get<double>();
+    m.interrupted = j.at("interrupted").get<bool>();
+  }
   return m;
 }
 
@@ -269,9 +283,11 @@ command add_loadtest(CLI::App& app) {
       "--target or loadtest.target, the modeled service is started on loopback and tested.\n"
       "Exit 0: SLOs held; 99: an SLO breached, or the generator fell behind its schedule\n"
       "(more than loadtest.max_dropped of the requests dropped); 2: usage or scenario\n"
-      "error; 1: tool failure.");
+      "error; 1: tool failure or stopped by Ctrl-C.");
   cmd->add_option("FILE", a->file, "Scenario YAML file with a loadtest: section")->required();
-  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")
+      ->required()
+      ->check(non_empty_path);
   cmd->add_option("--target", a->target,
                   "http://host:port (overrides loadtest.target); the host must be in "
                   "loadtest.allow_hosts");

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: out of memory; try a smaller --scale\n";
     return exit_usage;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << stampede::sim::one_line(e.what()) << "\n";
     return exit_failure;
   }
   return exit_usage;

@@ -41,7 +41,14 @@ int report_command(const report_args& a) {
   }
   std::stringstream meta_text;
   meta_text << std::ifstream(dir / "loadtest.json").rdbuf();
-  const sim::loadtest_result meta = parse_loadtest_meta(meta_text.str());
+  sim::loadtest_result meta;
+  try {
+    meta = parse_loadtest_meta(meta_text.str());
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << (dir / "loadtest.json").string()
+              << ": not the loadtest.json that `stampede loadtest` writes (" << e.what() << ")\n";
+    return exit_usage;
+  }
 
   std::vector<std::string> names;
   for (const auto& e : s.endpoints) names.push_back(e.name);
@@ -52,10 +59,11 @@ int report_command(const report_args& a) {
   std::getline(in, line);  // the header
   // A results file can hold millions of lines: Ctrl-C ends the rebuild too.
   while (!stop_requested.load() && std::getline(in, line)) {
-    if (auto smp = sim::parse_sample(line, names)) {
+    const auto smp = sim::parse_sample(line, names);
+    if (smp && sim::sample_fits(*smp, meta.duration_s, meta.timeout_s)) {
       samples.push_back(*smp);
     } else {
-      ++skipped;  // a line torn by a kill
+      ++skipped;  // a line torn by a kill, or not written by this test
     }
   }
   if (stop_requested.load()) {
@@ -66,7 +74,7 @@ int report_command(const report_args& a) {
   reports::write_all(r, dir);
   if (!a.quiet) {
     std::cerr << "rebuilt the report of " << samples.size() << " finished requests";
-    if (skipped) std::cerr << " (" << skipped << " unreadable line(s) skipped)";
+    if (skipped) std::cerr << " (" << skipped << " unreadable or out-of-range line(s) skipped)";
     std::cerr << "\n";
     std::cout << (dir / "report.html").string() << "\n";
   }
@@ -81,7 +89,9 @@ command add_report(CLI::App& app) {
       "report",
       "Rebuild summary.json, timeseries.csv, summary.md and report.html of a load test\n"
       "from its --out folder alone (after a kill, or to regenerate them).");
-  cmd->add_option("DIR", a->dir, "The --out folder of `stampede loadtest`")->required();
+  cmd->add_option("DIR", a->dir, "The --out folder of `stampede loadtest`")
+      ->required()
+      ->check(non_empty_path);
   cmd->add_flag("--quiet", a->quiet, "No closing lines");
   return [a, cmd]() -> int { return *cmd ? report_command(*a) : -1; };
 }

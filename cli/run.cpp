@@ -126,7 +126,9 @@ command add_run(CLI::App& app) {
       "Simulate a scenario in virtual time and write summary.json, timeseries.csv,\n"
       "summary.md and report.html into --out.");
   cmd->add_option("FILE", a->file, "Scenario YAML file")->required();
-  cmd->add_option("--out", a->out, "Output folder (created if missing)")->required();
+  cmd->add_option("--out", a->out, "Output folder (created if missing)")
+      ->required()
+      ->check(non_empty_path);
   cmd->add_option("--seed", a->seed, "Random seed (overrides the scenario's `seed`)");
   cmd->add_option(
       "--scale", a->scale,

@@ -41,7 +41,7 @@ std::string episode_text(const sim::run_result& r, const breach_episode& e, bool
 // "After 7 simulated days, N people had adopted the product (...); daily active
 // users peaked at M on day D. "
 void adoption_sentence(std::string& md, const sim::run_result& r) {
-  const double days = r.horizon_s / 86400.0;
+  const double days = std::min(r.simulated_s, r.horizon_s) / 86400.0;  // a stop ends it early
   md += "After " + shortest(std::round(days * 10.0) / 10.0) + " simulated days, " +
         grouped(r.adoption.adopters_at_end) + " people had adopted the product";
   if (r.adoption.population > 0) {
@@ -57,7 +57,9 @@ void adoption_sentence(std::string& md, const sim::run_result& r) {
 }
 
 void bottom_line(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
-  if (r.simulated_s < r.horizon_s) {
+  // One verdict with summary.json: a load test says itself whether it was stopped.
+  const bool stopped = r.loadtest ? r.loadtest->interrupted : r.simulated_s < r.horizon_s;
+  if (stopped) {
     md += "> **Stopped early**: the run was interrupted after " +
           sim::format_duration(sim::from_seconds(r.simulated_s)) + " of " +
           sim::format_duration(sim::from_seconds(r.horizon_s)) +

@@ -264,6 +264,17 @@ std::optional<loadtest_sample> parse_sample(std::string_view line,
   return s;
 }
 
+bool sample_fits(const loadtest_sample& s, double duration_s, double timeout_s) {
+  const double end_us = std::max(0.0, duration_s) * 1e6;
+  const double last_us = 2 * end_us + std::max(0.0, timeout_s) * 1e6;
+  const auto within = [](std::int64_t v, double hi) {
+    return v >= 0 && static_cast<double>(v) <= hi;
+  };
+  return within(s.intended_us, end_us) && within(s.corrected_us, last_us) &&
+         within(s.uncorrected_us, last_us) && within(s.lag_us, last_us) &&
+         within(s.intended_us + s.corrected_us, last_us) && s.status >= 0 && s.status < 1000;
+}
+
 // ---------------------------------------------------------------- recorder
 
 loadtest_recorder::loadtest_recorder(std::vector<std::string> endpoints, double interval_s,

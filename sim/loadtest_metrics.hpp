@@ -110,6 +110,15 @@ void append_sample(std::string& out, const loadtest_sample& s,
 std::optional<loadtest_sample> parse_sample(std::string_view line,
                                             const std::vector<std::string>& endpoints);
 
+/// True when a sample read back from a results file fits a test of
+/// `duration_s` wall seconds with request timeout `timeout_s`: sent between its
+/// start and its end, every time non-negative and ending no later than twice
+/// the duration plus the timeout after the start (a generator that fell behind
+/// still sent everything before the end), and an HTTP status below 1000. A
+/// results file is data from disk: one absurd row must not allocate a row per
+/// interval up to it, nor overflow the sums of its times.
+bool sample_fits(const loadtest_sample& s, double duration_s, double timeout_s);
+
 /// Counts, histograms and the time series of a load test, fed with every sent
 /// and finished request. The same code runs live and in `stampede report DIR`,
 /// so a rebuilt report holds what the live one would have.

@@ -249,7 +249,8 @@ run_result result_builder::build(vtime reached) {
   double cost = 0;
   for (int i = 0; i < rows; ++i) {
     const auto iu = static_cast<std::size_t>(i);
-    const double end_s = std::min(to_seconds(s_.horizon), (i + 1) * interval_s);
+    // The last row of a stopped run ends where it stopped.
+    const double end_s = std::min(r.simulated_s, (i + 1) * interval_s);
     const double length = end_s - i * interval_s;
     const population_interval& p = population_[iu];
     const auto [paying, revenue] = paying_and_revenue(p);

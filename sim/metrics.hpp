@@ -120,7 +120,8 @@ class result_builder {
   /// The result: time series (real-world figures: simulated × weight), SLO
   /// verdicts, adoption figures, digest. Call once, after every report arrived.
   /// `reached` is the virtual time simulated (the horizon unless stopped early):
-  /// the time series ends with the last interval begun before it.
+  /// the time series ends with the last interval begun before it, and that
+  /// row ends at `reached` (a stopped run reports its partial interval).
   run_result build(vtime reached);
   /// Bytes of population state reported so far, and users.
   std::size_t population_memory_bytes() const { return memory_bytes_; }

@@ -517,12 +517,22 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
   const vtime interval_end =
       std::min(horizon_, static_cast<vtime>(next_interval_ + 1) * report_interval_);
   if (t1 < interval_end) return std::nullopt;
+  return close_interval(q);
+}
 
+std::optional<pool_interval> pool_model::close_partial_interval(vtime reached) {
+  if (reached <= static_cast<vtime>(next_interval_) * report_interval_ || reached >= horizon_) {
+    return std::nullopt;
+  }
+  return close_interval(queue_length(reached));
+}
+
+pool_interval pool_model::close_interval(std::int64_t queue) {
   pool_interval p;
   p.pool = pool_;
   p.interval = next_interval_;
   p.busy_seconds = busy_seconds_[static_cast<std::size_t>(next_interval_)];
-  p.queue_at_end = q;
+  p.queue_at_end = queue;
   p.servers = std::llround(sim_servers_.level());
   p.available_seconds = sim_servers_.integral() - available_at_interval_;
   p.real_server_seconds = real_servers_.integral() - real_at_interval_;
@@ -548,15 +558,11 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
   return p;
 }
 
-pool_final pool_model::finish() {
-  return finish(horizon_);
-}
-
-pool_final pool_model::finish(vtime end) {
-  end = std::min(end, horizon_);
+pool_final pool_model::finish(vtime reached) {
+  const vtime end = std::min(reached, horizon_);
   pool_final f;
   f.pool = pool_;
-  // Requests still waiting at the horizon were never decided: in flight.
+  // Requests still waiting at the end were never decided: in flight.
   const auto in_flight = [this, end](const waiting_request& w) {
     ++endpoints_[w.endpoint].total.in_flight;
     time_in_queue_us_ += std::max<vtime>(0, end - w.at);
@@ -569,7 +575,8 @@ pool_final pool_model::finish(vtime end) {
   waiting_count_ = 0;
   decided_.clear();
 
-  // Servers present in the intervals no window closed (a pool fed by serve() alone).
+  // Servers present in the intervals no window closed (a pool fed by serve()
+  // alone); none after the end, where a stopped run never went.
   for (auto i = static_cast<std::size_t>(next_interval_);
        i < busy_seconds_.size() && static_cast<vtime>(i) * report_interval_ < end; ++i) {
     sim_servers_.advance(std::min(end, static_cast<vtime>(i + 1) * report_interval_));

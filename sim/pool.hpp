@@ -162,14 +162,15 @@ class pool_model : private replica_books {
   std::optional<pool_interval> serve_window(vtime t0, vtime t1, std::span<const request> arrivals,
                                             std::vector<outcome>& out);
 
-  /// Everything at the horizon: endpoint counters and histograms, pool figures.
-  /// Requests still undecided count as in flight.
-  pool_final finish();
-  /// The same at `end` (<= the horizon; the modeled service stops before its
-  /// horizon): server-time and cost up to `end`, and the busy time of the
-  /// reporting intervals begun before it (the last one's may include work
-  /// already scheduled past `end`).
-  pool_final finish(vtime end);
+  /// A run stopped at `reached` (the end of the last window served), inside a
+  /// reporting interval: that interval's figures up to `reached`. Nothing when
+  /// `reached` closed an interval (serve_window reported it).
+  std::optional<pool_interval> close_partial_interval(vtime reached);
+  /// Everything at `reached` (the horizon, or where a stopped run ended):
+  /// endpoint counters and histograms, pool figures, server-hours and cost up
+  /// to then. Requests still undecided count as in flight.
+  pool_final finish(vtime reached);
+  pool_final finish() { return finish(horizon_); }
 
   /// Requests waiting at time t (call with non-decreasing t).
   std::int64_t queue_length(vtime t);
@@ -211,6 +212,8 @@ class pool_model : private replica_books {
   void add_busy(vtime start, vtime end);
   void keep_sample(endpoint_state& e, vtime latency);
   /// The reporting interval holding time t, clamped to the run's intervals.
+  /// The figures of interval next_interval_, ending now with `queue` waiting.
+  pool_interval close_interval(std::int64_t queue);
   std::size_t clamp_interval(vtime t) const;
 
   // The eager engine.

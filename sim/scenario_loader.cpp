@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 #include <utility>
 
 #include "sim/figures.hpp"
@@ -20,18 +21,40 @@
 
 namespace stampede::sim {
 
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 std::string compose(const std::string& file, int line, int column, const std::string& key_path,
                     const std::string& message) {
   // A whole-file error with no position ("cannot open x.yaml: ...", a malformed
   // --set) already names what it is about; a file prefix would only repeat it.
-  if (line <= 0 && key_path.empty()) return message;
+  if (line <= 0 && key_path.empty()) return one_line(message);
   std::string out = file;
   if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
   out += ": ";
   if (!key_path.empty()) out += key_path + ": ";
-  return out + message;
+  return one_line(out + message);
 }
 
 }  // namespace
@@ -250,6 +273,7 @@ class loader {
   std::vector<map_entry> entries(const node_ref& map, const std::string& what = "a map") const {
     if (!map.node.IsMap()) expected(map, what);
     std::vector<map_entry> out;
+    std::unordered_map<std::string, std::size_t> index;
     for (auto it = map.node.begin(); it != map.node.end(); ++it) {
       const YAML::Node key = it->first;
       const YAML::Node value = it->second;
@@ -258,11 +282,11 @@ class loader {
       }
       const std::string name = key.Scalar();
       const std::string path = child_path(map.path, name);
-      for (const auto& e : out) {
-        if (e.key == name) {
-          fail(key.Mark(), path,
-               "duplicate key (first at line " + std::to_string(e.key_mark.line + 1) + ")");
-        }
+      // By hash: comparing with every earlier key made a map of n keys cost n².
+      if (const auto [seen, fresh] = index.try_emplace(name, out.size()); !fresh) {
+        fail(key.Mark(), path,
+             "duplicate key (first at line " + std::to_string(out[seen->second].key_mark.line + 1) +
+                 ")");
       }
       // An empty value ("servers:") has its mark on the next token, often the
       // next line: its key is where the reader should look.
@@ -1687,21 +1711,20 @@ scenario load_scenario_file(const std::string& path, const std::vector<std::stri
   std::size_t n = 0;
   // No scenario is near the cap; reading stops there, so a huge file or an
   // endless one (/dev/zero) is refused instead of read to the end.
-  while (text.size() <= limits::max_expanded_bytes &&
-         (n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
+  while (text.size() <= max_scenario_bytes && (n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
     text.append(buffer, n);
   }
   // Opening a directory succeeds on Linux; reading it is what fails.
   const int read_error = std::ferror(f) ? errno : 0;
   std::fclose(f);
+  if (text.size() > max_scenario_bytes) {
+    throw scenario_error(path, 0, 0, "",
+                         "cannot read " + path + ": larger than " +
+                             std::to_string(max_scenario_bytes >> 20) +
+                             " MiB, which no scenario is (is it a device or a data file?)");
+  }
   if (read_error != 0) {
     throw scenario_error(path, 0, 0, "", "cannot read " + path + ": " + std::strerror(read_error));
-  }
-  if (text.size() > limits::max_expanded_bytes) {
-    throw scenario_error(path, 0, 0, "",
-                         path + " is larger than " +
-                             std::to_string(limits::max_expanded_bytes >> 20) +
-                             " MiB; no scenario is that long");
   }
   return load_scenario_text(text, path, overrides);
 }

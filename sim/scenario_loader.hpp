@@ -31,6 +31,16 @@ class scenario_error : public std::runtime_error {
   std::string message_;
 };
 
+/// `text` safe to print as (part of) one line on a terminal: control bytes
+/// (newlines, ANSI escapes, ...) are written as \n, \t, \r or \xHH. Every
+/// error message that may carry text from a scenario or a command line goes
+/// through it.
+std::string one_line(std::string_view text);
+
+/// The largest scenario file read (bytes): a scenario is a page of YAML, and
+/// `validate /dev/zero` must end.
+inline constexpr std::size_t max_scenario_bytes = 16 * 1024 * 1024;
+
 /// Loads and validates the scenario in `path`, after applying `overrides`
 /// ("key.path=value", as given to --set). Throws scenario_error.
 scenario load_scenario_file(const std::string& path,

@@ -1,6 +1,10 @@
 // End-to-end tests of the stampede binary: what a user types, what they get.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -145,7 +149,26 @@ TEST_CASE("an output folder that cannot be written is a run failure with exit co
   CHECK(r.err.find("/proc/stampede") != std::string::npos);
 }
 
-TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]") {
+namespace {
+
+/// The last line of timeseries.csv as numbers, by column name.
+std::map<std::string, double> last_row(const std::filesystem::path& csv) {
+  std::istringstream in(read_all(csv));
+  std::string header, line, last;
+  std::getline(in, header);
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  std::map<std::string, double> row;
+  std::istringstream names(header), values(last);
+  for (std::string name, value; std::getline(names, name, ',') && std::getline(values, value, ',');)
+    row[name] = value.empty() ? -1 : std::stod(value);
+  return row;
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C stops a run early and writes the report of the virtual time reached", "[cli]") {
   const auto dir = temp_dir("interrupt");
   // The quickstart takes many seconds; interrupt it after one.
   const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && (" + STAMPEDE_BINARY +
@@ -155,9 +178,35 @@ TEST_CASE("Ctrl-C stops a run early and still writes the whole report", "[cli]")
   REQUIRE(std::system(cmd.c_str()) == 0);
   CHECK(read_all(dir / "rc") == "1\n");
   const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
-  CHECK(j["simulated_s"].get<double>() > 0);
-  CHECK(j["simulated_s"].get<double>() < j["horizon_s"].get<double>());
-  CHECK(read_all(dir / "summary.md").find("Stopped early") != std::string::npos);
+  const double reached = j["simulated_s"].get<double>();
+  CHECK(reached > 0);
+  CHECK(reached < j["horizon_s"].get<double>());
+  const std::string md = read_all(dir / "summary.md");
+  CHECK(md.find("Stopped early") != std::string::npos);
+  // The adoption sentence speaks of the days reached (to 0.1 day), not the 7-day horizon.
+  std::ostringstream days;
+  days << "After " << std::round(reached / 86400 * 10) / 10 << " simulated days, ";
+  CHECK(md.find(days.str()) != std::string::npos);
+  // The series ends where the run stopped. The CSV holds shortest round-trip
+  // doubles; 1e-12 allows for the division by 3600 done in another order.
+  const auto row = last_row(dir / "timeseries.csv");
+  CHECK(row.at("t_hours") == Approx(reached / 3600).epsilon(1e-12));
+  // The quickstart starts with 1000 adopters: the final figure is the last
+  // state reached, never an empty row.
+  const double adopters = j["adoption"]["adopters_at_end"].get<double>();
+  CHECK(adopters >= 1000);
+  CHECK(row.at("adopters") == Approx(adopters).epsilon(1e-12));
+  // Constant servers (300 GPUs at $2.5/h, 20 web at $0.1/h): billed for the
+  // time reached only, not the 7-day horizon. 1e-9: sums of a few hundred
+  // per-interval doubles, rounded in another order than this product.
+  CHECK(j["pools"]["gpu"]["server_hours"].get<double>() ==
+        Approx(300 * reached / 3600).epsilon(1e-9));
+  CHECK(j["pools"]["web"]["server_hours"].get<double>() ==
+        Approx(20 * reached / 3600).epsilon(1e-9));
+  const double cost = (300 * 2.5 + 20 * 0.1) * reached / 3600;
+  CHECK(j["pools"]["gpu"]["cost"].get<double>() + j["pools"]["web"]["cost"].get<double>() ==
+        Approx(cost).epsilon(1e-9));
+  CHECK(row.at("cost_usd") == Approx(cost).epsilon(1e-9));
   CHECK(std::filesystem::exists(dir / "report.html"));
   std::filesystem::remove_all(dir);
 }
@@ -220,4 +269,49 @@ TEST_CASE("the servers-needed estimate counts first attempts that passed the rat
   const auto at4 = md4.find(prefix);
   REQUIRE(at4 != std::string::npos);
   CHECK(std::stoi(md4.substr(at4 + prefix.size())) == needed);
+}
+
+TEST_CASE(
+    "an empty --out or DIR, and a --metrics-listen port too long for a number, are usage "
+    "errors",
+    "[cli]") {
+  for (const std::string args :
+       {std::string("run ") + small_scenario + " --out ''",
+        std::string("loadtest tests/scenarios/good/loadtest-steady.yaml --out ''"),
+        std::string("report ''")}) {
+    INFO(args);
+    const auto r = run_stampede(args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("must not be empty") != std::string::npos);
+  }
+  const auto r = run_stampede(
+      "loadtest tests/scenarios/good/loadtest-steady.yaml --out /tmp/never --metrics-listen "
+      "127.0.0.1:99999999999999999999999");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("port must be 0..65535") != std::string::npos);
+}
+
+TEST_CASE("validate gives up on an endless file with exit 2", "[cli]") {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_stampede("validate /dev/zero");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("larger than 16 MiB") != std::string::npos);
+  // Reading 16 MiB takes milliseconds; 10 s leaves room for a loaded machine.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+}
+
+TEST_CASE("an error quoting scenario text stays one line with no terminal escapes", "[cli]") {
+  const auto dir = temp_dir("one-line");
+  {
+    // A key with a newline and an ANSI colour escape in it (YAML escapes).
+    std::ofstream f(dir / "bad.yaml");
+    f << "scenario: x\nhorizon: 1d\n\"evil\\nkey\\e[31m\": 1\n";
+  }
+  const auto r = run_stampede("validate " + (dir / "bad.yaml").string());
+  CHECK(r.exit_code == 2);
+  INFO(r.err);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  CHECK(r.err.find('\n') == r.err.size() - 1);  // one line, ended by its newline
+  CHECK(r.err.find("evil\\nkey\\x1b[31m") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

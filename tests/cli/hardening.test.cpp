@@ -192,9 +192,3 @@ TEST_CASE("running out of memory inside the simulation is a one-line error, exit
   }
   std::filesystem::remove_all(dir);
 }
-
-TEST_CASE("an endless scenario file is refused at the size cap", "[cli][hardening]") {
-  const auto r = run_stampede("validate /dev/zero", limit_s);
-  CHECK(r.exit_code == 2);
-  CHECK(r.err == "error: /dev/zero is larger than 16 MiB; no scenario is that long\n");
-}

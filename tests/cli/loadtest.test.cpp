@@ -502,7 +502,9 @@ TEST_CASE("Ctrl-C stops the load test and still writes a report that accounts fo
   std::this_thread::sleep_for(std::chrono::seconds(2));
   ::kill(c.pid, SIGINT);
   const int rc = wait_for(c, 10);  // in-flight requests get at most `timeout` (3 s)
-  CHECK(rc == 0);                  // the SLOs held over the 2 s it ran
+  // A stopped test is no verdict, even with the SLOs held over the 2 s it ran
+  // (README: 1 for a run stopped by Ctrl-C): a cancelled CI job must not pass.
+  CHECK(rc == 1);
   const auto s = summary_of(dir / "out");
   CHECK(s["loadtest"]["interrupted"] == true);
   const auto e = checked_endpoint(s, "ping");
@@ -529,6 +531,9 @@ TEST_CASE("after kill -9, `stampede report DIR` rebuilds the report from the res
   REQUIRE(r.exit_code == 0);
   const auto s = summary_of(dir / "out");
   CHECK(s["loadtest"]["rebuilt"] == true);
+  // summary.json and summary.md tell the same story: the test did not finish.
+  CHECK(s["loadtest"]["interrupted"] == true);
+  CHECK_THAT(test::read_all(dir / "out" / "summary.md"), Catch::Contains("Stopped early"));
   const auto e = checked_endpoint(s, "ping");
   // A line may be torn by the kill and is then skipped.
   CHECK(e["sent"].get<std::size_t>() + 1 >= lines);
@@ -619,5 +624,74 @@ TEST_CASE("loadtest at time_scale 1 agrees with run on throughput, rejections an
     CHECK(lt_mean - run_mean >= -0.0024);
     CHECK(lt_mean - run_mean <= 0.0024 + 0.005);
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a finished load test rebuilt by `stampede report DIR` is not called interrupted",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-rebuild-done");
+  const auto run = test::run_stampede(loadtest_args(steady, dir / "out", "--duration 2s"));
+  REQUIRE(run.exit_code == 0);
+  const auto r = test::run_stampede("report " + (dir / "out").string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto s = summary_of(dir / "out");
+  CHECK(s["loadtest"]["rebuilt"] == true);
+  CHECK(s["loadtest"]["interrupted"] == false);
+  CHECK_THAT(test::read_all(dir / "out" / "summary.md"),
+             !Catch::Contains("Stopped early") && !Catch::Contains("stopped before its end"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "`stampede report DIR` skips absurd rows of results.csv and refuses a corrupt "
+    "loadtest.json",
+    "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-absurd");
+  const auto out = dir / "out";
+  REQUIRE(test::run_stampede(loadtest_args(steady, out, "--duration 1s")).exit_code == 0);
+  const std::size_t lines = results_lines(out);
+  REQUIRE(lines > 100);
+  {
+    std::ofstream f(out / "results.csv", std::ios::app);
+    // Sent 1e14 us (3 years) into a 1 s test: a row per interval up to it was
+    // gigabytes. Then times whose sum overflows, and a negative one.
+    f << "100000000000000,ping,2xx,200,1000,1000,0\n";
+    f << "1000,ping,2xx,200,9223372036854775807,1000,9223372036854775807\n";
+    f << "1000,ping,2xx,200,-5,1000,0\n";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = test::run_stampede("report " + out.string());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  // A report of a 1 s test takes well under a second; 20 s allows a loaded machine.
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+  CHECK_THAT(r.err, Catch::Contains("3 unreadable or out-of-range line(s) skipped"));
+  CHECK(checked_endpoint(summary_of(out), "ping")["sent"].get<std::size_t>() == lines);
+
+  {
+    std::ofstream f(out / "loadtest.json");
+    f << "{\"target\": ";
+  }
+  const auto bad = test::run_stampede("report " + out.string());
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("loadtest.json: not the loadtest.json"));
+  CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a response nobody asked for closes the connection instead of answering the next request",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-unsolicited");
+  fault_server server("unsolicited", dir);
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "out", "--duration 2s --target " + server.url()));
+  INFO(r.err);
+  const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
+  // Every request was answered 200; each stray 500 must be dropped with its
+  // connection, never booked to the request sent next on it.
+  CHECK(e["outcomes"]["5xx"].get<int>() == 0);
+  CHECK(e["completed"].get<int>() > 300);
+  CHECK(r.exit_code == 0);
   std::filesystem::remove_all(dir);
 }

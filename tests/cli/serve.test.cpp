@@ -173,6 +173,16 @@ double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
+/// Sends `sig` and checks that the server exits 0 within 2 s.
+void check_stops_promptly(child& server, int sig) {
+  const auto t0 = clock_type::now();
+  server.signal(sig);
+  const auto code = server.wait(std::chrono::seconds(5));
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(seconds_since(t0) < 2.0);
+}
+
 }  // namespace
 
 TEST_CASE("stampede serve prints its port, answers, and exits 0 soon after SIGTERM",
@@ -191,12 +201,7 @@ TEST_CASE("stampede serve prints its port, answers, and exits 0 soon after SIGTE
     CHECK_THAT(c.get("/ping"), StartsWith("HTTP/1.1 200 OK") && Contains("\"endpoint\":\"echo\""));
     CHECK_THAT(c.get("/v1/echo"), StartsWith("HTTP/1.1 404"));
   }
-  const auto t0 = clock_type::now();
-  server.signal(SIGTERM);
-  const auto code = server.wait(std::chrono::seconds(5));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
-  CHECK(seconds_since(t0) < 2.0);
+  check_stops_promptly(server, SIGTERM);
   const std::string err = stampede::test::read_all(dir / "err");
   CHECK_THAT(err, Contains("echo: 1 received, 1 served"));
   CHECK_THAT(err, Contains("404: 1"));
@@ -210,14 +215,31 @@ TEST_CASE("stampede serve stops on SIGINT with a response still in flight", "[cl
   connection waiting(port);
   waiting.send("POST /v1/images/generations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  const auto t0 = clock_type::now();
-  server.signal(SIGINT);
-  const auto code = server.wait(std::chrono::seconds(5));
-  REQUIRE(code.has_value());
-  CHECK(*code == 0);
-  CHECK(seconds_since(t0) < 2.0);
+  check_stops_promptly(server, SIGINT);
   // The in-flight response is dropped: the connection closes without one.
   CHECK(waiting.response().empty());
+}
+
+TEST_CASE(
+    "requests crafted against a route with three variables in a segment neither pin "
+    "stampede serve nor delay its stop",
+    "[cli][serve]") {
+  child server(
+      serve_args({"--set", "loadtest.requests.echo.path=/v1/img/${user_id}-${seq}-${tier}.png"}));
+  const int port = port_of(server.read_line(std::chrono::seconds(10)));
+  REQUIRE(port > 0);
+  // Two io threads, two requests of 3,200 dashes: each took minutes to match
+  // by trying every split, which stopped the service.
+  connection a(port), b(port);
+  const std::string crafted =
+      "GET /v1/img/" + std::string(3200, '-') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  a.send(crafted);
+  b.send(crafted);
+  CHECK_THAT(a.response(), StartsWith("HTTP/1.1 404"));
+  CHECK_THAT(b.response(), StartsWith("HTTP/1.1 404"));
+  connection c(port);
+  CHECK_THAT(c.get("/v1/img/u1-7-free.png"), StartsWith("HTTP/1.1 200"));
+  check_stops_promptly(server, SIGINT);
 }
 
 TEST_CASE("stampede serve refuses bad listen addresses and scenarios without loadtest",

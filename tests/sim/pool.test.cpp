@@ -629,3 +629,47 @@ TEST_CASE(
   CHECK(abandoned > 100);
   CHECK(rejected > 100);
 }
+
+TEST_CASE(
+    "a run stopped inside a reporting interval reports that interval and bills the time "
+    "reached",
+    "[sim][queue][stop]") {
+  // 3 servers, 5 s of work each, one arrival every 10 s: always served at once.
+  scenario s = one_pool(3, distribution::constant(5.0));
+  s.pools[0].cost_per_server_hour = 2.0;
+  s.horizon = 1000 * second;
+  s.report_interval = 100 * second;
+  std::vector<request> arrivals;
+  for (std::uint64_t i = 0; i < 100; ++i) {
+    arrivals.push_back({static_cast<vtime>(i) * 10 * second, i, from_seconds(1e9),
+                        static_cast<std::uint32_t>(i), 0});
+  }
+  // Stopped after the window ending at 250 s: two intervals closed, the third
+  // (200-300 s) half done.
+  pool_model pool(s, 0);
+  std::vector<outcome> out;
+  std::vector<pool_interval> rows;
+  std::size_t next = 0;
+  const vtime reached = 250 * second;
+  for (vtime t0 = 0; t0 < reached; t0 += s.tick) {
+    const vtime t1 = t0 + s.tick;
+    const std::size_t first = next;
+    while (next < arrivals.size() && arrivals[next].at < t1) ++next;
+    if (auto row = pool.serve_window(t0, t1, std::span(arrivals.data() + first, next - first), out))
+      rows.push_back(*row);
+  }
+  REQUIRE(rows.size() == 2);
+  const auto partial = pool.close_partial_interval(reached);
+  REQUIRE(partial.has_value());
+  CHECK(partial->interval == 2);
+  // 200-250 s: 3 servers for 50 s.
+  CHECK(partial->available_seconds == Approx(150.0).epsilon(1e-12));
+  CHECK(partial->real_server_seconds == Approx(150.0).epsilon(1e-12));
+  // Arrivals at 200, 210, 220, 230, 240 s; the one at 240 s completes at 245 s.
+  CHECK(partial->endpoints[0].offered == 5);
+  CHECK(partial->endpoints[0].completed == 5);
+  const pool_final f = pool.finish(reached);
+  // 3 servers for 250 s, not for the 1000 s horizon: 750 server-seconds, $2/h.
+  CHECK(f.result.server_hours * 3600 == Approx(750.0).epsilon(1e-12));
+  CHECK(f.result.cost == Approx(750.0 / 3600 * 2.0).epsilon(1e-12));
+}

@@ -1,7 +1,7 @@
 // stampede_fault_server: a tiny HTTP/1.1 keep-alive server that misbehaves on
 // purpose, for the load generator's fault tests.
 //
-//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay
+//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited
 //                         [--delay-ms N] [--max-seconds N]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
@@ -14,6 +14,8 @@
 //   error500            500 at once
 //   delay               200 after --delay-ms (default 2000) on every request: a
 //                       slow target that keeps each connection busy that long
+//   unsolicited         200 at once, followed by a 500 nobody asked for (a
+//                       confused proxy): a client must not book it to its next request
 #include <signal.h>
 
 #include <boost/asio.hpp>
@@ -30,7 +32,7 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-enum class mode { ok, close_mid_response, stall, error500, delay };
+enum class mode { ok, close_mid_response, stall, error500, delay, unsolicited };
 
 const clock_type::time_point started = clock_type::now();
 
@@ -95,6 +97,9 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
         out = response(200, "OK", keep_alive);
         break;
+      case mode::unsolicited:
+        out = response(200, "OK", keep_alive) + response(500, "Internal Server Error", keep_alive);
+        break;
       case mode::stall:
         wait_out_stall();
         out = response(200, "OK", keep_alive);
@@ -115,7 +120,7 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500|delay [--delay-ms N] [--max-seconds N]\n";
+               "error500|delay|unsolicited [--delay-ms N] [--max-seconds N]\n";
   std::exit(2);
 }
 
@@ -153,6 +158,8 @@ int main(int argc, char** argv) {
     m = mode::error500;
   } else if (mode_name == "delay") {
     m = mode::delay;
+  } else if (mode_name == "unsolicited") {
+    m = mode::unsolicited;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
