@@ -11,6 +11,7 @@
 #include "actors/http_service.hpp"
 #include "actors/loadtest.hpp"
 #include "cli/commands.hpp"
+#include "cli/resources.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario_loader.hpp"
 
@@ -94,6 +95,16 @@ int loadtest_command(const loadtest_args& a) {
     return usage_error(a.file + ": no loadtest: section; add one (see scenarios/README.md)");
   }
   const sim::loadtest_spec& spec = *s.loadtest;
+  {
+    // The generator's population is thinned by rate_scale (actors/loadtest.cpp):
+    // check what it will hold, before anything is allocated.
+    sim::scenario thinned = s;
+    thinned.scale = s.scale * spec.rate_scale;
+    if (const std::string why = refuse_on_this_machine(thinned, true); !why.empty()) {
+      return usage_error(a.file + ": " + why +
+                         " (a load test simulates scale × loadtest.rate_scale of the population)");
+    }
+  }
   for (std::size_t e = 0; e < spec.requests.size() && e < s.endpoints.size(); ++e) {
     const auto& t = spec.requests[e];
     std::vector<std::string> texts{t.path, t.body};

@@ -11,7 +11,8 @@ namespace stampede::cli {
 double available_memory_bytes();
 
 /// Why `s` cannot run on this machine (sim::refuse_run against the memory
-/// available here), or empty when it fits.
-std::string refuse_on_this_machine(const sim::scenario& s);
+/// available here), or empty when it fits. A wall-clock run (a load test) is
+/// paced by the clock, so only its memory is checked.
+std::string refuse_on_this_machine(const sim::scenario& s, bool wall_clock = false);
 
 }  // namespace stampede::cli

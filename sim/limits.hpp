@@ -45,6 +45,9 @@ inline constexpr double max_rate_times_horizon = 1e12;
 inline constexpr std::int64_t max_intervals = 100'000'000;
 /// Raw latency samples kept per endpoint.
 inline constexpr double max_samples = 1e9;
+/// Regions, tiers, pools and endpoints of a scenario: each is a 16-bit index
+/// in a user's or a request's record, and the reports list them all.
+inline constexpr std::size_t max_names = 1'000;
 /// The most text any one YAML value may expand to through aliases.
 inline constexpr std::size_t max_expanded_bytes = 16u << 20;
 

@@ -636,6 +636,7 @@ class loader {
                       if (auto o = optional(fields, "utc_offset")) r.utc_offset = utc_offset(*o);
                       s.regions.push_back(r);
                     });
+      check_count(*n, s.regions.size(), "regions");
       check_shares(*n, s.regions);
     }
     if (auto n = optional(items, "tiers")) {
@@ -648,11 +649,20 @@ class loader {
         t.share = share(required(item, fields, "share"));
         s.tiers.push_back(t);
       });
+      check_count(*n, s.tiers.size(), "tiers");
       check_shares(*n, s.tiers);
     }
   }
 
   // ------------------------------------------------------------ lists and names
+
+  // Regions, tiers, pools and endpoints are 16-bit indexes in the model.
+  void check_count(const node_ref& list, std::size_t n, const std::string& what) const {
+    if (n > limits::max_names) {
+      fail(list, "expected at most " + std::to_string(limits::max_names) + " " + what + ", got " +
+                     std::to_string(n));
+    }
+  }
 
   // The items of a list; an empty list is an error unless it means "none".
   template <class F>
@@ -936,6 +946,7 @@ class loader {
     const node_ref pools = required(at, items, "pools");
     if (!pools.node.IsSequence()) expected(pools, "a list of pools");
     if (pools.node.size() == 0) fail(pools, "expected at least one pool, got an empty list");
+    check_count(pools, pools.node.size(), "pools");
     std::vector<std::string> pool_paths;
     for (std::size_t i = 0; i < pools.node.size(); ++i) {
       const YAML::Node item = pools.node[i];
@@ -949,6 +960,7 @@ class loader {
     const node_ref endpoints = required(at, items, "endpoints");
     const auto defined = entries(endpoints, "a map of endpoint name to {pool, work}");
     if (defined.empty()) fail(endpoints, "expected at least one endpoint, got an empty map");
+    check_count(endpoints, defined.size(), "endpoints");
     for (const auto& e : defined) {
       if (e.key.empty()) fail(e.key_mark, e.value.path, "expected a non-empty endpoint name");
       const auto fields = entries(e.value, "a map with pool and work");

@@ -136,6 +136,21 @@ TEST_CASE("a run that cannot fit the machine says what it needs and what would f
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a load test whose population cannot fit the machine is refused before it starts",
+          "[cli][hardening]") {
+  // 1e12 users (4 bytes each at the least): terabytes, more than any test
+  // machine has; refused before a connection is opened or a file written.
+  const auto dir = temp_dir("too-big-loadtest");
+  const auto r = run_stampede("loadtest tests/scenarios/good/loadtest-steady.yaml --out " +
+                                  dir.string() + " --set population.size=1e12",
+                              limit_s);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("memory") != std::string::npos);
+  CHECK(r.err.find("loadtest.rate_scale") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "results.csv"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a scenario whose aliases expand beyond the cap is refused quickly", "[cli][hardening]") {
   const auto dir = temp_dir("aliases");
   // One 100 KB prompt and 50,000 aliases to it: 5 GB once expanded.

@@ -522,3 +522,31 @@ TEST_CASE("a map of 65536 keys is checked for duplicates in linear time", "[sim]
   // loaded machine and a sanitizer build.
   CHECK(seconds < 5.0);
 }
+
+TEST_CASE("more than 1,000 regions, tiers or endpoints are refused where the list starts",
+          "[sim][loader][limits]") {
+  // Each is a 16-bit index in a user's or a request's record (limits::max_names).
+  const auto scenario_with = [](const std::string& regions, const std::string& endpoints) {
+    return "scenario: x\nhorizon: 1d\npopulation:\n  size: 1000\n  regions: [" + regions +
+           "]\nadoption: {innovation: 0.1/day, imitation: 0.5/day}\n"
+           "behavior: {sessions_per_day: 2, mix: {e0: 1}}\n"
+           "platform:\n  endpoints: {" +
+           endpoints + "}\n  pools: [{name: web, servers: 4}]\n";
+  };
+  const auto list = [](int n, const std::string& item) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      out += (i ? ", " : "") + std::string(item);
+      out.replace(out.rfind("#"), 1, std::to_string(i));
+    }
+    return out;
+  };
+  const std::string one_region = "{name: r, share: 1}";
+  const std::string one_endpoint = "e0: {pool: web, work: 1s}";
+  CHECK(text_error(scenario_with(one_region, one_endpoint)).empty());
+  CHECK_THAT(text_error(scenario_with(list(1001, "{name: r#, share: 0.001}"), one_endpoint)),
+             Contains("inline.yaml:5:12: population.regions: expected at most 1000 regions, got "
+                      "1001"));
+  CHECK_THAT(text_error(scenario_with(one_region, list(1001, "e#: {pool: web, work: 1s}"))),
+             Contains("platform.endpoints: expected at most 1000 endpoints, got 1001"));
+}
