@@ -315,9 +315,7 @@ double quietest_hour_share(const scenario& s) {
   for (vtime t = 0; t < day; t += 15 * minute) {
     double share = 0;
     for (const region_spec& r : s.regions) {
-      const vtime local = ((t + r.utc_offset) % day + day) % day;
-      const auto h = static_cast<std::size_t>(local / hour);
-      share += r.share * s.behavior.diurnal[h];
+      share += r.share * s.behavior.diurnal[static_cast<std::size_t>(hour_of_day(t, r.utc_offset))];
     }
     lowest = std::min(lowest, share);
   }

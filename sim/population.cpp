@@ -160,6 +160,9 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
     for (std::uint64_t i = 0; i < leaving; ++i) {
       const auto u = pick_active_user(sessions_rng_);
       if (!u) break;
+      // Conversions are a count, not a mark on a user: the one leaving was a
+      // converted one with probability converted / active.
+      if (converted_ > 0 && sessions_rng_.below(active_users()) < converted_) --converted_;
       satisfaction_sum_ -= users_.satisfaction(*u);
       users_.satisfaction(*u) = 0;
       ++departed_;

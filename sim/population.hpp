@@ -191,10 +191,8 @@ class alignas(64) population_block {
   /// Sessions per second starting in the window that opens at t0: every adopter's
   /// rate at the local diurnal hour.
   double session_rate(vtime t0) const {
-    const vtime local = t0 + utc_offset_;
-    const int hour_of_day = static_cast<int>(((local / hour) % 24 + 24) % 24);
     return adoption_.adopted() * session_rate_per_user_ *
-           scenario_->behavior.diurnal[static_cast<std::size_t>(hour_of_day)];
+           scenario_->behavior.diurnal[static_cast<std::size_t>(hour_of_day(t0, utc_offset_))];
   }
   bool quiet(vtime t1, double h, double session_mass) const {
     return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&

@@ -19,6 +19,13 @@ inline constexpr vtime minute = 60 * second;
 inline constexpr vtime hour = 60 * minute;
 inline constexpr vtime day = 24 * hour;
 
+/// The hour of the day (0-23) at time t in a region `utc_offset` from UTC;
+/// floored, so that local times before midnight of day 0 (a negative offset
+/// early in a run) fall in the previous day's late hours.
+inline int hour_of_day(vtime t, vtime utc_offset) {
+  return static_cast<int>((((t + utc_offset) % day + day) % day) / hour);
+}
+
 /// Converts virtual time to seconds.
 inline double to_seconds(vtime t) {
   return static_cast<double>(t) * 1e-6;

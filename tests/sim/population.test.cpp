@@ -150,6 +150,26 @@ TEST_CASE("the diurnal curve follows each region's local time", "[sim][populatio
   CHECK(std::max_element(east.begin(), east.end()) - east.begin() == 14);
 }
 
+TEST_CASE("a region west of UTC starts the run in its previous evening", "[sim][population]") {
+  // UTC-5h: the run's first five UTC hours are 19:00-23:59 local of the day
+  // before. Sessions only at 19:00 local (weight 24, mean 1): all of the first
+  // day's sessions fall in UTC hour 0, none in UTC hour 5 (00:00 local).
+  const scenario s = load_scenario_text(
+      everyone("  regions: [{name: west, share: 1, utc_offset: -5h}]\n",
+               "  sessions_per_day: 24\n  requests_per_session: 1\n"),
+      "t.yaml", {"behavior.diurnal=[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,24,0,0,0,0]"});
+  const driven d = drive(s, day);
+  std::vector<std::uint64_t> per_hour(24, 0);
+  for (const auto& block : d.sessions_per_hour) {
+    for (std::size_t h = 0; h < 24; ++h) per_hour[h] += block[h];
+  }
+  // 60,000 users × 24 sessions a day, all in one hour: 1,440,000 expected, a
+  // Poisson count (sd 1,200): 5 sd either side.
+  CHECK(per_hour[0] > 1'434'000);
+  CHECK(per_hour[0] < 1'446'000);
+  for (std::size_t h = 1; h < 24; ++h) CHECK(per_hour[h] == 0);
+}
+
 TEST_CASE("a rate limit caps each user's requests per local day", "[sim][population]") {
   // 30,000 users at UTC and 30,000 at UTC+12h, 3 sessions a day of one request
   // each, limited to 3 requests a day; no satisfaction penalty, so refusals do
@@ -205,6 +225,29 @@ TEST_CASE("a rate limit caps each user's requests per local day", "[sim][populat
     sessions += b.sessions_started();
   }
   CHECK(d.requests + limited == sessions);
+}
+
+TEST_CASE("users who convert and then churn stop counting as paying", "[sim][population]") {
+  // Everyone adopted at t = 0, churn r and conversion c both 0.1/day, nobody
+  // new: active A(t) = N e^{-rt}; converted C' = c (A - C) - r C, so
+  // C(t) = N e^{-rt} (1 - e^{-ct}): at 10 days, 60,000 e^-1 (1 - e^-1) = 13,953.
+  // Forgetting the converted among the churned gives C' = c (A - C) instead,
+  // C = A = 22,073. Both are sums of many small random steps; 5% (about 700) is
+  // several times their spread.
+  const scenario s = load_scenario_text(
+      everyone("  tiers: [{name: free, share: 1}, {name: plus, share: 0}]\n",
+               "  sessions_per_day: 1\n  requests_per_session: 1\n",
+               "business: {price_per_month: {plus: 20}, conversion: {free_to_plus: 0.1/day}, "
+               "churn: 0.1/day}\n"),
+      "t.yaml", {"horizon=10d", "tick=10m"});
+  const driven d = drive(s, 10 * day);
+  double active = 0, converted = 0;
+  for (const auto& b : d.blocks) {
+    active += b.active_users();
+    converted += b.converted();
+  }
+  CHECK(active == Approx(60'000 * std::exp(-1.0)).epsilon(0.02));
+  CHECK(converted == Approx(60'000 * std::exp(-1.0) * (1 - std::exp(-1.0))).epsilon(0.05));
 }
 
 TEST_CASE("a rate_limit event changes the limit from its time on", "[sim][population]") {
