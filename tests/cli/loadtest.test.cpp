@@ -721,6 +721,23 @@ std::vector<std::pair<std::string, std::string>> every_file(const std::filesyste
   return files;
 }
 
+/// No file under `out`, nor the command's stdout or stderr, holds any of `secrets`.
+void check_not_shown(const std::vector<std::string>& secrets, const std::filesystem::path& out,
+                     const test::command_result& r) {
+  auto outputs = every_file(out);
+  outputs.emplace_back("stdout", r.out);
+  outputs.emplace_back("stderr", r.err);
+  // scenario.yaml, overrides.txt, loadtest.json, results.csv, timeseries.csv,
+  // summary.json, summary.md, report.html and the two streams at least.
+  CHECK(outputs.size() >= 10);
+  for (const auto& [name, text] : outputs) {
+    for (const auto& secret : secrets) {
+      INFO(name);
+      CHECK(text.find(secret) == std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("${env:NAME} secrets reach the wire and no output of the test", "[loadtest][cli]") {
@@ -749,15 +766,25 @@ TEST_CASE("${env:NAME} secrets reach the wire and no output of the test", "[load
   // The outputs keep the placeholders, never the values.
   CHECK_THAT(test::read_all(dir / "out" / "scenario.yaml"),
              Catch::Contains("${env:STAMPEDE_TEST_TOKEN}"));
-  auto outputs = every_file(dir / "out");
-  outputs.emplace_back("stdout", r.out);
-  outputs.emplace_back("stderr", r.err);
-  CHECK(outputs.size() > 6);
-  for (const auto& [name, text] : outputs) {
-    INFO(name);
-    CHECK(text.find(token) == std::string::npos);
-    CHECK(text.find(key) == std::string::npos);
-  }
+  check_not_shown({token, key}, dir / "out", r);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("loadtest-staging needs STAGING_TOKEN and shows it nowhere", "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-staging");
+  const std::string staging = "scenarios/loadtest-staging.yaml";
+  ::unsetenv("STAGING_TOKEN");
+  const auto unset = test::run_stampede(loadtest_args(staging, dir / "out", "--duration 1s"));
+  CHECK(unset.exit_code == 2);
+  CHECK_THAT(unset.err, Catch::Contains("${env:STAGING_TOKEN} is not set"));
+  const std::string token = "stg-31c8e0a9d2f4";
+  ::setenv("STAGING_TOKEN", token.c_str(), 1);
+  const auto r = test::run_stampede(loadtest_args(staging, dir / "out", "--duration 2s"));
+  ::unsetenv("STAGING_TOKEN");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(results_lines(dir / "out") > 0);
+  check_not_shown({token}, dir / "out", r);
   std::filesystem::remove_all(dir);
 }
 
