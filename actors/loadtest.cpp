@@ -185,6 +185,8 @@ struct shared_setup {
   const sim::loadtest_spec* spec = nullptr;
   const std::atomic<bool>* stop = nullptr;
   std::vector<prepared_template> templates;
+  /// Values of ${env:NAME}.
+  sim::env_values env;
   tcp::endpoint target;
   std::string host_header;
   /// Tier names, by index.
@@ -353,6 +355,7 @@ class http_worker {
     v.user_id = p.user;
     v.tier = setup_.tiers[p.tier];
     v.seq = p.seq;
+    v.env = &setup_.env;
     if (!spec.prompts.empty()) v.prompt = spec.prompts[mix64(v.seq) % spec.prompts.size()];
     std::string& r = c.request;
     r.clear();
@@ -592,6 +595,7 @@ class generator {
     setup_.target = tcp::endpoint(address, o.target.port);
     setup_.host_header = o.target.text().substr(7);
     setup_.spec = &spec_;
+    setup_.env = o.env;
     setup_.stop = o.stop;
     setup_.end_us = end_us_;
     setup_.timeout_us = std::max<std::int64_t>(1, spec_.timeout);

@@ -54,6 +54,8 @@ struct loadtest_options {
   /// Set by a signal handler: stop new requests, wait for in-flight ones up to
   /// the timeout, and return the result so far.
   const std::atomic<bool>* stop = nullptr;
+  /// Values of the templates' ${env:NAME} variables; they go on the wire only.
+  sim::env_values env;
   /// Called with the port of the metrics server once it listens (tests).
   std::function<void(unsigned short)> on_metrics_port;
 };

@@ -113,7 +113,7 @@ int loadtest_command(const loadtest_args& a) {
       for (const auto& name : sim::unknown_template_variables(text)) {
         return usage_error(a.file + ": loadtest.requests." + s.endpoints[e].name +
                            ": unknown template variable ${" + name +
-                           "}; known: ${user_id} ${seq} ${prompt} ${tier}");
+                           "}; known: ${user_id} ${seq} ${prompt} ${tier} ${env:NAME}");
       }
     }
   }
@@ -123,6 +123,15 @@ int loadtest_command(const loadtest_args& a) {
     }
   }
   actors::loadtest_options o;
+  // Read once, here: an unset one fails before anything starts, and the values
+  // go only into the requests on the wire (the scenario keeps ${env:NAME}).
+  for (const auto& ref : spec.env) {
+    const char* value = std::getenv(ref.name.c_str());
+    if (value == nullptr) return usage_error(ref.unset_error);
+    const bool seen =
+        std::any_of(o.env.begin(), o.env.end(), [&](const auto& e) { return e.first == ref.name; });
+    if (!seen) o.env.emplace_back(ref.name, value);
+  }
   if (a.duration) {
     const auto d = sim::parse_duration(*a.duration);
     if (!d || *d <= 0) {
@@ -153,6 +162,11 @@ int loadtest_command(const loadtest_args& a) {
   reports::write_file_atomically(out / "scenario.yaml", read_text(a.file));
   std::string overrides;
   for (const auto& o2 : a.sets) overrides += o2 + "\n";
+  if (!spec.prompts_file.empty()) {
+    // The prompts travel with the scenario, so DIR alone still rebuilds.
+    reports::write_file_atomically(out / "prompts.txt", read_text(spec.prompts_file));
+    overrides += "loadtest.prompts_file=prompts.txt\n";
+  }
   reports::write_file_atomically(out / "overrides.txt", overrides);
 
   std::unique_ptr<actors::modeled_service> service;
@@ -203,7 +217,11 @@ int loadtest_command(const loadtest_args& a) {
     r = actors::run_loadtest(s, o);
   } catch (const actors::loadtest_refused& e) {
     std::fclose(results);
-    return usage_error(e.what());
+    return usage_error(sim::redact(e.what(), o.env));
+  } catch (const std::exception& e) {
+    // An error that echoes a request must not show a secret.
+    std::fclose(results);
+    throw std::runtime_error(sim::redact(e.what(), o.env));
   }
   std::fclose(results);
   display.finish();

@@ -153,6 +153,43 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& allow_h
                      [&](const std::string& a) { return unbracket(a) == h; });
 }
 
+std::string_view env_variable_name(std::string_view variable) {
+  if (!variable.starts_with("env:")) return {};
+  const auto name = variable.substr(4);
+  const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) ||
+      !std::all_of(name.begin(), name.end(), word)) {
+    return {};
+  }
+  return name;
+}
+
+namespace {
+
+/// The value of ${env:NAME} for `variable` "env:NAME"; nullptr when it is not listed.
+const std::string* env_value(const env_values* env, std::string_view variable) {
+  const auto name = env_variable_name(variable);
+  if (env == nullptr || name.empty()) return nullptr;
+  for (const auto& [n, value] : *env) {
+    if (n == name) return &value;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string redact(std::string text, const env_values& env) {
+  for (const auto& [name, value] : env) {
+    if (value.empty()) continue;
+    const std::string placeholder = "${env:" + name + "}";
+    for (auto i = text.find(value); i != std::string::npos; i = text.find(value, i)) {
+      text.replace(i, value.size(), placeholder);
+      i += placeholder.size();
+    }
+  }
+  return text;
+}
+
 std::vector<std::string> unknown_template_variables(std::string_view text) {
   std::vector<std::string> unknown;
   for (std::size_t i = text.find("${"); i != std::string_view::npos; i = text.find("${", i + 2)) {
@@ -162,7 +199,8 @@ std::vector<std::string> unknown_template_variables(std::string_view text) {
       break;
     }
     const auto name = text.substr(i + 2, close - i - 2);
-    if (std::find(variables.begin(), variables.end(), name) == variables.end()) {
+    if (std::find(variables.begin(), variables.end(), name) == variables.end() &&
+        env_variable_name(name).empty()) {
       unknown.emplace_back(name);
     }
   }
@@ -188,6 +226,8 @@ void expand_template_into(std::string& out, std::string_view text, const templat
       out.append(v.prompt);
     } else if (name == "tier") {
       out.append(v.tier);
+    } else if (const std::string* value = env_value(v.env, name)) {
+      out.append(*value);
     } else {
       out.append(text.substr(i, close + 1 - i));
     }

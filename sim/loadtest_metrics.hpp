@@ -68,15 +68,27 @@ target_url parse_target_url(std::string_view url);
 /// "::1" are the same host).
 bool host_allowed(std::string_view host, const std::vector<std::string>& allow_hosts);
 
-/// The template variables ${user_id} ${seq} ${prompt} ${tier}.
+/// Values of ${env:NAME} variables, read from the environment once at the start:
+/// (NAME, value) pairs.
+using env_values = std::vector<std::pair<std::string, std::string>>;
+
+/// The template variables ${user_id} ${seq} ${prompt} ${tier} and ${env:NAME}.
 struct template_values {
   std::uint64_t user_id = 0;
   std::uint64_t seq = 0;
   std::string_view prompt;
   std::string_view tier = "default";
+  /// ${env:NAME} is replaced by NAME's value here; one not listed stays as written.
+  const env_values* env = nullptr;
 };
+/// The NAME of "env:NAME" (letters, digits and _, not starting with a digit);
+/// empty when `variable` is not one.
+std::string_view env_variable_name(std::string_view variable);
 /// Names between ${ and } that are not template variables (empty: the text is usable).
 std::vector<std::string> unknown_template_variables(std::string_view text);
+/// `text` with every non-empty value of `env` replaced by its ${env:NAME}: what
+/// is printed or written never shows a secret, even where a request is echoed.
+std::string redact(std::string text, const env_values& env);
 /// The text with every ${...} variable replaced.
 std::string expand_template(std::string_view text, const template_values& v);
 /// Appends to `out` like expand_template, without allocating a new string.

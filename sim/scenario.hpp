@@ -216,6 +216,14 @@ struct request_template {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// A ${env:NAME} in a request template: read from the environment when a load
+/// test starts, never stored in the scenario.
+struct env_reference {
+  std::string name;
+  /// The one-line error when NAME is not set: "file:line:col: key.path: ...".
+  std::string unset_error;
+};
+
 /// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.
 struct loadtest_spec {
   /// "http://host:port"; empty: start the modeled service (`stampede serve`) on loopback.
@@ -238,8 +246,12 @@ struct loadtest_spec {
   vtime duration = 0;
   /// Indexed like scenario::endpoints; an endpoint with an empty path is not sent.
   std::vector<request_template> requests;
-  /// Values of ${prompt}, picked uniformly.
+  /// Values of ${prompt}, picked uniformly: `prompts`, or the lines of `prompts_file`.
   std::vector<std::string> prompts;
+  /// prompts_file as opened (relative to the working directory); empty: none.
+  std::string prompts_file;
+  /// Every ${env:NAME} in the templates, in the order they appear.
+  std::vector<env_reference> env;
   /// A request that cannot go out within max_lag of its intended send time
   /// (no connection free and none may be opened) is dropped, never sent late.
   vtime max_lag = 100 * msec;

@@ -17,6 +17,7 @@
 
 #include "sim/figures.hpp"
 #include "sim/limits.hpp"
+#include "sim/loadtest_metrics.hpp"
 #include "sim/yaml_expansion.hpp"
 
 namespace stampede::sim {
@@ -233,6 +234,34 @@ struct map_entry {
 
 enum class domain { duration, count };
 
+/// The text of the file at `path`, at most max_scenario_bytes; on failure `error`
+/// says why ("cannot open PATH: ...") and the text is empty.
+std::string read_capped(const std::string& path, std::string& error) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return {};
+  }
+  std::string text;
+  char buffer[65536];
+  std::size_t n = 0;
+  // No scenario is near the cap; reading stops there, so a huge file or an
+  // endless one (/dev/zero) is refused instead of read to the end.
+  while (text.size() <= max_scenario_bytes && (n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
+    text.append(buffer, n);
+  }
+  // Opening a directory succeeds on Linux; reading it is what fails.
+  const int read_error = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (text.size() > max_scenario_bytes) {
+    error = "cannot read " + path + ": larger than " + std::to_string(max_scenario_bytes >> 20) +
+            " MiB (is it a device or a data file?)";
+  } else if (read_error != 0) {
+    error = "cannot read " + path + ": " + std::strerror(read_error);
+  }
+  return error.empty() ? text : std::string();
+}
+
 class loader {
  public:
   loader(std::string file, std::vector<override_entry> overrides)
@@ -240,12 +269,16 @@ class loader {
 
   [[noreturn]] void fail(const YAML::Mark& mark, const std::string& path,
                          const std::string& message) const {
+    throw error_at(mark, path, message);
+  }
+  scenario_error error_at(const YAML::Mark& mark, const std::string& path,
+                          const std::string& message) const {
     // A value that came from --set has no line in the file: say where it came
     // from instead. An error on a parent of an overridden value keeps its line
     // and names the override that may have caused it.
     for (const auto& o : overrides_) {
       if (path == o.path || path.starts_with(o.path + ".") || path.starts_with(o.path + "[")) {
-        throw scenario_error(file_, 0, 0, path, message + " (from --set " + o.argument + ")");
+        return scenario_error(file_, 0, 0, path, message + " (from --set " + o.argument + ")");
       }
     }
     std::string text = message;
@@ -257,7 +290,7 @@ class loader {
     }
     const int line = mark.line >= 0 ? mark.line + 1 : 0;
     const int column = mark.column >= 0 ? mark.column + 1 : 0;
-    throw scenario_error(file_, line, column, path, text);
+    return scenario_error(file_, line, column, path, text);
   }
   [[noreturn]] void fail(const node_ref& at, const std::string& message) const {
     fail(at.mark, at.path, message);
@@ -1353,7 +1386,7 @@ class loader {
     const auto items = entries(at);
     check_keys(items, {"target", "allow_hosts", "time_scale", "rate_scale", "connections",
                        "max_connections", "timeout", "duration", "max_lag", "max_dropped",
-                       "prompts", "requests"});
+                       "prompts", "prompts_file", "requests"});
     loadtest_spec l;
     if (auto n = optional(items, "target")) l.target = target_url(*n);
     if (auto n = optional(items, "allow_hosts")) {
@@ -1405,6 +1438,22 @@ class loader {
         l.prompts.push_back(
             text({item, n->path + "[" + std::to_string(i) + "]", item.Mark()}, "a prompt string"));
       }
+    }
+    if (auto n = optional(items, "prompts_file")) {
+      if (optional(items, "prompts")) fail(*n, "give prompts or prompts_file, not both");
+      l.prompts_file = text(*n, "a file name (relative to the scenario file)");
+      // Relative to the scenario, as a team keeps its prompts next to it.
+      if (!l.prompts_file.starts_with("/")) {
+        l.prompts_file = file_.substr(0, file_.rfind('/') + 1) + l.prompts_file;
+      }
+      std::string error;
+      std::istringstream lines(read_capped(l.prompts_file, error));
+      if (!error.empty()) fail(*n, error);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty()) l.prompts.push_back(line);
+      }
+      if (l.prompts.empty()) fail(*n, l.prompts_file + " has no prompts (one a line)");
     }
 
     const node_ref requests = required(at, items, "requests");
@@ -1497,7 +1546,7 @@ class loader {
     });
   }
 
-  request_template load_request(const node_ref& at, const loadtest_spec& l) const {
+  request_template load_request(const node_ref& at, loadtest_spec& l) const {
     const auto fields = entries(at, "a map with method, path, body and headers");
     check_keys(fields, {"method", "path", "body", "headers"});
     request_template r;
@@ -1559,19 +1608,31 @@ class loader {
 
   // Template variables are checked here so a typo fails before any request is
   // sent, not as thousands of odd requests.
-  void check_template(const node_ref& at, const std::string& text_value,
-                      const loadtest_spec& l) const {
+  // Each ${env:NAME} is recorded with where it is used, for the load test to
+  // read it from the environment.
+  void check_template(const node_ref& at, const std::string& text_value, loadtest_spec& l) const {
     static const std::vector<std::string> variables = {"user_id", "seq", "prompt", "tier"};
     std::size_t start = 0;
     while ((start = text_value.find("${", start)) != std::string::npos) {
       const std::size_t close = text_value.find('}', start);
       if (close == std::string::npos) {
         fail(at, "unclosed template variable at " + quoted(text_value.substr(start, 20)) +
-                     "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}");
+                     "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}, ${env:NAME}");
       }
       const std::string name = text_value.substr(start + 2, close - start - 2);
+      if (name.starts_with("env:")) {
+        const auto env = env_variable_name(name);
+        if (env.empty()) {
+          fail(at, "expected ${env:NAME} with NAME of letters, digits and _, got ${" + name + "}");
+        }
+        l.env.push_back(
+            {std::string(env),
+             error_at(at.mark, at.path, "${" + name + "} is not set in the environment").what()});
+        start = close + 1;
+        continue;
+      }
       if (std::find(variables.begin(), variables.end(), name) == variables.end()) {
-        std::string hint = "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}";
+        std::string hint = "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}, ${env:NAME}";
         // "${user}" means ${user_id} rather than the nearer ${seq}: a prefix wins.
         const auto prefix = std::find_if(variables.begin(), variables.end(), [&](const auto& v) {
           return !name.empty() && (v.starts_with(name) || name.starts_with(v));
@@ -1584,7 +1645,7 @@ class loader {
         fail(at, "unknown template variable ${" + name + "}" + hint);
       }
       if (name == "prompt" && l.prompts.empty()) {
-        fail(at, "${prompt} needs a list of prompts in loadtest.prompts");
+        fail(at, "${prompt} needs a list of prompts in loadtest.prompts or loadtest.prompts_file");
       }
       start = close + 1;
     }
@@ -1714,30 +1775,9 @@ scenario load_scenario_text(std::string_view yaml, const std::string& name,
 }
 
 scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    throw scenario_error(path, 0, 0, "", "cannot open " + path + ": " + std::strerror(errno));
-  }
-  std::string text;
-  char buffer[65536];
-  std::size_t n = 0;
-  // No scenario is near the cap; reading stops there, so a huge file or an
-  // endless one (/dev/zero) is refused instead of read to the end.
-  while (text.size() <= max_scenario_bytes && (n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-    text.append(buffer, n);
-  }
-  // Opening a directory succeeds on Linux; reading it is what fails.
-  const int read_error = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (text.size() > max_scenario_bytes) {
-    throw scenario_error(path, 0, 0, "",
-                         "cannot read " + path + ": larger than " +
-                             std::to_string(max_scenario_bytes >> 20) +
-                             " MiB, which no scenario is (is it a device or a data file?)");
-  }
-  if (read_error != 0) {
-    throw scenario_error(path, 0, 0, "", "cannot read " + path + ": " + std::strerror(read_error));
-  }
+  std::string error;
+  const std::string text = read_capped(path, error);
+  if (!error.empty()) throw scenario_error(path, 0, 0, "", error);
   return load_scenario_text(text, path, overrides);
 }
 

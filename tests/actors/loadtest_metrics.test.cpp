@@ -49,6 +49,27 @@ TEST_CASE("templates expand the four variables and name any other", "[loadtest]"
   CHECK(sim::expand_template("no variables", v) == "no variables");
 }
 
+TEST_CASE("${env:NAME} expands to the value read at the start, and redact takes it back out",
+          "[loadtest]") {
+  const sim::env_values env{{"TOKEN", "s3cr3t"}, {"EMPTY", ""}};
+  sim::template_values v;
+  v.env = &env;
+  CHECK(sim::expand_template("Bearer ${env:TOKEN}/${env:EMPTY}/${env:OTHER}", v) ==
+        "Bearer s3cr3t//${env:OTHER}");
+  // Without values (as when echoing the scenario) the placeholder stays.
+  CHECK(sim::expand_template("Bearer ${env:TOKEN}", sim::template_values{}) ==
+        "Bearer ${env:TOKEN}");
+  CHECK(sim::env_variable_name("env:API_KEY_2") == "API_KEY_2");
+  for (const char* bad : {"env:", "env:2X", "env:A-B", "ENV:X", "user_id"}) {
+    INFO(bad);
+    CHECK(sim::env_variable_name(bad).empty());
+  }
+  CHECK(sim::unknown_template_variables("${env:TOKEN} ${env:} ${env:A B}") ==
+        std::vector<std::string>{"env:", "env:A B"});
+  CHECK(sim::redact("got Bearer s3cr3t and s3cr3ts3cr3t", env) ==
+        "got Bearer ${env:TOKEN} and ${env:TOKEN}${env:TOKEN}");
+}
+
 TEST_CASE("HTTP statuses fall into the outcome classes, 503 and 429 apart", "[loadtest]") {
   CHECK(sim::classify_status(200) == sim::outcome_class::status_2xx);
   CHECK(sim::classify_status(204) == sim::outcome_class::status_2xx);

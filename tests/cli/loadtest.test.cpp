@@ -695,3 +695,173 @@ TEST_CASE("a response nobody asked for closes the connection instead of answerin
   CHECK(r.exit_code == 0);
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+/// loadtest-steady written to dir/name with `request` as ping's request and
+/// `more` added to the loadtest section.
+std::filesystem::path steady_with(const std::filesystem::path& dir, const std::string& name,
+                                  const std::string& request, const std::string& more = "") {
+  std::string text = test::read_all(std::filesystem::path(STAMPEDE_SOURCE_DIR) / steady);
+  const std::string old = R"(    ping: {method: GET, path: "/ping?user=${user_id}&seq=${seq}"})";
+  const auto at = text.find(old);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, old.size(), "    ping: " + request);
+  text.insert(text.find("loadtest:\n") + 10, more);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+/// Every file under `dir`, read whole, with its name.
+std::vector<std::pair<std::string, std::string>> every_file(const std::filesystem::path& dir) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (f.is_regular_file()) files.emplace_back(f.path().string(), test::read_all(f.path()));
+  }
+  return files;
+}
+
+/// No file under `out`, nor the command's stdout or stderr, holds any of `secrets`.
+void check_not_shown(const std::vector<std::string>& secrets, const std::filesystem::path& out,
+                     const test::command_result& r) {
+  auto outputs = every_file(out);
+  outputs.emplace_back("stdout", r.out);
+  outputs.emplace_back("stderr", r.err);
+  // scenario.yaml, overrides.txt, loadtest.json, results.csv, timeseries.csv,
+  // summary.json, summary.md, report.html and the two streams at least.
+  CHECK(outputs.size() >= 10);
+  for (const auto& [name, text] : outputs) {
+    for (const auto& secret : secrets) {
+      INFO(name);
+      CHECK(text.find(secret) == std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("${env:NAME} secrets reach the wire and no output of the test", "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-secrets");
+  fault_server server("ok", dir, {"--record", (dir / "wire.txt").string()});
+  const std::string token = "tok-9f2c41d7e8a3";
+  const std::string key = "key-5be07a6c19d4";
+  ::setenv("STAMPEDE_TEST_TOKEN", token.c_str(), 1);
+  ::setenv("STAMPEDE_TEST_KEY", key.c_str(), 1);
+  const auto scenario = steady_with(
+      dir, "secret.yaml",
+      R"({method: GET, path: "/ping?user=${user_id}", headers: {Authorization: "Bearer ${env:STAMPEDE_TEST_TOKEN}"}})");
+  // One secret from the file's template, one from a --set value.
+  const auto r = test::run_stampede(loadtest_args(
+      scenario.string(), dir / "out",
+      "--duration 2s --progress --target " + server.url() +
+          " --set 'loadtest.requests.ping.headers.X-Api-Key=${env:STAMPEDE_TEST_KEY}'"));
+  ::unsetenv("STAMPEDE_TEST_TOKEN");
+  ::unsetenv("STAMPEDE_TEST_KEY");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const std::string wire = test::read_all(dir / "wire.txt");
+  CHECK_THAT(wire, Catch::Contains("\r\nAuthorization: Bearer " + token + "\r\n"));
+  CHECK_THAT(wire, Catch::Contains("\r\nX-Api-Key: " + key + "\r\n"));
+  CHECK(results_lines(dir / "out") > 300);
+  // The outputs keep the placeholders, never the values.
+  CHECK_THAT(test::read_all(dir / "out" / "scenario.yaml"),
+             Catch::Contains("${env:STAMPEDE_TEST_TOKEN}"));
+  check_not_shown({token, key}, dir / "out", r);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("loadtest-staging needs STAGING_TOKEN and shows it nowhere", "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-staging");
+  const std::string staging = "scenarios/loadtest-staging.yaml";
+  ::unsetenv("STAGING_TOKEN");
+  const auto unset = test::run_stampede(loadtest_args(staging, dir / "out", "--duration 1s"));
+  CHECK(unset.exit_code == 2);
+  CHECK_THAT(unset.err, Catch::Contains("${env:STAGING_TOKEN} is not set"));
+  const std::string token = "stg-31c8e0a9d2f4";
+  ::setenv("STAGING_TOKEN", token.c_str(), 1);
+  const auto r = test::run_stampede(loadtest_args(staging, dir / "out", "--duration 2s"));
+  ::unsetenv("STAGING_TOKEN");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(results_lines(dir / "out") > 0);
+  check_not_shown({token}, dir / "out", r);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an unset ${env:NAME} stops the load test before it starts, exit 2", "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-secret-unset");
+  ::unsetenv("STAMPEDE_TEST_UNSET");
+  const auto scenario = steady_with(
+      dir, "unset.yaml",
+      R"({method: GET, path: /ping, headers: {Authorization: "Bearer ${env:STAMPEDE_TEST_UNSET}"}})");
+  const auto r = test::run_stampede(loadtest_args(scenario.string(), dir / "out", "--duration 1s"));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  // One line: where it is used (file:line:col and key path) and the variable;
+  // line 38 is ping's request, column 63 its Authorization value.
+  CHECK(r.err ==
+        "error: " + scenario.string() +
+            ":38:63: loadtest.requests.ping.headers.Authorization: ${env:STAMPEDE_TEST_UNSET} is "
+            "not set in the environment\n");
+  CHECK_FALSE(std::filesystem::exists(dir / "out" / "results.csv"));
+  // A malformed name is a scenario error whatever the environment holds.
+  const auto bad = steady_with(dir, "bad-name.yaml",
+                               R"({method: GET, path: /ping, headers: {X-Key: "${env:A-B}"}})");
+  const auto r2 = test::run_stampede(loadtest_args(bad.string(), dir / "out2", "--duration 1s"));
+  CHECK(r2.exit_code == 2);
+  CHECK_THAT(r2.err, Catch::Contains("${env:NAME}"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("prompts_file replays its lines as ${prompt}, and `stampede report` still rebuilds",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-prompts-file");
+  std::filesystem::create_directories(dir / "data");
+  std::ofstream(dir / "data" / "prompts.txt") << "a red fox\r\n\nthe moon at noon\n";
+  fault_server server("ok", dir, {"--record", (dir / "wire.txt").string()});
+  const auto scenario =
+      steady_with(dir, "prompts.yaml", R"({method: POST, path: /ping, body: "p=${prompt};"})",
+                  "  prompts_file: data/prompts.txt\n");
+  const auto r = test::run_stampede(
+      loadtest_args(scenario.string(), dir / "out", "--duration 2s --target " + server.url()));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const std::string wire = test::read_all(dir / "wire.txt");
+  // Both lines are used, the blank one is skipped and the CR is not part of a prompt.
+  std::size_t fox = 0, moon = 0, bodies = 0;
+  for (std::size_t i = wire.find("p="); i != std::string::npos; i = wire.find("p=", i + 2)) {
+    ++bodies;
+    if (wire.compare(i, 12, "p=a red fox;") == 0) ++fox;
+    if (wire.compare(i, 19, "p=the moon at noon;") == 0) ++moon;
+  }
+  CHECK(bodies > 300);
+  CHECK(fox + moon == bodies);
+  // Picked uniformly by seq: each about half (binomial, n > 300: 5 sigma is < 15%).
+  CHECK(fox > bodies * 35 / 100);
+  CHECK(moon > bodies * 35 / 100);
+  // DIR alone rebuilds the report: the prompts travelled with the scenario.
+  const auto rebuilt = test::run_stampede("report " + (dir / "out").string());
+  INFO(rebuilt.err);
+  CHECK(rebuilt.exit_code == 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a missing or empty prompts_file is an error at its key, exit 2", "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-prompts-bad");
+  std::ofstream(dir / "empty.txt") << "\n\n";
+  for (const std::string& file : {"missing.txt", "empty.txt"}) {
+    const auto scenario =
+        steady_with(dir, "p.yaml", R"({method: POST, path: /ping, body: "${prompt}"})",
+                    "  prompts_file: " + file + "\n");
+    const auto r =
+        test::run_stampede(loadtest_args(scenario.string(), dir / "out", "--duration 1s"));
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    // The key is line 33 (inserted after `loadtest:`), its value at column 17.
+    CHECK_THAT(r.err, Catch::StartsWith("error: " + scenario.string() +
+                                        ":33:17: loadtest.prompts_file: "));
+    CHECK_THAT(r.err, Catch::Contains(file));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  std::filesystem::remove_all(dir);
+}

@@ -485,7 +485,8 @@ TEST_CASE("template variables are checked in paths, bodies and header values", "
                       "${user}; did you mean ${user_id}?"));
   CHECK_THAT(request_error("{path: /u, headers: {X-Id: \"${nonsense_here}\"}}"),
              Contains("loadtest.requests.gen.headers.X-Id: unknown template variable "
-                      "${nonsense_here}; variables are ${user_id}, ${seq}, ${prompt}, ${tier}"));
+                      "${nonsense_here}; variables are ${user_id}, ${seq}, ${prompt}, ${tier}, "
+                      "${env:NAME}"));
   CHECK_THAT(request_error("{path: /u, body: \"x ${seq\"}"),
              Contains("loadtest.requests.gen.body: unclosed template variable"));
   CHECK_THAT(request_error("{path: \"/a b\"}"), Contains("may not contain spaces"));
@@ -495,6 +496,34 @@ TEST_CASE("template variables are checked in paths, bodies and header values", "
              Contains("may not contain line breaks"));
   CHECK_THAT(request_error("{path: /u, method: FETCH}"), Contains("unknown HTTP method \"FETCH\""));
   CHECK_THAT(request_error("{path: /u, verb: GET}"), Contains("unknown key"));
+}
+
+TEST_CASE("${env:NAME} is recorded with where it is used, and not read by the loader",
+          "[sim][loader]") {
+  // The loader never reads the environment: `run` and `report` need no secrets.
+  const auto s = load_scenario_text(
+      with_loadtest(
+          "  requests:\n"
+          "    gen: {path: /g, headers: {Authorization: \"Bearer ${env:NO_SUCH_VAR_X}\"}}\n"),
+      "inline.yaml", {"loadtest.requests.feed.path=/f/${env:OTHER}"});
+  REQUIRE(s.loadtest);
+  REQUIRE(s.loadtest->env.size() == 2);
+  CHECK(s.loadtest->env[0].name == "NO_SUCH_VAR_X");
+  // Line 14 is gen's request (after the 12 lines of with_loadtest and `requests:`), its
+  // header value at column 46.
+  CHECK(s.loadtest->env[0].unset_error ==
+        "inline.yaml:14:46: loadtest.requests.gen.headers.Authorization: ${env:NO_SUCH_VAR_X} is "
+        "not set in the environment");
+  CHECK(s.loadtest->env[1].name == "OTHER");
+  CHECK_THAT(s.loadtest->env[1].unset_error,
+             Contains("(from --set loadtest.requests.feed.path=/f/${env:OTHER})"));
+  // The template keeps the placeholder.
+  CHECK(s.loadtest->requests[0].headers.at(0).second == "Bearer ${env:NO_SUCH_VAR_X}");
+  CHECK_THAT(text_error(with_loadtest("  requests: {gen: {path: \"/g/${env:1X}\"}}\n")),
+             Contains("expected ${env:NAME} with NAME of letters, digits and _, got ${env:1X}"));
+  CHECK_THAT(text_error(with_loadtest("  prompts: [a]\n  prompts_file: p.txt\n"
+                                      "  requests: {gen: {path: /g}}\n")),
+             Contains("loadtest.prompts_file: give prompts or prompts_file, not both"));
 }
 
 TEST_CASE("an endpoint left out of loadtest.requests is not sent but others are", "[sim][loader]") {

@@ -2,7 +2,7 @@
 // purpose, for the load generator's fault tests.
 //
 //   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited
-//                         [--delay-ms N] [--max-seconds N]
+//                         [--delay-ms N] [--max-seconds N] [--record FILE]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
 // (default 120), so a test that forgets it can never leave it running.
@@ -16,6 +16,8 @@
 //                       slow target that keeps each connection busy that long
 //   unsolicited         200 at once, followed by a 500 nobody asked for (a
 //                       confused proxy): a client must not book it to its next request
+// --record FILE appends every request it receives (head and body) to FILE, so a
+// test can check what reached the wire.
 #include <signal.h>
 
 #include <boost/asio.hpp>
@@ -24,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -35,6 +38,10 @@ using clock_type = std::chrono::steady_clock;
 enum class mode { ok, close_mid_response, stall, error500, delay, unsolicited };
 
 const clock_type::time_point started = clock_type::now();
+
+/// --record: where every request received is appended; nullptr: not recorded.
+std::FILE* record = nullptr;
+std::mutex record_mutex;
 
 // Until the end of the current stall, if `now` falls in one.
 void wait_out_stall() {
@@ -83,6 +90,11 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
       if (ec) return;
       buffer.append(chunk, n);
     }
+    if (record != nullptr) {
+      std::lock_guard lock(record_mutex);
+      std::fwrite(buffer.data(), 1, end + 4 + length, record);
+      std::fflush(record);
+    }
     buffer.erase(0, end + 4 + length);
 
     std::string out;
@@ -120,7 +132,7 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500|delay|unsolicited [--delay-ms N] [--max-seconds N]\n";
+               "error500|delay|unsolicited [--delay-ms N] [--max-seconds N] [--record FILE]\n";
   std::exit(2);
 }
 
@@ -143,6 +155,9 @@ int main(int argc, char** argv) {
       delay_ms = std::atoi(value.c_str());
     } else if (arg == "--max-seconds") {
       max_seconds = std::atoi(value.c_str());
+    } else if (arg == "--record") {
+      record = std::fopen(value.c_str(), "w");
+      if (record == nullptr) usage(("cannot write " + value).c_str());
     } else {
       usage(("unknown option " + arg).c_str());
     }
