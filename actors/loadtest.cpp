@@ -195,6 +195,10 @@ struct shared_setup {
   /// the SNI name (empty for an IP).
   std::string tls_host;
   std::string tls_sni;
+  /// Set by the first failed handshake, which alone is told on stderr (the
+  /// counts say how many followed).
+  mutable std::atomic_flag tls_failure_told;
+  std::string target_text;
   /// Tier names, by index.
   std::vector<std::string> tiers;
   clock_type::time_point start;
@@ -449,9 +453,25 @@ class http_worker {
       SSL_set_tlsext_host_name(c.tls->native_handle(), setup_.tls_sni.c_str());
     }
     if (!setup_.tls_host.empty()) {
-      c.tls->set_verify_callback(asio::ssl::host_name_verification(setup_.tls_host));
+      // OpenSSL's own check, so that a failure names its reason ("hostname
+      // mismatch", "IP address mismatch"); an IP is matched as an IP.
+      X509_VERIFY_PARAM* param = SSL_get0_param(c.tls->native_handle());
+      if (setup_.tls_sni.empty()) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, setup_.tls_host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, setup_.tls_host.c_str(), setup_.tls_host.size());
+      }
     }
     c.tls->async_handshake(asio::ssl::stream_base::client, [this, &c](beast::error_code ec) {
+      if (ec && !c.timed_out && !setup_.tls_failure_told.test_and_set()) {
+        const long verify = SSL_get_verify_result(c.tls->native_handle());
+        std::cerr << "warning: the TLS handshake with " << setup_.target_text
+                  << " failed: " << ec.message()
+                  << (verify != X509_V_OK
+                          ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
+                          : "")
+                  << "; such requests count as tls_handshake\n";
+      }
       if (ec) {
         close(c);
         return finish(
@@ -637,6 +657,7 @@ class generator {
     const auto address = target_address(o.target, spec_.allow_hosts);
     setup_.target = tcp::endpoint(address, o.target.port);
     setup_.host_header = o.target.authority();
+    setup_.target_text = o.target.text();
     if (o.target.tls) setup_tls(o.target);
     setup_.spec = &spec_;
     setup_.stop = o.stop;

@@ -808,6 +808,7 @@ TEST_CASE("an https target whose certificate is not trusted fails every handshak
           "--duration 2s --target https://127.0.0.1:" + std::to_string(nginx.port) + more));
       INFO(name << ": " << r.err);
       CHECK(r.exit_code == 99);  // every request failed: the SLOs cannot hold
+      CHECK(r.err.find("unable to get local issuer certificate") != std::string::npos);
     }
   }
   for (const auto& [name, more] : runs) {
@@ -828,21 +829,31 @@ TEST_CASE("a certificate for another host is refused, and accepted only with tls
           "[loadtest][cli][tls]") {
   const auto dir = test::temp_dir("lt-tls-host");
   make_test_pki(dir);
-  test::command_result refused, insecure;
+  // The certificate names other.example only: neither localhost (a name,
+  // also sent as SNI) nor 127.0.0.1 (an address, matched as one) may accept it.
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"localhost", "hostname mismatch"}, {"127.0.0.1", "IP address mismatch"}};
+  std::vector<test::command_result> refused;
+  test::command_result insecure;
   {
     nginx_server nginx(dir, (dir / "other.pem").string(), (dir / "other.key").string());
-    const std::string target =
-        "--duration 2s --target https://127.0.0.1:" + std::to_string(nginx.port);
-    refused = test::run_stampede(
-        loadtest_args(steady, dir / "refused",
-                      target + " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string()));
-    insecure = test::run_stampede(
-        loadtest_args(steady, dir / "insecure", target + " --set loadtest.tls.insecure=true"));
+    const std::string port = std::to_string(nginx.port);
+    for (const auto& [host, reason] : refusals) {
+      refused.push_back(test::run_stampede(
+          loadtest_args(steady, dir / host,
+                        "--duration 2s --target https://" + host + ":" + port +
+                            " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string())));
+    }
+    insecure = test::run_stampede(loadtest_args(
+        steady, dir / "insecure",
+        "--duration 2s --target https://127.0.0.1:" + port + " --set loadtest.tls.insecure=true"));
   }
-  {
-    INFO(refused.err);
-    CHECK(refused.exit_code == 99);
-    const auto e = checked_endpoint(summary_of(dir / "refused"), "ping");
+  for (std::size_t i = 0; i < refusals.size(); ++i) {
+    const auto& [host, reason] = refusals[i];
+    INFO(host << ": " << refused[i].err);
+    CHECK(refused[i].exit_code == 99);
+    CHECK(refused[i].err.find(reason) != std::string::npos);  // the first failure is told
+    const auto e = checked_endpoint(summary_of(dir / host), "ping");
     CHECK(e["sent"].get<int>() > 300);
     CHECK(e["outcomes"]["tls_handshake"] == e["sent"]);
   }
