@@ -199,9 +199,8 @@ std::string loadtest_html_tables(const sim::run_result& r) {
        html_escape(ms(l.lag, 0.99)) + "</p>\n";
   h += "<table id=\"loadtest\"><thead><tr><th>endpoint</th><th>sent</th><th>2xx</th><th>503</"
        "th><th>429</th><th>4xx</th><th>5xx</th><th>timeout</th><th>connect error</"
-       "th><th>reset/closed</th><th>TLS handshake</th><th>in flight</th><th>p99 "
-       "corrected</th><th>p99 "
-       "uncorrected</th></tr></thead><tbody>\n";
+       "th><th>reset/closed</th><th>TLS handshake</th><th>in flight</th><th>p99 corrected</"
+       "th><th>p99 uncorrected</th></tr></thead><tbody>\n";
   const auto num = [](std::uint64_t v) {
     return "<td class=\"num\">" + grouped(static_cast<double>(v)) + "</td>";
   };

@@ -867,6 +867,8 @@ TEST_CASE("a certificate for another host is refused, and accepted only with tls
     CHECK(s["loadtest"]["tls_insecure"] == true);
     CHECK(test::read_all(dir / "insecure" / "summary.md").find("TLS verification was off") !=
           std::string::npos);
+    CHECK(test::read_all(dir / "insecure" / "report.html").find("TLS verification was off") !=
+          std::string::npos);
   }
   std::filesystem::remove_all(dir);
 }
