@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
@@ -189,6 +190,17 @@ struct shared_setup {
   sim::env_values env;
   tcp::endpoint target;
   std::string host_header;
+  /// For an https target: the TLS settings every connection's session starts
+  /// from (an SSL_CTX may be shared by threads); null for http.
+  std::shared_ptr<asio::ssl::context> tls;
+  /// The name the certificate must hold (empty: nothing is verified), and
+  /// the SNI name (empty for an IP).
+  std::string tls_host;
+  std::string tls_sni;
+  /// Set by the first failed handshake, which alone is told on stderr (the
+  /// counts say how many followed).
+  mutable std::atomic_flag tls_failure_told;
+  std::string target_text;
   /// Tier names, by index.
   std::vector<std::string> tiers;
   clock_type::time_point start;
@@ -248,6 +260,9 @@ class http_worker {
   struct connection {
     explicit connection(asio::io_context& io) : socket(io) {}
     tcp::socket socket;
+    /// The TLS session over `socket` (https); a new one for each connection
+    /// opened, kept for every request the connection carries.
+    std::optional<asio::ssl::stream<tcp::socket&>> tls;
     beast::flat_buffer buffer;
     std::string request;
     std::optional<status_parser> parser;
@@ -424,6 +439,7 @@ class http_worker {
         }
         c.open = true;
         c.socket.set_option(tcp::no_delay(true));
+        if (setup_.tls) return handshake(c);
         write(c);
       });
     } else {
@@ -431,27 +447,75 @@ class http_worker {
     }
   }
 
+  /// Starts TLS on a freshly connected socket: SNI, the certificate checked
+  /// against the target's host (unless the context verifies nothing), then
+  /// the request.
+  void handshake(connection& c) {
+    c.tls.emplace(c.socket, *setup_.tls);
+    if (!setup_.tls_sni.empty()) {
+      SSL_set_tlsext_host_name(c.tls->native_handle(), setup_.tls_sni.c_str());
+    }
+    if (!setup_.tls_host.empty()) {
+      // OpenSSL's own check, so that a failure names its reason ("hostname
+      // mismatch", "IP address mismatch"); an IP is matched as an IP.
+      X509_VERIFY_PARAM* param = SSL_get0_param(c.tls->native_handle());
+      if (setup_.tls_sni.empty()) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, setup_.tls_host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_host(param, setup_.tls_host.c_str(), setup_.tls_host.size());
+      }
+    }
+    c.tls->async_handshake(asio::ssl::stream_base::client, [this, &c](beast::error_code ec) {
+      if (ec && !c.timed_out && !setup_.tls_failure_told.test_and_set()) {
+        const long verify = SSL_get_verify_result(c.tls->native_handle());
+        std::cerr << "warning: the TLS handshake with " << setup_.target_text
+                  << " failed: " << ec.message()
+                  << (verify != X509_V_OK
+                          ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
+                          : "")
+                  << "; such requests count as tls_handshake\n";
+      }
+      if (ec) {
+        close(c);
+        return finish(
+            c, c.timed_out ? sim::outcome_class::timeout : sim::outcome_class::tls_handshake, 0);
+      }
+      write(c);
+    });
+  }
+
+  /// Calls f with the connection's stream: the TLS session, or the socket.
+  template <class F>
+  static void with_stream(connection& c, F&& f) {
+    if (c.tls) return f(*c.tls);
+    f(c.socket);
+  }
+
   void write(connection& c) {
-    asio::async_write(c.socket, asio::buffer(c.request),
-                      [this, &c](beast::error_code ec, std::size_t) {
-                        if (ec) return fail(c);
-                        c.parser.emplace();
-                        // Responses from a load target are small; a cap keeps
-                        // a runaway one from filling memory.
-                        c.parser->body_limit(64 * 1024 * 1024);
-                        http::async_read(c.socket, c.buffer, *c.parser,
-                                         [this, &c](beast::error_code ec, std::size_t) {
-                                           if (ec) return fail(c);
-                                           const int status = c.parser->status;
-                                           // Bytes past the response answer no
-                                           // request of ours: on a reused connection
-                                           // they would pass for the next response.
-                                           if (!c.parser->keep_alive() || c.buffer.size() > 0) {
-                                             close(c);
-                                           }
-                                           finish(c, sim::classify_status(status), status);
-                                         });
-                      });
+    with_stream(c, [this, &c](auto& stream) {
+      asio::async_write(stream, asio::buffer(c.request),
+                        [this, &c](beast::error_code ec, std::size_t) {
+                          if (ec) return fail(c);
+                          read(c);
+                        });
+    });
+  }
+
+  void read(connection& c) {
+    c.parser.emplace();
+    // Responses from a load target are small; a cap keeps a runaway one from
+    // filling memory.
+    c.parser->body_limit(64 * 1024 * 1024);
+    with_stream(c, [this, &c](auto& stream) {
+      http::async_read(stream, c.buffer, *c.parser, [this, &c](beast::error_code ec, std::size_t) {
+        if (ec) return fail(c);
+        const int status = c.parser->status;
+        // Bytes past the response answer no request of ours: on a reused
+        // connection they would pass for the next response.
+        if (!c.parser->keep_alive() || c.buffer.size() > 0) close(c);
+        finish(c, sim::classify_status(status), status);
+      });
+    });
   }
 
   void fail(connection& c) {
@@ -463,6 +527,8 @@ class http_worker {
     beast::error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);
+    // No TLS close_notify: the socket is gone, and the session with it.
+    c.tls.reset();
     c.buffer.clear();
     c.open = false;
   }
@@ -593,7 +659,9 @@ class generator {
         acceptor_(io_) {
     const auto address = target_address(o.target, spec_.allow_hosts);
     setup_.target = tcp::endpoint(address, o.target.port);
-    setup_.host_header = o.target.text().substr(7);
+    setup_.host_header = o.target.authority();
+    setup_.target_text = o.target.text();
+    if (o.target.tls) setup_tls(o.target);
     setup_.spec = &spec_;
     setup_.env = o.env;
     setup_.stop = o.stop;
@@ -687,6 +755,7 @@ class generator {
     }
     sim::loadtest_result lt;
     lt.target = o_.target.text();
+    lt.tls_insecure = o_.target.tls && spec_.tls.insecure;
     lt.embedded = o_.embedded;
     lt.time_scale = time_scale_;
     lt.rate_scale = spec_.rate_scale;
@@ -727,6 +796,31 @@ class generator {
 
  private:
   static constexpr int http_threads = 2;
+
+  /// The TLS context of an https target: the system's certificate store, or
+  /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure.
+  void setup_tls(const sim::target_url& t) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    beast::error_code ec;
+    if (spec_.tls.ca_file.empty()) {
+      ctx->set_default_verify_paths(ec);
+    } else {
+      ctx->load_verify_file(spec_.tls.ca_file, ec);
+    }
+    if (ec) {
+      throw loadtest_refused(spec_.tls.ca_file.empty()
+                                 ? "cannot read the system's certificate store: " + ec.message()
+                                 : "loadtest.tls.ca_file: cannot read \"" + spec_.tls.ca_file +
+                                       "\" as PEM certificates: " + ec.message());
+    }
+    ctx->set_verify_mode(spec_.tls.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
+    setup_.tls = std::move(ctx);
+    if (!spec_.tls.insecure) setup_.tls_host = t.host;
+    // SNI carries a DNS name only (RFC 6066), never an address.
+    beast::error_code not_ip;
+    asio::ip::make_address(t.host, not_ip);
+    if (not_ip) setup_.tls_sni = t.host;
+  }
 
   std::int64_t now_us() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - start_)
@@ -940,9 +1034,9 @@ class generator {
     add("# HELP stampede_loadtest_requests_total Finished requests, by endpoint and outcome.");
     add("# TYPE stampede_loadtest_requests_total counter");
     for (const auto& e : rec_.endpoints()) {
-      const std::uint64_t counts[] = {e.status_2xx, e.status_503,    e.status_429,
-                                      e.status_4xx, e.status_5xx,    e.status_other,
-                                      e.timeout,    e.connect_error, e.reset_closed};
+      const std::uint64_t counts[] = {e.status_2xx,   e.status_503,   e.status_429, e.status_4xx,
+                                      e.status_5xx,   e.status_other, e.timeout,    e.connect_error,
+                                      e.reset_closed, e.tls_handshake};
       for (int k = 0; k < sim::outcome_classes; ++k) {
         add("stampede_loadtest_requests_total{endpoint=\"" + e.name + "\",outcome=\"" +
             sim::outcome_class_name(static_cast<sim::outcome_class>(k)) + "\"} " +

@@ -2,7 +2,8 @@
 # stampede loadtest vs wrk (and hey / h2load when installed) against nginx on
 # loopback, in the same run: requests/s, CPU seconds per request, and the
 # generator's peak RSS with 1 million simulated users driving it (flooding, and
-# at a rate nginx keeps up with).
+# at a rate nginx keeps up with), then the same flood over HTTPS (wrk and
+# stampede, keep-alive TLS 1.3, stampede verifying the certificate).
 #   bench/loadtest_vs_wrk.sh [path/to/stampede]
 # Both tools use 64 connections; stampede's scenario asks for ~230k requests/s
 # (1M users, all adopted, 20,000 one-request sessions a day each), more than
@@ -14,7 +15,13 @@ seconds=${SECONDS_PER_TOOL:-10}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+tls_port=$(free_port)
+# A self-signed certificate for 127.0.0.1: stampede trusts it as its CA file.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2> /dev/null
 user_line=""; [[ $(id -u) -eq 0 ]] && user_line="user root;"
 cat > "$work/nginx.conf" <<CONF
 $user_line
@@ -26,6 +33,11 @@ http {
   client_body_temp_path $work/b; proxy_temp_path $work/p; fastcgi_temp_path $work/f;
   uwsgi_temp_path $work/u; scgi_temp_path $work/s;
   server { listen 127.0.0.1:$port; location / { return 200 "ok"; } }
+  server {
+    listen 127.0.0.1:$tls_port ssl;
+    ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
+    location / { return 200 "ok"; }
+  }
 }
 CONF
 /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" &
@@ -34,8 +46,10 @@ url=http://127.0.0.1:$port/
 
 # /usr/bin/time: user+system CPU seconds and peak RSS (KiB) of one command.
 measure() { /usr/bin/time -f "%U %S %M" -o "$work/time" "$@" > "$work/out" 2>&1 || true; }
-cpu() { awk '{print $1 + $2}' "$work/time"; }
-rss() { awk '{print $3}' "$work/time"; }
+# The last line: time writes "Command exited with non-zero status 99" above it
+# when stampede says its flood was unreliable.
+cpu() { tail -n 1 "$work/time" | awk '{print $1 + $2}'; }
+rss() { tail -n 1 "$work/time" | awk '{print $3}'; }
 report() {  # name requests seconds
   local c; c=$(cpu)
   printf '%-10s %10.0f req/s  %8.2f us CPU/request  peak RSS %6d KiB  (%d requests, %.2f CPU s)\n' \
@@ -101,3 +115,19 @@ if command -v h2load > /dev/null; then
   h2_n=$(awk '/^requests:/ {print $4}' "$work/out")
   report h2load "$h2_n" "$seconds"
 fi
+
+# The same flood over HTTPS: TLS on keep-alive connections (one handshake per
+# connection), so this is the cost of encrypting and decrypting each request.
+tls_url=https://127.0.0.1:$tls_port/
+for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && break; sleep 0.05; done
+measure wrk -t2 -c64 -d${seconds}s "$tls_url"
+wrk_tls_n=$(awk '/requests in/ {print $1}' "$work/out")
+report wrk-https "$wrk_tls_n" "$seconds"
+sed -e "s|target: $url|target: $tls_url|" -e "s|^loadtest:|loadtest:\n  tls: {ca_file: $work/cert.pem}|" \
+  "$work/flood.yaml" > "$work/flood-tls.yaml"
+measure "$stampede" loadtest "$work/flood-tls.yaml" --out "$work/lt3" --quiet
+st_tls=$(python3 -c "import json; s=json.load(open('$work/lt3/summary.json'))['loadtest']; e=s['endpoints']['ping']; print(e['completed'], s['wall_s'], e['outcomes']['tls_handshake'])")
+read -r st_tls_n st_tls_wall st_tls_fail <<< "$st_tls"
+report st-https "$st_tls_n" "$st_tls_wall"
+printf 'stampede / wrk requests/s over https: %.2f   (%d failed handshakes)\n' \
+  "$(echo "($st_tls_n / $st_tls_wall) / ($wrk_tls_n / $seconds)" | bc -l)" "$st_tls_fail"

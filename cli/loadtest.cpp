@@ -180,6 +180,7 @@ int loadtest_command(const loadtest_args& a) {
   sim::loadtest_result meta;
   meta.target = o.target.text();
   meta.embedded = o.embedded;
+  meta.tls_insecure = o.target.tls && spec.tls.insecure;
   meta.time_scale = spec.time_scale;
   meta.rate_scale = spec.rate_scale;
   meta.connections = spec.connections;
@@ -263,6 +264,7 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   nlohmann::ordered_json j;
   j["target"] = m.target;
   j["embedded"] = m.embedded;
+  j["tls_insecure"] = m.tls_insecure;
   j["time_scale"] = m.time_scale;
   j["rate_scale"] = m.rate_scale;
   j["connections"] = m.connections;
@@ -296,6 +298,7 @@ sim::loadtest_result parse_loadtest_meta(const std::string& text) {
   // Absent from folders written before connections could grow.
   m.max_connections = j.value("max_connections", m.connections);
   m.max_dropped = j.value("max_dropped", m.max_dropped);
+  m.tls_insecure = j.value("tls_insecure", false);
   if (j.contains("wall_s")) {
     m.wall_s = j.at("wall_s").get<double>();
     m.interrupted = j.at("interrupted").get<bool>();
@@ -317,9 +320,10 @@ command add_loadtest(CLI::App& app) {
   cmd->add_option("--out", a->out, "Output folder (created if missing)")
       ->required()
       ->check(non_empty_path);
-  cmd->add_option("--target", a->target,
-                  "http://host:port (overrides loadtest.target); the host must be in "
-                  "loadtest.allow_hosts");
+  cmd->add_option(
+      "--target", a->target,
+      "http://host:port or https://host:port (overrides loadtest.target); the host must be in "
+      "loadtest.allow_hosts");
   cmd->add_option("--duration", a->duration,
                   "Wall-clock length, e.g. 30s (default loadtest.duration or horizon/time_scale)");
   cmd->add_option("--set", a->sets, "Override any key: --set loadtest.time_scale=60 (repeatable)");

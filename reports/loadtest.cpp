@@ -46,6 +46,7 @@ json loadtest_json(const sim::loadtest_result& l) {
   json j;
   j["target"] = l.target;
   j["embedded"] = l.embedded;
+  j["tls_insecure"] = l.tls_insecure;
   j["time_scale"] = l.time_scale;
   j["rate_scale"] = l.rate_scale;
   j["connections"] = l.connections;
@@ -67,7 +68,8 @@ json loadtest_json(const sim::loadtest_result& l) {
   j["rebuilt"] = l.rebuilt;
   j["accounting"] =
       "intended = sent + dropped + unsent_at_stop; sent = completed + failed + timed_out + "
-      "in_flight; failed = 503 + 429 + 4xx + 5xx + other + connect_error + reset_closed; "
+      "in_flight; failed = 503 + 429 + 4xx + 5xx + other + connect_error + reset_closed + "
+      "tls_handshake; "
       "latencies of 2xx responses, in seconds";
   json endpoints = json::object();
   for (const auto& e : l.endpoints) {
@@ -81,11 +83,16 @@ json loadtest_json(const sim::loadtest_result& l) {
     ej["in_flight"] = e.in_flight;
     ej["not_sent"] = e.not_sent;
     ej["unsent_at_stop"] = e.unsent_at_stop;
-    ej["outcomes"] = {{"2xx", e.status_2xx},           {"503", e.status_503},
-                      {"429", e.status_429},           {"4xx", e.status_4xx},
-                      {"5xx", e.status_5xx},           {"other", e.status_other},
-                      {"timeout", e.timeout},          {"connect_error", e.connect_error},
-                      {"reset_closed", e.reset_closed}};
+    ej["outcomes"] = {{"2xx", e.status_2xx},
+                      {"503", e.status_503},
+                      {"429", e.status_429},
+                      {"4xx", e.status_4xx},
+                      {"5xx", e.status_5xx},
+                      {"other", e.status_other},
+                      {"timeout", e.timeout},
+                      {"connect_error", e.connect_error},
+                      {"reset_closed", e.reset_closed},
+                      {"tls_handshake", e.tls_handshake}};
     ej["latency_corrected"] = latency_json(e.corrected);
     ej["latency_uncorrected"] = latency_json(e.uncorrected);
     endpoints[e.name] = std::move(ej);
@@ -102,6 +109,11 @@ std::string loadtest_md(const sim::run_result& r) {
         connections_text(l) + ", time_scale " + shortest(l.time_scale) + " (" +
         hours_text(l.wall_s * l.time_scale / 3600.0) + " of the scenario in " + fixed(l.wall_s, 1) +
         " s), rate_scale " + shortest(l.rate_scale) + ".";
+  if (l.tls_insecure) {
+    md +=
+        " **TLS verification was off** (loadtest.tls.insecure): the target's certificate was "
+        "not checked.";
+  }
   if (l.interrupted) md += " The test was stopped before its end.";
   if (l.rebuilt) {
     md += " Rebuilt from the results file: requests in flight at the end are not known.";
@@ -121,10 +133,10 @@ std::string loadtest_md(const sim::run_result& r) {
       "report.\n\n";
   md +=
       "| endpoint | sent | 2xx | 503 | 429 | 4xx | 5xx | timeout | connect error | "
-      "reset/closed | in flight | p50 | p99 corrected | p99 uncorrected |\n";
+      "reset/closed | TLS handshake | in flight | p50 | p99 corrected | p99 uncorrected |\n";
   md +=
       "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-      "| ---: |\n";
+      "| ---: | ---: |\n";
   for (const auto& e : l.endpoints) {
     md += "| " + md_cell(e.name) + " | " + grouped(static_cast<double>(e.sent)) + " | " +
           grouped(static_cast<double>(e.status_2xx)) + " | " +
@@ -135,6 +147,7 @@ std::string loadtest_md(const sim::run_result& r) {
           grouped(static_cast<double>(e.timeout)) + " | " +
           grouped(static_cast<double>(e.connect_error)) + " | " +
           grouped(static_cast<double>(e.reset_closed)) + " | " +
+          grouped(static_cast<double>(e.tls_handshake)) + " | " +
           grouped(static_cast<double>(e.in_flight)) + " | " + ms(e.corrected, 0.5) + " | " +
           ms(e.corrected, 0.99) + " | " + ms(e.uncorrected, 0.99) + " |\n";
   }
@@ -176,23 +189,27 @@ std::string loadtest_html_tables(const sim::run_result& r) {
                   html_escape(shortest(l.time_scale)) + ", rate_scale " +
                   html_escape(shortest(l.rate_scale)) + ", " + html_escape(fixed(l.wall_s, 1)) +
                   " s of wall time. ";
+  if (l.tls_insecure) {
+    h += "<strong>TLS verification was off</strong> (loadtest.tls.insecure): the target's "
+         "certificate was not checked. ";
+  }
   h += l.reliable ? "<span class=\"verdict ok\">schedule kept</span>"
                   : "<span class=\"verdict bad\">unreliable: generator fell behind</span>";
   h += " " + html_escape(grouped(static_cast<double>(l.dropped))) + " dropped, lag p99 " +
        html_escape(ms(l.lag, 0.99)) + "</p>\n";
   h += "<table id=\"loadtest\"><thead><tr><th>endpoint</th><th>sent</th><th>2xx</th><th>503</"
        "th><th>429</th><th>4xx</th><th>5xx</th><th>timeout</th><th>connect error</"
-       "th><th>reset/closed</th><th>in flight</th><th>p99 corrected</th><th>p99 "
-       "uncorrected</th></tr></thead><tbody>\n";
+       "th><th>reset/closed</th><th>TLS handshake</th><th>in flight</th><th>p99 corrected</"
+       "th><th>p99 uncorrected</th></tr></thead><tbody>\n";
   const auto num = [](std::uint64_t v) {
     return "<td class=\"num\">" + grouped(static_cast<double>(v)) + "</td>";
   };
   for (const auto& e : l.endpoints) {
     h += "<tr><td>" + html_escape(e.name) + "</td>" + num(e.sent) + num(e.status_2xx) +
          num(e.status_503) + num(e.status_429) + num(e.status_4xx) + num(e.status_5xx) +
-         num(e.timeout) + num(e.connect_error) + num(e.reset_closed) + num(e.in_flight) +
-         "<td class=\"num\">" + html_escape(ms(e.corrected, 0.99)) + "</td><td class=\"num\">" +
-         html_escape(ms(e.uncorrected, 0.99)) + "</td></tr>\n";
+         num(e.timeout) + num(e.connect_error) + num(e.reset_closed) + num(e.tls_handshake) +
+         num(e.in_flight) + "<td class=\"num\">" + html_escape(ms(e.corrected, 0.99)) +
+         "</td><td class=\"num\">" + html_escape(ms(e.uncorrected, 0.99)) + "</td></tr>\n";
   }
   h += "</tbody></table>\n<section id=\"loadtest-charts\"></section>\n";
   return h;

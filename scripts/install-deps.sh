@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --test   also what the tests need (headless Chromium, nginx, wrk)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libyaml-cpp-dev catch2
+packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libssl-dev libyaml-cpp-dev catch2
           libthrust-dev libcli11-dev nlohmann-json3-dev libjs-chart.js libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium nginx wrk)

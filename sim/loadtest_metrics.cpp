@@ -13,8 +13,8 @@ namespace stampede::sim {
 namespace {
 
 constexpr std::array<const char*, outcome_classes + 1> class_names{
-    "2xx",   "503",     "429",           "4xx",          "5xx",
-    "other", "timeout", "connect_error", "reset_closed", "dropped"};
+    "2xx",     "503",           "429",          "4xx",           "5xx",    "other",
+    "timeout", "connect_error", "reset_closed", "tls_handshake", "dropped"};
 
 constexpr std::array<std::string_view, 4> variables{"user_id", "seq", "prompt", "tier"};
 
@@ -78,9 +78,13 @@ outcome::kind model_kind(outcome_class c) {
   }
 }
 
-std::string target_url::text() const {
+std::string target_url::authority() const {
   const bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string target_url::text() const {
+  return (tls ? "https://" : "http://") + authority();
 }
 
 target_url parse_target_url(std::string_view url) {
@@ -90,9 +94,9 @@ target_url parse_target_url(std::string_view url) {
     throw target_error("malformed target URL " + shown + ": expected http://host:port");
   }
   const std::string scheme = lower(url.substr(0, scheme_end));
-  if (scheme != "http") {
-    throw target_error("unsupported target URL " + shown + ": only http:// is supported, not " +
-                       scheme + "://");
+  if (scheme != "http" && scheme != "https") {
+    throw target_error("unsupported target URL " + shown +
+                       ": only http:// and https:// are supported, not " + scheme + "://");
   }
   std::string_view rest = url.substr(scheme_end + 3);
   if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
@@ -107,6 +111,8 @@ target_url parse_target_url(std::string_view url) {
     throw target_error("malformed target URL " + shown + ": expected http://host:port");
   }
   target_url t;
+  t.tls = scheme == "https";
+  if (t.tls) t.port = 443;
   std::string_view host = rest;
   std::string_view port;
   if (!rest.empty() && rest.front() == '[') {
@@ -419,6 +425,9 @@ void loadtest_recorder::record(const loadtest_sample& s) {
     case outcome_class::reset_closed:
       ++e.reset_closed;
       break;
+    case outcome_class::tls_handshake:
+      ++e.tls_handshake;
+      break;
     case outcome_class::dropped:
       break;
   }
@@ -438,7 +447,7 @@ std::vector<loadtest_endpoint_result> loadtest_recorder::finish_endpoints() cons
     e.completed = e.status_2xx;
     e.timed_out = e.timeout;
     e.failed = e.status_503 + e.status_429 + e.status_4xx + e.status_5xx + e.status_other +
-               e.connect_error + e.reset_closed;
+               e.connect_error + e.reset_closed + e.tls_handshake;
     const std::uint64_t finished = e.completed + e.failed + e.timed_out;
     if (finished > e.sent) {
       throw std::logic_error("load-test accounting: " + e.name + " has " +

@@ -27,14 +27,17 @@ enum class outcome_class : std::uint8_t {
   timeout,
   connect_error,
   reset_closed,
+  /// The TLS handshake failed: the certificate was not trusted or not for the
+  /// target's host, or the two sides agreed on no protocol.
+  tls_handshake,
   /// Never sent: it could not go out within max_lag of its intended time.
   dropped,
 };
 /// The classes of a sent request: every one but `dropped`.
-inline constexpr int outcome_classes = 9;
+inline constexpr int outcome_classes = 10;
 
 /// "2xx", "503", "429", "4xx", "5xx", "other", "timeout", "connect_error",
-/// "reset_closed", "dropped".
+/// "reset_closed", "tls_handshake", "dropped".
 const char* outcome_class_name(outcome_class c);
 /// The class named by outcome_class_name, or nothing.
 std::optional<outcome_class> outcome_class_of(std::string_view name);
@@ -46,22 +49,27 @@ outcome_class classify_status(int status);
 /// rejected (the session ends, as in `run`).
 outcome::kind model_kind(outcome_class c);
 
-/// A load-test target, "http://host[:port]".
+/// A load-test target, "http://host[:port]" or "https://host[:port]".
 struct target_url {
   std::string host;
   std::uint16_t port = 80;
-  /// "http://host:port", normalised.
+  /// https: the requests go over TLS.
+  bool tls = false;
+  /// "host:port" (IPv6 in brackets): the Host header.
+  std::string authority() const;
+  /// "http://host:port" or "https://host:port", normalised.
   std::string text() const;
 };
 
-/// A target that cannot be used: malformed, or not http.
+/// A target that cannot be used: malformed, or neither http nor https.
 class target_error : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
 };
 
-/// Parses "http://host[:port][/]"; host is an IPv4/IPv6 literal ("[::1]") or a
-/// name. Throws target_error saying what is wrong.
+/// Parses "http://host[:port][/]" or "https://..." (port 80 or 443 by
+/// default); host is an IPv4/IPv6 literal ("[::1]") or a name. Throws
+/// target_error saying what is wrong.
 target_url parse_target_url(std::string_view url);
 
 /// True when `host` is listed in `allow_hosts` (case-insensitive; "[::1]" and

@@ -162,6 +162,8 @@ struct loadtest_endpoint_result {
   std::uint64_t connect_error = 0;
   /// The connection was reset or closed before the whole response came.
   std::uint64_t reset_closed = 0;
+  /// The TLS handshake failed (https targets only).
+  std::uint64_t tls_handshake = 0;
   /// completed = status_2xx; failed = every other class but timeout.
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
@@ -180,6 +182,8 @@ struct loadtest_endpoint_result {
 struct loadtest_result {
   /// "http://127.0.0.1:8080", or the embedded service's URL.
   std::string target;
+  /// True when an https target's certificate was not verified (loadtest.tls.insecure).
+  bool tls_insecure = false;
   /// True when the embedded modeled service was the target.
   bool embedded = false;
   double time_scale = 1;

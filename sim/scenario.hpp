@@ -225,9 +225,19 @@ struct env_reference {
 };
 
 /// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.
+/// `loadtest.tls`: how an https target's certificate is checked.
+struct loadtest_tls_spec {
+  /// PEM file of the certificate authorities to trust; empty: the system's store.
+  std::string ca_file;
+  /// No verification at all (a test service with a throwaway certificate).
+  bool insecure = false;
+};
+
 struct loadtest_spec {
-  /// "http://host:port"; empty: start the modeled service (`stampede serve`) on loopback.
+  /// "http://host:port" or "https://host:port"; empty: start the modeled
+  /// service (`stampede serve`) on loopback.
   std::string target;
+  loadtest_tls_spec tls;
   /// Hosts a load may be sent to; any other target is refused.
   std::vector<std::string> allow_hosts{"127.0.0.1", "localhost", "::1"};
   /// Virtual seconds per wall second.

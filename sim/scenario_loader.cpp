@@ -379,6 +379,12 @@ class loader {
     if (!v || !valid(*v)) expected(at, what);
     return *v;
   }
+
+  bool boolean(const node_ref& at) const {
+    const std::string v = at.node.IsScalar() ? at.node.Scalar() : "";
+    if (v != "true" && v != "false") expected(at, "true or false");
+    return v == "true";
+  }
   // `most`: the engine's bound (sim/limits.hpp); a value beyond it is told so
   // once it is of the right kind.
   double positive_number(const node_ref& at,
@@ -1386,8 +1392,14 @@ class loader {
     const auto items = entries(at);
     check_keys(items, {"target", "allow_hosts", "time_scale", "rate_scale", "connections",
                        "max_connections", "timeout", "duration", "max_lag", "max_dropped",
-                       "prompts", "prompts_file", "requests"});
+                       "prompts", "prompts_file", "requests", "tls"});
     loadtest_spec l;
+    if (auto n = optional(items, "tls")) {
+      const auto fields = entries(*n, "a map with ca_file and insecure");
+      check_keys(fields, {"ca_file", "insecure"});
+      if (auto f = optional(fields, "ca_file")) l.tls.ca_file = text(*f, "a path to a PEM file");
+      if (auto f = optional(fields, "insecure")) l.tls.insecure = boolean(*f);
+    }
     if (auto n = optional(items, "target")) l.target = target_url(*n);
     if (auto n = optional(items, "allow_hosts")) {
       if (!n->node.IsSequence()) expected(*n, "a list of host names like [127.0.0.1, localhost]");
@@ -1487,17 +1499,15 @@ class loader {
     return l;
   }
 
-  // "http://host[:port][/]"; the load test sends its requests' own paths, so a
-  // path here would be silently ignored: refuse it instead.
+  // "http[s]://host[:port][/]"; the load test sends its requests' own paths, so
+  // a path here would be silently ignored: refuse it instead.
   std::string target_url(const node_ref& at) const {
-    const std::string what = "a URL like http://127.0.0.1:8080";
+    const std::string what = "a URL like http://127.0.0.1:8080 or https://127.0.0.1:8443";
     std::string url = text(at, what);
-    if (url.starts_with("https://")) {
-      fail(at, "https is not supported yet in this version; use http://");
-    }
-    if (!url.starts_with("http://")) expected(at, what);
+    const std::size_t scheme = url.starts_with("http://") ? 7 : url.starts_with("https://") ? 8 : 0;
+    if (scheme == 0) expected(at, what);
     if (url.ends_with("/")) url.pop_back();
-    std::string rest = url.substr(7);
+    std::string rest = url.substr(scheme);
     if (rest.find_first_of("/?#@") != std::string::npos) {
       expected(at, what + " (a host and an optional port, no path)");
     }

@@ -6,7 +6,7 @@
 
 using namespace stampede;
 
-TEST_CASE("a target URL is parsed into host and port, and anything but plain http is refused",
+TEST_CASE("a target URL is parsed into host and port, and anything but http or https is refused",
           "[loadtest]") {
   const auto t = sim::parse_target_url("http://127.0.0.1:8080");
   CHECK(t.host == "127.0.0.1");
@@ -15,14 +15,21 @@ TEST_CASE("a target URL is parsed into host and port, and anything but plain htt
   CHECK(sim::parse_target_url("http://localhost").port == 80);
   CHECK(sim::parse_target_url("http://[::1]:9000").host == "::1");
   CHECK(sim::parse_target_url("http://[::1]:9000").text() == "http://[::1]:9000");
-  CHECK_THROWS_AS(sim::parse_target_url("https://127.0.0.1:443"), sim::target_error);
+  const auto s = sim::parse_target_url("https://LOCALHOST:8443/");
+  CHECK(s.tls);
+  CHECK(s.host == "localhost");
+  CHECK(s.text() == "https://localhost:8443");
+  CHECK(s.authority() == "localhost:8443");
+  CHECK_FALSE(t.tls);
+  CHECK(sim::parse_target_url("https://127.0.0.1").port == 443);
+  CHECK(sim::parse_target_url("https://[::1]").text() == "https://[::1]:443");
   CHECK_THROWS_AS(sim::parse_target_url("127.0.0.1:8080"), sim::target_error);
   CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:70000"), sim::target_error);
   CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:"), sim::target_error);
   CHECK_THROWS_AS(sim::parse_target_url("http://:80"), sim::target_error);
   CHECK_THROWS_AS(sim::parse_target_url("http://user@10.0.0.1:80"), sim::target_error);
   CHECK_THROWS_AS(sim::parse_target_url("http://127.0.0.1:80/v1/api"), sim::target_error);
-  CHECK_THROWS_WITH(sim::parse_target_url("ftp://x"), Catch::Contains("only http://"));
+  CHECK_THROWS_WITH(sim::parse_target_url("ftp://x"), Catch::Contains("only http:// and https://"));
 }
 
 TEST_CASE("only hosts on the allow list may be loaded", "[loadtest]") {
@@ -243,4 +250,32 @@ TEST_CASE("the schedule is kept only with drops within max_dropped and lag p99 w
   lt.endpoints[0].dropped = 0;
   for (int i = 0; i < 5; ++i) lt.lag.record(200'000);  // 5 of 105 at 200 ms: p99 there
   CHECK_FALSE(sim::kept_schedule(lt));
+}
+
+TEST_CASE("a failed TLS handshake is a failure of its own class and adds up like any other",
+          "[loadtest]") {
+  CHECK(std::string(sim::outcome_class_name(sim::outcome_class::tls_handshake)) == "tls_handshake");
+  CHECK(sim::outcome_class_of("tls_handshake") == sim::outcome_class::tls_handshake);
+  CHECK(sim::outcome_class_of("dropped") == sim::outcome_class::dropped);
+  CHECK(sim::model_kind(sim::outcome_class::tls_handshake) == sim::outcome::kind::rejected);
+  sim::loadtest_recorder rec({"a"}, 1.0, 1.0);
+  for (int i = 0; i < 4; ++i) rec.sent(0);
+  for (auto c : {sim::outcome_class::tls_handshake, sim::outcome_class::tls_handshake,
+                 sim::outcome_class::status_2xx}) {
+    sim::loadtest_sample s;
+    s.what = c;
+    rec.record(s);
+  }
+  const auto e = rec.finish_endpoints();
+  CHECK(e[0].tls_handshake == 2);
+  CHECK(e[0].failed == 2);
+  CHECK(e[0].completed == 1);
+  CHECK(e[0].in_flight == 1);
+  CHECK(rec.errors() == 2);
+  // A results file line keeps the class, so a rebuilt report counts it too.
+  sim::loadtest_sample s;
+  s.what = sim::outcome_class::tls_handshake;
+  const auto back = sim::parse_sample(sim::format_sample(s, {"a"}), {"a"});
+  REQUIRE(back);
+  CHECK(back->what == sim::outcome_class::tls_handshake);
 }

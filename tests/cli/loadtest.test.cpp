@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "run_binary.hpp"
@@ -143,6 +144,80 @@ struct fault_server {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 
+/// nginx answering `return 200 "ok"` on a free loopback port, over TLS with
+/// `cert` and `key` (PEM files) when given; its access log has one line per
+/// request: the connection's serial number.
+struct nginx_server {
+  child proc;
+  int port = 0;
+  explicit nginx_server(const std::filesystem::path& dir, const std::string& cert = "",
+                        const std::string& key = "") {
+    if (!std::filesystem::exists("/usr/sbin/nginx")) {
+      FAIL("/usr/sbin/nginx is missing: run scripts/install-deps.sh --test");
+    }
+    port = free_port();
+    std::ofstream conf(dir / "nginx.conf");
+    conf << (::getuid() == 0 ? "user root;\n" : "") << "daemon off;\nmaster_process off;\n"
+         << "worker_processes 1;\npid " << (dir / "nginx.pid").string() << ";\n"
+         << "error_log " << (dir / "error.log").string() << ";\n"
+         << "events { worker_connections 1024; }\n"
+         << "http {\n  log_format conn '$connection';\n"
+         << "  access_log " << (dir / "access.log").string() << " conn;\n"
+         << "  client_body_temp_path " << dir.string() << "/body;\n"
+         << "  proxy_temp_path " << dir.string() << "/proxy;\n"
+         << "  fastcgi_temp_path " << dir.string() << "/fastcgi;\n"
+         << "  uwsgi_temp_path " << dir.string() << "/uwsgi;\n"
+         << "  scgi_temp_path " << dir.string() << "/scgi;\n"
+         << "  server {\n    listen 127.0.0.1:" << port << (cert.empty() ? "" : " ssl") << ";\n";
+    if (!cert.empty())
+      conf << "    ssl_certificate " << cert << ";\n    ssl_certificate_key " << key << ";\n";
+    conf << "    location / { return 200 \"ok\"; }\n  }\n}\n";
+    conf.close();
+    proc = spawn({"/usr/sbin/nginx", "-p", dir.string(), "-c", (dir / "nginx.conf").string()}, dir,
+                 "nginx");
+    wait_for_port(port);
+  }
+  ~nginx_server() {
+    ::kill(proc.pid, SIGTERM);
+    wait_for(proc, 10);
+  }
+};
+
+/// A throwaway PKI made with the openssl CLI in `dir`: ca.pem (the trusted CA),
+/// wrong-ca.pem (a CA that signed nothing here), server.pem/key (from ca, for
+/// localhost and 127.0.0.1) and other.pem/key (from ca, for other.example only).
+void make_test_pki(const std::filesystem::path& dir) {
+  const std::string d = dir.string();
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const auto ca = [&](const std::string& name) {
+    return "openssl req -x509" + ec + " -keyout " + d + "/" + name + ".key -out " + d + "/" + name +
+           ".pem -days 2 -subj /CN=" + name;
+  };
+  const auto leaf = [&](const std::string& name, const std::string& cn, const std::string& san) {
+    return "openssl req" + ec + " -keyout " + d + "/" + name + ".key -out " + d + "/" + name +
+           ".csr -subj /CN=" + cn + " && echo subjectAltName=" + san + " > " + d + "/" + name +
+           ".ext && openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d + "/ca.pem -CAkey " +
+           d + "/ca.key -CAcreateserial -days 2 -out " + d + "/" + name + ".pem -extfile " + d +
+           "/" + name + ".ext";
+  };
+  const std::string script = "(" + ca("ca") + " && " + ca("wrong-ca") + " && " +
+                             leaf("server", "localhost", "DNS:localhost,IP:127.0.0.1") + " && " +
+                             leaf("other", "other.example", "DNS:other.example") + ") > " + d +
+                             "/openssl.log 2>&1";
+  const int rc = std::system(script.c_str());
+  INFO(test::read_all(dir / "openssl.log"));
+  REQUIRE(rc == 0);
+}
+
+/// Distinct connections in an nginx_server's access log (one line per request).
+std::size_t nginx_connections(const std::filesystem::path& dir, std::size_t& requests) {
+  std::ifstream in(dir / "access.log");
+  std::set<std::string> seen;
+  requests = 0;
+  for (std::string line; std::getline(in, line); ++requests) seen.insert(line);
+  return seen.size();
+}
+
 json summary_of(const std::filesystem::path& dir) {
   return json::parse(test::read_all(dir / "summary.json"));
 }
@@ -218,31 +293,14 @@ TEST_CASE("loadtest drives `stampede serve` started as a child process", "[loadt
 }
 
 TEST_CASE("loadtest drives a real nginx serving a static response", "[loadtest][cli]") {
-  if (!std::filesystem::exists("/usr/sbin/nginx")) {
-    FAIL("/usr/sbin/nginx is missing: run scripts/install-deps.sh --test");
-  }
   const auto dir = test::temp_dir("lt-nginx");
-  const int port = free_port();
-  std::ofstream(dir / "nginx.conf")
-      << (::getuid() == 0 ? "user root;\n" : "") << "daemon off;\nmaster_process off;\n"
-      << "worker_processes 1;\npid " << (dir / "nginx.pid").string() << ";\n"
-      << "error_log " << (dir / "error.log").string() << ";\n"
-      << "events { worker_connections 1024; }\n"
-      << "http {\n  access_log off;\n"
-      << "  client_body_temp_path " << dir.string() << "/body;\n"
-      << "  proxy_temp_path " << dir.string() << "/proxy;\n"
-      << "  fastcgi_temp_path " << dir.string() << "/fastcgi;\n"
-      << "  uwsgi_temp_path " << dir.string() << "/uwsgi;\n"
-      << "  scgi_temp_path " << dir.string() << "/scgi;\n"
-      << "  server {\n    listen 127.0.0.1:" << port << ";\n"
-      << "    location / { return 200 \"ok\"; }\n  }\n}\n";
-  auto nginx = spawn({"/usr/sbin/nginx", "-p", dir.string(), "-c", (dir / "nginx.conf").string()},
-                     dir, "nginx");
-  wait_for_port(port);
-  const auto r = test::run_stampede(loadtest_args(
-      steady, dir / "out", "--duration 3s --target http://127.0.0.1:" + std::to_string(port)));
-  ::kill(nginx.pid, SIGTERM);
-  wait_for(nginx, 10);
+  test::command_result r;
+  {
+    nginx_server nginx(dir);
+    r = test::run_stampede(
+        loadtest_args(steady, dir / "out",
+                      "--duration 3s --target http://127.0.0.1:" + std::to_string(nginx.port)));
+  }
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
@@ -476,7 +534,7 @@ TEST_CASE("an unlisted host is refused with exit 2 before any connection", "[loa
 
 TEST_CASE("a malformed URL and an unknown template variable are usage errors", "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-bad");
-  for (const char* url : {"127.0.0.1:80", "https://127.0.0.1:443", "http://127.0.0.1:99999",
+  for (const char* url : {"127.0.0.1:80", "ftp://127.0.0.1:21", "http://127.0.0.1:99999",
                           "http://127.0.0.1:80/path"}) {
     const auto r = test::run_stampede(
         loadtest_args(steady, dir / "out", std::string("--duration 1s --target ") + url));
@@ -863,5 +921,138 @@ TEST_CASE("a missing or empty prompts_file is an error at its key, exit 2", "[lo
     CHECK_THAT(r.err, Catch::Contains(file));
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   }
+  std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------- https
+
+TEST_CASE(
+    "loadtest verifies an https target against loadtest.tls.ca_file and keeps its "
+    "connections",
+    "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-ok");
+  make_test_pki(dir);
+  test::command_result r;
+  {
+    nginx_server nginx(dir, (dir / "server.pem").string(), (dir / "server.key").string());
+    for (const char* host : {"127.0.0.1", "localhost"}) {
+      r = test::run_stampede(loadtest_args(
+          steady, dir / host,
+          "--duration 2s --target https://" + std::string(host) + ":" + std::to_string(nginx.port) +
+              " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string()));
+      INFO(host << ": " << r.err);
+      REQUIRE(r.exit_code == 0);
+    }
+  }
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    const auto s = summary_of(dir / host);
+    const auto e = checked_endpoint(s, "ping");
+    // ~200 requests/s for 2 s.
+    CHECK(e["outcomes"]["2xx"].get<int>() > 300);
+    CHECK(e["failed"] == 0);
+    CHECK(s["loadtest"]["tls_insecure"] == false);
+    CHECK(test::read_all(dir / host / "summary.md").find("verification was off") ==
+          std::string::npos);
+  }
+  // Keep-alive: the ~800 requests of both runs came over a handful of
+  // connections (4 to 16 per run), not one handshake each.
+  std::size_t requests = 0;
+  const std::size_t connections = nginx_connections(dir, requests);
+  CHECK(requests > 600);
+  CHECK(connections <= 32);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an https target whose certificate is not trusted fails every handshake",
+          "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-untrusted");
+  make_test_pki(dir);
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"system-store", ""},  // the test CA is in no system store
+      {"wrong-ca", " --set loadtest.tls.ca_file=" + (dir / "wrong-ca.pem").string()}};
+  {
+    nginx_server nginx(dir, (dir / "server.pem").string(), (dir / "server.key").string());
+    for (const auto& [name, more] : runs) {
+      const auto r = test::run_stampede(loadtest_args(
+          steady, dir / name,
+          "--duration 2s --target https://127.0.0.1:" + std::to_string(nginx.port) + more));
+      INFO(name << ": " << r.err);
+      CHECK(r.exit_code == 99);  // every request failed: the SLOs cannot hold
+      CHECK(r.err.find("unable to get local issuer certificate") != std::string::npos);
+    }
+  }
+  for (const auto& [name, more] : runs) {
+    INFO(name);
+    const auto e = checked_endpoint(summary_of(dir / name), "ping");
+    CHECK(e["sent"].get<int>() > 300);
+    CHECK(e["outcomes"]["tls_handshake"] == e["sent"]);
+    CHECK(e["completed"] == 0);
+    CHECK(test::read_all(dir / name / "summary.md").find("TLS handshake") != std::string::npos);
+  }
+  std::size_t requests = 0;
+  nginx_connections(dir, requests);
+  CHECK(requests == 0);  // no request went out over an unverified connection
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a certificate for another host is refused, and accepted only with tls.insecure",
+          "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-host");
+  make_test_pki(dir);
+  // The certificate names other.example only: neither localhost (a name,
+  // also sent as SNI) nor 127.0.0.1 (an address, matched as one) may accept it.
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {"localhost", "hostname mismatch"}, {"127.0.0.1", "IP address mismatch"}};
+  std::vector<test::command_result> refused;
+  test::command_result insecure;
+  {
+    nginx_server nginx(dir, (dir / "other.pem").string(), (dir / "other.key").string());
+    const std::string port = std::to_string(nginx.port);
+    for (const auto& [host, reason] : refusals) {
+      refused.push_back(test::run_stampede(
+          loadtest_args(steady, dir / host,
+                        "--duration 2s --target https://" + host + ":" + port +
+                            " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string())));
+    }
+    insecure = test::run_stampede(loadtest_args(
+        steady, dir / "insecure",
+        "--duration 2s --target https://127.0.0.1:" + port + " --set loadtest.tls.insecure=true"));
+  }
+  for (std::size_t i = 0; i < refusals.size(); ++i) {
+    const auto& [host, reason] = refusals[i];
+    INFO(host << ": " << refused[i].err);
+    CHECK(refused[i].exit_code == 99);
+    CHECK(refused[i].err.find(reason) != std::string::npos);  // the first failure is told
+    const auto e = checked_endpoint(summary_of(dir / host), "ping");
+    CHECK(e["sent"].get<int>() > 300);
+    CHECK(e["outcomes"]["tls_handshake"] == e["sent"]);
+  }
+  {
+    INFO(insecure.err);
+    CHECK(insecure.exit_code == 0);
+    const auto s = summary_of(dir / "insecure");
+    const auto e = checked_endpoint(s, "ping");
+    CHECK(e["outcomes"]["2xx"].get<int>() > 300);
+    CHECK(e["failed"] == 0);
+    CHECK(s["loadtest"]["tls_insecure"] == true);
+    CHECK(test::read_all(dir / "insecure" / "summary.md").find("TLS verification was off") !=
+          std::string::npos);
+    CHECK(test::read_all(dir / "insecure" / "report.html").find("TLS verification was off") !=
+          std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an unreadable loadtest.tls.ca_file is a usage error before anything is sent",
+          "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-noca");
+  const int port = free_port();
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "out",
+                    "--duration 1s --target https://127.0.0.1:" + std::to_string(port) +
+                        " --set loadtest.tls.ca_file=" + (dir / "missing.pem").string()));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("loadtest.tls.ca_file") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

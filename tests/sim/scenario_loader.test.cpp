@@ -458,14 +458,18 @@ TEST_CASE("loadtest values can be overridden with --set like any key", "[sim][lo
                  Contains("(from --set loadtest.time_scale=0)"));
 }
 
-TEST_CASE("target URLs must be http with a host and an optional port only", "[sim][loader]") {
+TEST_CASE("target URLs must be http or https with a host and an optional port only",
+          "[sim][loader]") {
   const auto target_error = [](const std::string& url) {
     return text_error(with_loadtest("  target: \"" + url + "\"\n  requests: {feed: {path: /f}}\n"));
   };
   CHECK(target_error("http://127.0.0.1:8080").empty());
   CHECK(target_error("http://staging.example.com").empty());
   CHECK(target_error("http://[::1]:1").empty());
-  CHECK_THAT(target_error("https://127.0.0.1"), Contains("https is not supported yet"));
+  CHECK(target_error("https://127.0.0.1").empty());
+  CHECK(target_error("https://[::1]:8443/").empty());
+  CHECK_THAT(target_error("https://127.0.0.1/v1"), Contains("no path"));
+  CHECK_THAT(target_error("ftp://127.0.0.1"), Contains("expected a URL like http://"));
   CHECK_THAT(target_error("127.0.0.1:8080"), Contains("expected a URL like http://"));
   CHECK_THAT(target_error("http://127.0.0.1:8080/v1"), Contains("no path"));
   CHECK_THAT(target_error("http://127.0.0.1:0"), Contains("a port in 1..65535"));
@@ -578,4 +582,17 @@ TEST_CASE("more than 1,000 regions, tiers or endpoints are refused where the lis
                       "1001"));
   CHECK_THAT(text_error(scenario_with(one_region, list(1001, "e#: {pool: web, work: 1s}"))),
              Contains("platform.endpoints: expected at most 1000 endpoints, got 1001"));
+}
+
+TEST_CASE("loadtest.tls takes a CA file and an explicit insecure flag", "[sim][loader]") {
+  const scenario s =
+      load_scenario_file(good("service.yaml"), {"loadtest.tls.ca_file=/etc/ssl/private-ca.pem"});
+  CHECK(s.loadtest->tls.ca_file == "/etc/ssl/private-ca.pem");
+  CHECK_FALSE(s.loadtest->tls.insecure);
+  CHECK(load_scenario_file(good("service.yaml"), {"loadtest.tls.insecure=true"})
+            .loadtest->tls.insecure);
+  CHECK_THAT(load_error(good("service.yaml"), {"loadtest.tls.insecure=yes please"}),
+             Contains("loadtest.tls.insecure: expected true or false"));
+  CHECK_THAT(load_error(good("service.yaml"), {"loadtest.tls.verify=false"}),
+             Contains("loadtest.tls.verify"));
 }
