@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "run_binary.hpp"
@@ -703,6 +704,16 @@ TEST_CASE(
     CHECK(lt_p50 - run_p50 >= -0.015);
     CHECK(lt_p50 - run_p50 <= 0.015 + 0.010);
   }
+  // summary.md shows each latency in wall time with scenario time next to it:
+  // "67 ms (135 ms)" at time_scale 2, in the endpoint table and the load test's.
+  const std::string md = test::read_all(dir / "lt" / "summary.md");
+  CHECK_THAT(md, Catch::Contains("with scenario time (× time_scale 2) in brackets"));
+  const std::regex row(R"(\| api_a \| api \|[^\n]*\| (\d+) ms \((\d+) ms\) \|)");
+  std::smatch m;
+  REQUIRE(std::regex_search(md, m, row));
+  INFO(m[0]);
+  // Both are rounded to the millisecond: the scenario time is twice the wall time ± 2.
+  CHECK(std::abs(std::stod(m[2]) - 2 * std::stod(m[1])) <= 2);
   std::filesystem::remove_all(dir);
 }
 
