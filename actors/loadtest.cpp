@@ -455,33 +455,36 @@ class http_worker {
   }
 
   void write(connection& c) {
-    asio::async_write(
-        c.socket, asio::buffer(c.request), [this, &c](beast::error_code ec, std::size_t) {
-          if (ec) return fail(c);
-          c.parser.emplace();
-          // Responses from a load target are small; a cap keeps
-          // a runaway one from filling memory.
-          c.parser->body_limit(64 * 1024 * 1024);
-          http::async_read(
-              c.socket, c.buffer, *c.parser, [this, &c](beast::error_code ec, std::size_t) {
-                if (ec) return fail(c);
-                const int status = c.parser->status;
-                // An answer after the deadline found the
-                // user gone (the sweep closes late by up
-                // to its period).
-                const std::int64_t now = now_us();
-                const bool late = now >= c.deadline_us ||
-                                  (now >= c.patience_end_us && (status < 200 || status >= 300));
-                // Bytes past the response answer no
-                // request of ours: on a reused connection
-                // they would pass for the next response.
-                if (!c.parser->keep_alive() || c.buffer.size() > 0) {
-                  close(c);
-                }
-                finish(c, late ? sim::outcome_class::timeout : sim::classify_status(status),
-                       late ? 0 : status);
-              });
-        });
+    asio::async_write(c.socket, asio::buffer(c.request),
+                      [this, &c](beast::error_code ec, std::size_t) {
+                        if (ec) return fail(c);
+                        c.parser.emplace();
+                        // Responses from a load target are small; a cap keeps
+                        // a runaway one from filling memory.
+                        c.parser->body_limit(64 * 1024 * 1024);
+                        http::async_read(c.socket, c.buffer, *c.parser,
+                                         [this, &c](beast::error_code ec, std::size_t) {
+                                           if (ec) return fail(c);
+                                           const int status = c.parser->status;
+                                           // Bytes past the response answer no
+                                           // request of ours: on a reused connection
+                                           // they would pass for the next response.
+                                           if (!c.parser->keep_alive() || c.buffer.size() > 0) {
+                                             close(c);
+                                           }
+                                           answered(c, status);
+                                         });
+                      });
+  }
+
+  /// Books the answer `status` to the request on `c`. An answer after the
+  /// deadline found the user gone (the sweep closes late by up to its period),
+  /// and so did an error answer after the patience (the modeled service's 504).
+  void answered(connection& c, int status) {
+    const std::int64_t now = now_us();
+    const bool late =
+        now >= c.deadline_us || (now >= c.patience_end_us && (status < 200 || status >= 300));
+    finish(c, late ? sim::outcome_class::timeout : sim::classify_status(status), late ? 0 : status);
   }
 
   void fail(connection& c) {
