@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -124,11 +125,14 @@ struct atomic_endpoint {
   std::atomic<std::uint64_t> rejected{0};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> rate_limited{0};
+  std::atomic<std::uint64_t> abandoned{0};
 };
 
 // What the model decided for one request.
 struct decision {
   bool rejected = false;
+  /// The user's patience ran out in the queue.
+  bool abandoned = false;
   /// When the response is due (wall clock).
   clock_type::time_point due;
   /// Virtual time from arrival to completion.
@@ -150,6 +154,8 @@ struct pool_state {
   };
   std::unordered_map<std::uint32_t, waiting_request> waiting;
   bool batched = false;
+  /// Patience of requests that carry none: the scenario's behavior.patience.
+  sim::rng_stream patience_rng;
 };
 
 }  // namespace
@@ -174,12 +180,12 @@ struct modeled_service::impl {
     model.report_interval = model.tick;
     // Latency samples are kept for reports the service never writes.
     model.max_samples = 1;
-    model.behavior.patience = sim::distribution::constant(1e12);
     pools.reserve(model.pools.size());
     for (std::size_t p = 0; p < model.pools.size(); ++p) {
       auto state = std::make_unique<pool_state>();
       state->model = std::make_unique<sim::pool_model>(model, static_cast<int>(p));
       state->batched = state->model->batched();
+      state->patience_rng = sim::rng_stream(s.seed, sim::stream::service_patience, p);
       pools.push_back(std::move(state));
     }
     endpoint_counters = std::vector<atomic_endpoint>(model.endpoints.size());
@@ -192,8 +198,10 @@ struct modeled_service::impl {
   }
 
   /// Offers one request of `endpoint` to its pool; `reply` gets the decision,
-  /// at once for a pool without batching, later (from the pump) for one with.
-  void offer(int endpoint, std::function<void(const decision&)> reply) {
+  /// at once for a rejection, later (when it completes or its patience ends)
+  /// otherwise. `patience`: the user's, in scenario time; negative: none given,
+  /// the service draws one from the scenario's behavior.patience.
+  void offer(int endpoint, sim::vtime patience, std::function<void(const decision&)> reply) {
     const auto& spec = model.endpoints[static_cast<std::size_t>(endpoint)];
     pool_state& pool = *pools[static_cast<std::size_t>(spec.pool)];
     std::vector<std::function<void()>> replies;
@@ -202,8 +210,9 @@ struct modeled_service::impl {
       sim::request r;
       r.at = now_virtual();
       r.id = pool.next_id++;
-      // The service never abandons: the client's timeout is the user's patience.
-      r.patience = std::numeric_limits<sim::vtime>::max() / 4;
+      r.patience = patience >= 0
+                       ? patience
+                       : sim::from_seconds(model.behavior.patience.sample(pool.patience_rng));
       r.endpoint = static_cast<std::uint16_t>(endpoint);
       r.session = static_cast<std::uint32_t>(r.id);
       pool.waiting[r.session] = {r.at, std::move(reply)};
@@ -281,7 +290,8 @@ struct modeled_service::impl {
       const auto it = pool.waiting.find(o.session);
       if (it == pool.waiting.end()) continue;
       decision d;
-      d.rejected = o.what != sim::outcome::kind::completed;
+      d.rejected = o.what == sim::outcome::kind::rejected;
+      d.abandoned = o.what == sim::outcome::kind::abandoned;
       d.latency = o.at - it->second.at;
       d.due =
           started +
@@ -447,10 +457,24 @@ class session : public std::enable_shared_from_this<session> {
       return respond(http::status::too_many_requests, "application/json",
                      "{\"endpoint\":\"" + name + "\",\"error\":\"rate limited\"}\n");
     }
+    // The user's patience in scenario seconds, as `stampede loadtest` sends it;
+    // without the header the service draws one from behavior.patience.
+    sim::vtime patience = -1;
+    if (const auto given = req["X-Stampede-Patience"]; !given.empty()) {
+      double seconds = -1;
+      const auto [end, ec] = std::from_chars(given.data(), given.data() + given.size(), seconds);
+      if (ec != std::errc{} || end != given.data() + given.size() || !(seconds >= 0) ||
+          seconds > 1e12) {
+        ++service_.bad_request;
+        return fail(http::status::bad_request,
+                    "X-Stampede-Patience: expected seconds of scenario time, >= 0\n");
+      }
+      patience = sim::from_seconds(seconds);
+    }
     // Nothing is read meanwhile (one request at a time per connection), so the
     // idle timeout must not fire while the model "works".
     stream_.expires_never();
-    service_.offer(endpoint_, [self = shared_from_this()](const decision& d) {
+    service_.offer(endpoint_, patience, [self = shared_from_this()](const decision& d) {
       asio::post(self->stream_.get_executor(), [self, d] { self->deliver(d); });
     });
   }
@@ -464,16 +488,25 @@ class session : public std::enable_shared_from_this<session> {
                      "{\"endpoint\":\"" + name + "\",\"error\":\"queue full\"}\n");
     }
     rejected_ = false;
-    char latency[64];
-    std::snprintf(latency, sizeof latency, "%.3f", static_cast<double>(d.latency) / 1000.0);
-    body_ = "{\"endpoint\":\"" + name + "\",\"latency_ms\":" + latency + "}\n";
+    abandoned_ = d.abandoned;
+    // An abandoned request is answered when its patience ends (504): a client
+    // that keeps the user's patience has given up by then, and any other one
+    // learns what the model decided.
+    const http::status status = d.abandoned ? http::status::gateway_timeout : http::status::ok;
+    if (d.abandoned) {
+      body_ = "{\"endpoint\":\"" + name + "\",\"error\":\"patience ran out in the queue\"}\n";
+    } else {
+      char latency[64];
+      std::snprintf(latency, sizeof latency, "%.3f", static_cast<double>(d.latency) / 1000.0);
+      body_ = "{\"endpoint\":\"" + name + "\",\"latency_ms\":" + latency + "}\n";
+    }
     if (d.due <= clock_type::now()) {
-      return respond(http::status::ok, "application/json", std::move(body_));
+      return respond(status, "application/json", std::move(body_));
     }
     timer_.expires_at(d.due);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), status](beast::error_code ec) {
       if (ec) return self->close();
-      self->respond(http::status::ok, "application/json", std::move(self->body_));
+      self->respond(status, "application/json", std::move(self->body_));
     });
   }
 
@@ -501,6 +534,8 @@ class session : public std::enable_shared_from_this<session> {
         ++counters.dropped;
       } else if (rejected_) {
         ++counters.rejected;
+      } else if (abandoned_) {
+        ++counters.abandoned;
       } else {
         ++counters.served;
       }
@@ -559,6 +594,7 @@ class session : public std::enable_shared_from_this<session> {
   bool keep_alive_ = true;
   bool closing_ = false;
   bool rejected_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace
@@ -680,7 +716,8 @@ service_counters modeled_service::counters() const {
   for (std::size_t e = 0; e < impl_->endpoint_counters.size(); ++e) {
     const auto& a = impl_->endpoint_counters[e];
     c.endpoints.push_back({impl_->model.endpoints[e].name, a.received.load(), a.served.load(),
-                           a.rejected.load(), a.dropped.load(), a.rate_limited.load()});
+                           a.rejected.load(), a.dropped.load(), a.rate_limited.load(),
+                           a.abandoned.load()});
   }
   c.connections = impl_->connections.load();
   c.refused_connections = impl_->refused_connections.load();

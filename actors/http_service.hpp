@@ -3,7 +3,11 @@
 // platform of a scenario, in wall-clock time. Routes come from
 // `loadtest.requests`; each request is offered to its endpoint's sim::pool_model
 // at the moment it arrives, and the answer is held until the model says it
-// completes (or a 503 goes out at once when the pool's queue is full).
+// completes (or a 503 goes out at once when the pool's queue is full, or a 504
+// when the user's patience ends in the queue). A request's patience, in
+// scenario time, is its X-Stampede-Patience header (seconds; `stampede
+// loadtest` sends each user's draw) or, without one, a draw from the
+// scenario's behavior.patience on the service's own stream.
 //
 // The rules of the queue live in sim/pool.hpp; this file only moves requests
 // between sockets and the model, and maps clocks:
@@ -54,6 +58,8 @@ struct service_endpoint_counters {
   std::uint64_t dropped = 0;
   /// Of the rejected: 429, over the user's daily rate limit.
   std::uint64_t rate_limited = 0;
+  /// 504 responses written: the request's patience ran out in the queue.
+  std::uint64_t abandoned = 0;
 };
 
 /// A snapshot of the service's counters.

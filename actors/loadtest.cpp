@@ -42,6 +42,8 @@ struct pending {
   std::uint64_t user = 0;
   /// The request's number in the test (${seq}; also picks its HTTP worker).
   std::uint64_t seq = 0;
+  /// The user's patience, scenario time (behavior.patience, drawn by the model).
+  sim::vtime patience = 0;
 };
 
 /// A request template with its verb resolved once.
@@ -207,6 +209,9 @@ struct shared_setup {
   std::int64_t end_us = 0;
   std::int64_t timeout_us = 0;
   std::int64_t max_lag_us = 0;
+  /// Per endpoint, how long a served user waits for the work after the queue
+  /// (scenario µs): mean + 6 sd of its work distribution.
+  std::vector<double> work_allowance_us;
 };
 
 /// An HTTP client on its own thread and io_context, with its share of the
@@ -272,7 +277,16 @@ class http_worker {
     pending job;
     std::int64_t sent_us = 0;
     std::int64_t deadline_us = 0;
+    /// When the user's patience ends (wall µs since the start).
+    std::int64_t patience_end_us = 0;
   };
+
+  /// Scenario microseconds `t` in wall microseconds, at most `timeout`.
+  std::int64_t wall_us(double t) const {
+    const double wall = t / setup_.spec->time_scale;
+    return std::max<std::int64_t>(
+        1, std::llround(std::min(wall, static_cast<double>(setup_.timeout_us))));
+  }
 
   std::int64_t now_us() const {
     return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - setup_.start)
@@ -388,6 +402,12 @@ class http_worker {
     r.append(user, std::to_chars(user, user + sizeof user, p.user).ptr);
     r += "\r\nX-Stampede-Tier: ";
     r += setup_.tiers[p.tier];
+    // The user's patience in scenario seconds: the modeled service abandons the
+    // request in its queue as `run` does.
+    char patience[32];
+    r += "\r\nX-Stampede-Patience: ";
+    r.append(patience,
+             std::to_chars(patience, patience + sizeof patience, sim::to_seconds(p.patience)).ptr);
     r += "\r\n";
     for (const auto& [k, val] : t.headers) {
       r += k;
@@ -422,8 +442,14 @@ class http_worker {
     }
     build(c, p);
     c.sent_us = now_us();
-    // One deadline for connect, write and read: `timeout` from the send.
-    c.deadline_us = c.sent_us + setup_.timeout_us;
+    // The user's patience bounds the wait in the queue, which a client cannot
+    // see: it waits the patience plus the work of a served request, at most
+    // `timeout` (one deadline for connect, write and read). An error answer
+    // after the patience alone, such as the modeled service's 504, is an
+    // abandonment too.
+    const auto patience = static_cast<double>(p.patience);
+    c.patience_end_us = c.sent_us + wall_us(patience);
+    c.deadline_us = c.sent_us + wall_us(patience + setup_.work_allowance_us[p.endpoint]);
     if (c.open) {
       // Bytes that came while the connection was idle are no answer to this
       // request either (an unsolicited response): start on a fresh connection.
@@ -513,9 +539,19 @@ class http_worker {
         // Bytes past the response answer no request of ours: on a reused
         // connection they would pass for the next response.
         if (!c.parser->keep_alive() || c.buffer.size() > 0) close(c);
-        finish(c, sim::classify_status(status), status);
+        answered(c, status);
       });
     });
+  }
+
+  /// Books the answer `status` to the request on `c`. An answer after the
+  /// deadline found the user gone (the sweep closes late by up to its period),
+  /// and so did an error answer after the patience (the modeled service's 504).
+  void answered(connection& c, int status) {
+    const std::int64_t now = now_us();
+    const bool late =
+        now >= c.deadline_us || (now >= c.patience_end_us && (status < 200 || status >= 300));
+    finish(c, late ? sim::outcome_class::timeout : sim::classify_status(status), late ? 0 : status);
   }
 
   void fail(connection& c) {
@@ -683,6 +719,9 @@ class generator {
     hazard_ = std::make_unique<sim::bass_hazard>(s.adoption.innovation, s.adoption.imitation);
     per_pool_.resize(s.pools.size());
     setup_.templates.resize(s.endpoints.size());
+    for (const auto& e : s.endpoints) {
+      setup_.work_allowance_us.push_back(1e6 * (e.work.mean() + 6 * std::sqrt(e.work.variance())));
+    }
     for (std::size_t e = 0; e < s.endpoints.size() && e < spec_.requests.size(); ++e) {
       const auto& t = spec_.requests[e];
       if (t.path.empty()) continue;
@@ -862,6 +901,7 @@ class generator {
         p.tier = blocks_[r.block()].tier();
         p.user = layout_.blocks[r.block()].first_user + blocks_[r.block()].user_of(r.session);
         p.seq = seq_++;
+        p.patience = r.patience;
         batches_[p.seq % batches_.size()].push_back(p);
       }
       for (std::size_t w = 0; w < workers_.size(); ++w) {

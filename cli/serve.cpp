@@ -80,7 +80,8 @@ int serve_command(const serve_args& a) {
   for (const auto& e : c.endpoints) {
     if (e.received == 0) continue;
     std::cerr << "  " << e.name << ": " << e.received << " received, " << e.served << " served, "
-              << e.rejected << " rejected (503), " << e.dropped << " dropped\n";
+              << e.rejected << " rejected (503), " << e.abandoned << " abandoned (504), "
+              << e.dropped << " dropped\n";
   }
   std::cerr << "  404: " << c.not_found << ", 405: " << c.method_not_allowed
             << ", 400: " << c.bad_request << ", 413: " << c.body_too_large
@@ -96,7 +97,9 @@ command add_serve(CLI::App& app) {
       "serve",
       "Serve the scenario's platform over HTTP/1.1 in wall-clock time: the routes of\n"
       "loadtest.requests, each request queued in its endpoint's pool and answered after\n"
-      "the model's service time divided by loadtest.time_scale (503 when the queue is full).");
+      "the model's service time divided by loadtest.time_scale (503 when the queue is full,\n"
+      "504 when the request's patience, X-Stampede-Patience or behavior.patience in scenario\n"
+      "time, runs out in the queue).");
   cmd->add_option("FILE", a->file, "Scenario YAML file (with a loadtest section)")->required();
   cmd->add_option("--listen", a->listen,
                   "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free port "

@@ -25,6 +25,11 @@ std::string ms(const sim::histogram& h, double q) {
   return h.count() ? seconds_text(static_cast<double>(h.quantile(q)) * 1e-6) : "-";
 }
 
+/// A quantile of `h` as latency_text below, "-" when it is empty.
+std::string quantile_text(const sim::histogram& h, double q, double time_scale) {
+  return h.count() ? latency_text(static_cast<double>(h.quantile(q)) * 1e-6, time_scale) : "-";
+}
+
 std::uint64_t intended(const sim::loadtest_result& l) {
   std::uint64_t n = 0;
   for (const auto& e : l.endpoints) n += e.intended;
@@ -41,6 +46,11 @@ std::string connections_text(const sim::loadtest_result& l) {
 }
 
 }  // namespace
+
+std::string latency_text(double wall_s, double time_scale) {
+  if (time_scale == 1) return seconds_text(wall_s);
+  return seconds_text(wall_s) + " (" + seconds_text(wall_s * time_scale) + ")";
+}
 
 json loadtest_json(const sim::loadtest_result& l) {
   json j;
@@ -130,7 +140,12 @@ std::string loadtest_md(const sim::run_result& r) {
   md +=
       "Latency is measured from each request's intended send time (corrected, free of "
       "coordinated omission); the uncorrected column is what a closed-loop tester would "
-      "report.\n\n";
+      "report.";
+  if (l.time_scale != 1) {
+    md += " Latencies are wall time, with scenario time (× time_scale " + shortest(l.time_scale) +
+          ") in brackets.";
+  }
+  md += "\n\n";
   md +=
       "| endpoint | sent | 2xx | 503 | 429 | 4xx | 5xx | timeout | connect error | "
       "reset/closed | TLS handshake | in flight | p50 | p99 corrected | p99 uncorrected |\n";
@@ -148,8 +163,10 @@ std::string loadtest_md(const sim::run_result& r) {
           grouped(static_cast<double>(e.connect_error)) + " | " +
           grouped(static_cast<double>(e.reset_closed)) + " | " +
           grouped(static_cast<double>(e.tls_handshake)) + " | " +
-          grouped(static_cast<double>(e.in_flight)) + " | " + ms(e.corrected, 0.5) + " | " +
-          ms(e.corrected, 0.99) + " | " + ms(e.uncorrected, 0.99) + " |\n";
+          grouped(static_cast<double>(e.in_flight)) + " | " +
+          quantile_text(e.corrected, 0.5, l.time_scale) + " | " +
+          quantile_text(e.corrected, 0.99, l.time_scale) + " | " +
+          quantile_text(e.uncorrected, 0.99, l.time_scale) + " |\n";
   }
   md += "\n";
   return md;
@@ -208,8 +225,9 @@ std::string loadtest_html_tables(const sim::run_result& r) {
     h += "<tr><td>" + html_escape(e.name) + "</td>" + num(e.sent) + num(e.status_2xx) +
          num(e.status_503) + num(e.status_429) + num(e.status_4xx) + num(e.status_5xx) +
          num(e.timeout) + num(e.connect_error) + num(e.reset_closed) + num(e.tls_handshake) +
-         num(e.in_flight) + "<td class=\"num\">" + html_escape(ms(e.corrected, 0.99)) +
-         "</td><td class=\"num\">" + html_escape(ms(e.uncorrected, 0.99)) + "</td></tr>\n";
+         num(e.in_flight) + "<td class=\"num\">" +
+         html_escape(quantile_text(e.corrected, 0.99, l.time_scale)) + "</td><td class=\"num\">" +
+         html_escape(quantile_text(e.uncorrected, 0.99, l.time_scale)) + "</td></tr>\n";
   }
   h += "</tbody></table>\n<section id=\"loadtest-charts\"></section>\n";
   return h;

@@ -269,6 +269,9 @@ void tables(std::string& md, const sim::run_result& r) {
       "| Endpoint | Pool | Offered | Completed | Rejected | of which rate-limited | Abandoned | "
       "Retries | p50 latency | p99 latency | Latency quantiles |\n";
   md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  // A time-compressed load test measured wall time: scenario time goes next to it.
+  const double time_scale = r.loadtest ? r.loadtest->time_scale : 1;
+  const auto latency = [&](double s) { return latency_text(s, time_scale); };
   for (const auto& e : r.endpoints) {
     const double offered = static_cast<double>(e.offered);
     const auto share = [&](std::uint64_t n) {
@@ -277,11 +280,14 @@ void tables(std::string& md, const sim::run_result& r) {
     md += "| " + md_cell(e.name) + " | " + md_cell(e.pool) + " | " + grouped(offered * r.weight) +
           " | " + grouped(static_cast<double>(e.completed) * r.weight) + " | " + share(e.rejected) +
           " | " + share(e.rate_limited) + " | " + share(e.abandoned) + " | " +
-          grouped(static_cast<double>(e.retried) * r.weight) + " | " +
-          seconds_text(e.quantile(0.5)) + " | " + seconds_text(e.quantile(0.99)) + " | " +
-          quantile_source_text(e) + " |\n";
+          grouped(static_cast<double>(e.retried) * r.weight) + " | " + latency(e.quantile(0.5)) +
+          " | " + latency(e.quantile(0.99)) + " | " + quantile_source_text(e) + " |\n";
   }
   md += "\n" + quantile_note() + " ";
+  if (time_scale != 1) {
+    md += "Latencies are the load test's wall time, with scenario time (× time_scale " +
+          shortest(time_scale) + ") in brackets. ";
+  }
   md += "Offered and completed are real-world estimates.\n\n";
   md += "## SLOs\n\n";
   if (r.slos.empty()) {

@@ -22,6 +22,8 @@ enum class stream : std::uint16_t {
   graph_edges = 9,
   session_starts = 10,
   dispatch = 11,
+  /// The modeled service's patience draws, for requests that do not carry one.
+  service_patience = 12,
   test = 100,
 };
 

@@ -151,6 +151,39 @@ TEST_CASE("the service answers after the work time divided by time_scale", "[act
   CHECK(wall < 0.35);
 }
 
+TEST_CASE("a request whose X-Stampede-Patience ends in the queue gets 504 then",
+          "[actors][serve]") {
+  // The generate pool: one server, a queue of one, 500 ms of work per request.
+  actors::modeled_service service(service_scenario({"platform.endpoints.generate.work=500ms"}));
+  const auto port = service.start("127.0.0.1", 0);
+  client first(port), second(port), bad(port);
+  first.send(http::verb::post, "/v1/images/generations");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Queued behind ~480 ms of work with 100 ms of patience: abandoned at 100 ms.
+  const auto t1 = clock_type::now();
+  second.send_raw(
+      "POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Stampede-Patience: "
+      "0.1\r\nContent-Length: 0\r\n\r\n");
+  const auto abandoned = second.receive();
+  const double waited = seconds_since(t1);
+  CHECK(abandoned.result() == http::status::gateway_timeout);
+  CHECK_THAT(abandoned.body(), Contains("patience"));
+  // Never before the patience ends; late by scheduling noise at most.
+  CHECK(waited >= 0.095);
+  CHECK(waited < 0.3);
+  CHECK(first.receive().result() == http::status::ok);
+
+  bad.send_raw(
+      "POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Stampede-Patience: "
+      "soon\r\nContent-Length: 0\r\n\r\n");
+  CHECK(bad.receive().result() == http::status::bad_request);
+  service.stop();
+  const auto c = service.counters();
+  std::uint64_t abandoned_n = 0;
+  for (const auto& e : c.endpoints) abandoned_n += e.abandoned;
+  CHECK(abandoned_n == 1);
+}
+
 TEST_CASE("a full queue gets 503 at once while accepted requests wait their turn",
           "[actors][serve]") {
   // The generate pool: one server, a queue of one, 500 ms of work per request.
