@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages stampede needs, and only those that are missing.
 #   scripts/install-deps.sh          what building and running needs
-#   scripts/install-deps.sh --test   also what the tests need (headless Chromium, nginx, wrk)
+#   scripts/install-deps.sh --test   also what the tests need (headless Chromium, nginx, wrk,
+#                                    the openssl CLI that makes the TLS tests' certificates)
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libssl-dev libyaml-cpp-dev catch2
-          libthrust-dev libcli11-dev nlohmann-json3-dev libjs-chart.js libbenchmark-dev)
+# ca-certificates: the system store an https load test verifies against.
+packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libssl-dev ca-certificates
+          libyaml-cpp-dev catch2 libthrust-dev libcli11-dev nlohmann-json3-dev libjs-chart.js
+          libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium nginx wrk)
+  packages+=(chromium nginx wrk openssl)
 fi
 
 missing=()
