@@ -31,6 +31,8 @@ cmake --build build-asan --target "${targets[@]}"
 # detect_leaks: CAF and OpenMP keep their thread pools and singletons until
 # exit on purpose; a leak report at exit says nothing about stampede's code.
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=0:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1"
+# Tests that cannot run sanitized (under `ulimit -v`) see this and say so.
+export STAMPEDE_SANITIZED=1
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/scripts/sanitize-ubsan.supp"
 
 pattern=$(IFS="|"; echo "^(${folders[*]}):")
