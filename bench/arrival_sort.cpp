@@ -16,8 +16,8 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/arrival_sort.hpp"
-#include "sim/rng.hpp"
+#include "sim/speed/arrival_sort.hpp"
+#include "sim/base/rng.hpp"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/engine.hpp"
-#include "sim/scenario_loader.hpp"
+#include "actors/engine/engine.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace {
 

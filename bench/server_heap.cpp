@@ -1,4 +1,4 @@
-// Benchmark of the pool's server free times (sim/pool.cpp, eager engine): per
+// Benchmark of the pool's server free times (sim/platform/pool.cpp, eager engine): per
 // request, take the earliest free server and put it back busy until the
 // request's end. A saturated pool, the case that costs: every request starts
 // when the earliest server frees, and holds it for the launch scenario's image
@@ -18,11 +18,11 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/distribution.hpp"
-#include "sim/min_heap.hpp"
-#include "sim/radix_heap.hpp"
-#include "sim/rng.hpp"
-#include "sim/units.hpp"
+#include "sim/base/distribution.hpp"
+#include "bench/min_heap.hpp"
+#include "sim/speed/radix_heap.hpp"
+#include "sim/base/rng.hpp"
+#include "sim/base/units.hpp"
 
 namespace {
 

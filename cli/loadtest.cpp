@@ -8,12 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "actors/http_service.hpp"
-#include "actors/loadtest.hpp"
+#include "actors/service/http_service.hpp"
+#include "actors/loadtest/loadtest.hpp"
 #include "cli/commands.hpp"
 #include "cli/resources.hpp"
 #include "reports/reports.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 
@@ -96,7 +96,7 @@ int loadtest_command(const loadtest_args& a) {
   }
   const sim::loadtest_spec& spec = *s.loadtest;
   {
-    // The generator's population is thinned by rate_scale (actors/loadtest.cpp):
+    // The generator's population is thinned by rate_scale (actors/loadtest/loadtest.cpp):
     // check what it will hold, before anything is allocated.
     sim::scenario thinned = s;
     thinned.scale = s.scale * spec.rate_scale;

@@ -4,7 +4,7 @@
 #include <new>
 
 #include "cli/commands.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 std::atomic<bool> stop_requested{false};
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return exit_usage;
   } catch (const std::bad_alloc&) {
-    // The run's estimate (sim/limits.hpp) fit, yet the machine had less to give.
+    // The run's estimate (sim/scenario/limits.hpp) fit, yet the machine had less to give.
     std::cerr << "error: out of memory; try a smaller --scale\n";
     return exit_usage;
   } catch (const std::exception& e) {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "sim/units.hpp"
+#include "sim/base/units.hpp"
 
 namespace stampede::cli {
 

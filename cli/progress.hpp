@@ -1,6 +1,6 @@
 #pragma once
 // The progress line of long runs, on stderr.
-#include "actors/engine.hpp"
+#include "actors/engine/engine.hpp"
 
 namespace stampede::cli {
 

@@ -4,10 +4,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "actors/loadtest.hpp"
+#include "actors/loadtest/loadtest.hpp"
 #include "cli/commands.hpp"
 #include "reports/reports.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 

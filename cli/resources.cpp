@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/limits.hpp"
+#include "sim/scenario/limits.hpp"
 
 namespace stampede::cli {
 

@@ -2,7 +2,7 @@
 // What this machine has, for the checks a command makes before it allocates.
 #include <string>
 
-#include "sim/scenario.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace stampede::cli {
 

@@ -5,13 +5,13 @@
 #include <iostream>
 #include <span>
 
-#include "actors/engine.hpp"
+#include "actors/engine/engine.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/resources.hpp"
 #include "gpu/stats.hpp"
 #include "reports/reports.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <thread>
 
-#include "actors/http_service.hpp"
+#include "actors/service/http_service.hpp"
 #include "cli/commands.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 

@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "sim/dispatch.hpp"
-#include "sim/scenario_loader.hpp"
+#include "sim/platform/dispatch.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 
 namespace stampede::cli {
 

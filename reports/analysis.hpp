@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/result.hpp"
+#include "sim/results/result.hpp"
 
 namespace stampede::reports::detail {
 

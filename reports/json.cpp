@@ -163,7 +163,7 @@ std::string summary_json(const sim::run_result& r) {
   }
   j["slo"] = std::move(slos);
   j["slo_held"] = all_held;
-  // Public figures (sim/figures.hpp): a simulated value the run could not give is null.
+  // Public figures (sim/results/figures.hpp): a simulated value the run could not give is null.
   json figures = json::array();
   for (const auto& f : r.figures) {
     json fj;

@@ -2,7 +2,7 @@
 
 #include "reports/analysis.hpp"
 #include "reports/text.hpp"
-#include "sim/loadtest_metrics.hpp"
+#include "sim/loadtest/loadtest_metrics.hpp"
 
 namespace stampede::reports::detail {
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sim/result.hpp"
+#include "sim/results/result.hpp"
 
 namespace stampede::reports::detail {
 

@@ -7,7 +7,7 @@
 #include "reports/loadtest.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
-#include "sim/units.hpp"
+#include "sim/base/units.hpp"
 
 namespace stampede::reports {
 
@@ -390,7 +390,7 @@ void figures(std::string& md, const sim::run_result& r) {
 }
 
 // A pool whose batches fill from one shared queue queues differently at a
-// small scale (sim/dispatch.hpp): say so before any figure is read.
+// small scale (sim/platform/dispatch.hpp): say so before any figure is read.
 void scale_warnings(std::string& md, const sim::run_result& r) {
   for (const auto& p : r.pools) {
     if (r.scale >= p.faithful_scale) continue;

@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <string>
 
-#include "sim/result.hpp"
-#include "sim/scenario.hpp"
+#include "sim/results/result.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace stampede::reports {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/result.hpp"
+#include "sim/results/result.hpp"
 
 namespace stampede::reports::detail {
 

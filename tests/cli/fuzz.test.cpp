@@ -12,7 +12,7 @@
 #include <map>
 #include <random>
 
-#include "sim/scenario_loader.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 #include "tests/cli/run_binary.hpp"
 
 using stampede::test::read_all;

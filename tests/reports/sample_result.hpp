@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/result.hpp"
+#include "sim/results/result.hpp"
 
 namespace stampede::test {
 
