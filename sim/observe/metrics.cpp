@@ -317,40 +317,20 @@ run_result result_builder::build(vtime reached) {
     r.slos.push_back(v);
   }
 
-  // The timeline, in words.
+  // The timeline, with names for indexes (reports put it in words).
   for (const event_spec& e : s_.events) {
     event_result x;
     x.at_s = to_seconds(e.at);
-    const std::string lasting =
-        e.duration > 0 ? " for " + format_duration(e.duration) : std::string();
-    const auto count = [](std::int64_t n) { return std::to_string(n); };
-    switch (e.what) {
-      case event_spec::kind::imitation_boost: {
-        char factor[32];
-        std::snprintf(factor, sizeof factor, "%g", e.factor);
-        x.text = std::string("imitation boost x") + factor + lasting;
-        break;
-      }
-      case event_spec::kind::rate_limit: {
-        char limit[32];
-        std::snprintf(limit, sizeof limit, "%g", e.per_day);
-        x.text = "rate limit: " + s_.tiers[static_cast<std::size_t>(e.tier)].name +
-                 " users may send " + limit + " " +
-                 s_.endpoints[static_cast<std::size_t>(e.endpoint)].name + " requests a day";
-        break;
-      }
-      case event_spec::kind::add_servers:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = count(e.count) + " servers added to " + x.pool;
-        break;
-      case event_spec::kind::remove_servers:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = count(e.count) + " servers removed from " + x.pool;
-        break;
-      case event_spec::kind::outage:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = "outage: " + x.pool + " loses " + count(e.count) + " servers" + lasting;
-        break;
+    x.what = e.what;
+    x.factor = e.factor;
+    x.duration = e.duration;
+    x.per_day = e.per_day;
+    x.count = e.count;
+    if (e.what == event_spec::kind::rate_limit) {
+      x.tier = s_.tiers[static_cast<std::size_t>(e.tier)].name;
+      x.endpoint = s_.endpoints[static_cast<std::size_t>(e.endpoint)].name;
+    } else if (e.what != event_spec::kind::imitation_boost) {
+      x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
     }
     r.events.push_back(std::move(x));
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/observe/histogram.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace stampede::sim {
 
@@ -241,13 +242,23 @@ struct figure_result {
   std::string source;
 };
 
-/// One event of the scenario's timeline, in words.
+/// One event of the scenario's timeline, with the names of what it acts on
+/// (reports put it in words).
 struct event_result {
   double at_s = 0;
-  /// "rate limit: free on generate_image now 3/day per user".
-  std::string text;
-  /// The pool it acts on, or empty.
+  event_spec::kind what = event_spec::kind::imitation_boost;
+  /// imitation_boost: the factor on q.
+  double factor = 0;
+  /// imitation_boost, outage: how long it lasts; 0 = to the end of the run.
+  vtime duration = 0;
+  /// rate_limit: the tier and endpoint limited, and the new limit per user per day.
+  std::string tier;
+  std::string endpoint;
+  double per_day = 0;
+  /// add_servers, remove_servers, outage: the pool and how many servers; the pool is
+  /// empty for other kinds.
   std::string pool;
+  std::int64_t count = 0;
 };
 
 /// Everything one run produced.

@@ -161,6 +161,9 @@ struct autoscale_spec {
 /// less loaded of two picked at random.
 enum class dispatch_policy { shared, round_robin, random, join_shortest_queue, power_of_two };
 
+/// The `dispatch:` values, in the order of dispatch_policy.
+const std::vector<std::string>& dispatch_names();
+
 /// `platform.pools[i]:` a pool of identical servers behind one FIFO queue, or
 /// behind a load balancer (`dispatch`).
 struct pool_spec {

@@ -39,15 +39,11 @@ std::optional<std::string> closest(std::string_view word,
 std::string join(const std::vector<std::string>& items, const char* separator = ", ");
 /// `s` in double quotes.
 std::string quoted(std::string_view s);
-/// `dispatch:` values, in the order of dispatch_policy.
-const std::vector<std::string>& dispatch_names();
 /// "; did you mean "x"?" or "; LIST_INTRO: a, b, c", or nothing without candidates.
 std::string did_you_mean_or_list(std::string_view word, const std::vector<std::string>& candidates,
                                  const char* list_intro);
 /// How a value found in the file is shown in a message.
 std::string found(const YAML::Node& node);
-/// Numbers for people: integers without an exponent (2000000, not 2e+06).
-std::string number_text(double v);
 /// The text of the file at `path`, at most max_scenario_bytes; on failure `error`
 /// says why ("cannot open PATH: ...") and the text is empty.
 std::string read_capped(const std::string& path, std::string& error);

@@ -62,13 +62,6 @@ std::string quoted(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
-// `dispatch:` values, in the order of dispatch_policy.
-const std::vector<std::string>& dispatch_names() {
-  static const std::vector<std::string> names{"shared", "round_robin", "random",
-                                              "join_shortest_queue", "power_of_two"};
-  return names;
-}
-
 std::string did_you_mean_or_list(std::string_view word, const std::vector<std::string>& candidates,
                                  const char* list_intro) {
   if (auto guess = closest(word, candidates)) return "; did you mean " + quoted(*guess) + "?";
@@ -94,17 +87,6 @@ std::string found(const YAML::Node& node) {
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   if (node.Tag() != "!" && parse_number(text)) return text;
   return quoted(text);
-}
-
-// Numbers for people: integers without an exponent (2000000, not 2e+06).
-std::string number_text(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<long long>(v));
-  }
-  std::ostringstream out;
-  out.precision(6);
-  out << v;
-  return out.str();
 }
 
 std::string child_path(const std::string& parent, std::string_view key) {
