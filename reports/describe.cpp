@@ -43,7 +43,7 @@ std::string describe(const sim::scenario& s) {
     }
     out << "\n";
   }
-  out << "  behavior: " << sim::number_text(s.behavior.sessions_per_day) << " sessions/day, "
+  out << "  behavior: " << sim::number_text(s.tiers.front().sessions_per_day) << " sessions/day, "
       << s.behavior.requests_per_session.describe() << " requests/session, think time (s) "
       << s.behavior.think_time.describe() << ", mix";
   for (std::size_t i = 0; i < s.endpoints.size() && i < s.behavior.mix.size(); ++i) {

@@ -56,7 +56,7 @@
 #include "sim/base/request.hpp"
 #include "sim/base/rng.hpp"
 #include "sim/observe/histogram.hpp"
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/observe/reservoir.hpp"
 #include "sim/platform/dispatch.hpp"
 #include "sim/scenario/scenario.hpp"

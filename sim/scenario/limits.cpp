@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/population/population.hpp"
 #include "sim/scenario/scenario.hpp"
 

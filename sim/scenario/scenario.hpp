@@ -96,10 +96,8 @@ struct business_spec {
   double churn = 0;
 };
 
-/// `behavior:` what an adopted user does.
+/// `behavior:` what an adopted user does (`sessions_per_day` is per tier: tier_spec).
 struct behavior_spec {
-  /// Mean sessions a day of one adopted user.
-  double sessions_per_day = 1;
   /// Relative activity for each local hour 0..23, normalised to a mean of 1.
   std::array<double, 24> diurnal{};
   /// Requests in one session (a count distribution, values >= 1).

@@ -16,7 +16,6 @@ void loader::load_behavior(const node_ref& at, scenario& s) const {
   const node_ref sessions = required(at, items, "sessions_per_day");
   per_tier(sessions, s, limits::max_sessions_per_day,
            [&](std::size_t t, double v) { s.tiers[t].sessions_per_day = v; });
-  b.sessions_per_day = s.tiers.front().sessions_per_day;
   if (auto n = optional(items, "retry")) {
     const auto fields = entries(*n);
     check_keys(fields, {"max", "backoff", "multiplier"});

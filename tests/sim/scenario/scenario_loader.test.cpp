@@ -82,7 +82,7 @@ TEST_CASE("the quickstart scenario loads with its documented values", "[sim][loa
   CHECK(s.adoption.innovation == Approx(0.01 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.imitation == Approx(0.8 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.initial_adopters == 1000.0);
-  CHECK(s.behavior.sessions_per_day == 3.0);
+  CHECK(s.tiers.front().sessions_per_day == 3.0);
   CHECK(s.behavior.diurnal == standard_diurnal());
   CHECK(s.behavior.requests_per_session.shape == distribution::kind::geometric);
   CHECK(s.behavior.requests_per_session.a == 4.0);
@@ -165,7 +165,7 @@ TEST_CASE("every implemented key loads into base units", "[sim][loader]") {
   CHECK(s.adoption.innovation == Approx(0.002 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.imitation == Approx(0.9 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.initial_adopters == 10'000.0);
-  CHECK(s.behavior.sessions_per_day == 2.5);
+  CHECK(s.tiers.front().sessions_per_day == 2.5);
   // Weights 1 and 3 have a mean of 2: normalised they are 0.5 and 1.5 (exact in binary).
   CHECK(s.behavior.diurnal[0] == 0.5);
   CHECK(s.behavior.diurnal[23] == 1.5);
