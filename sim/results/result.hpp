@@ -68,16 +68,19 @@ struct pool_result {
   double mean_utilization = 0;
   /// Highest utilization of one reporting interval.
   double peak_utilization = 0;
-  /// Longest queue seen at a window boundary, simulated requests.
+  /// Longest queue seen at a window's end or at its sampling instant (below),
+  /// simulated requests.
   std::int64_t peak_queue = 0;
   /// Provisioned server-hours (real servers) and their cost in USD.
   double server_hours = 0;
   double cost = 0;
   /// Most real servers present at once (events and autoscaling included).
   std::int64_t peak_servers = 0;
-  /// Little's law, measured independently: mean queue length sampled at every
-  /// window boundary (L), arrival rate of queued requests per second (lambda),
-  /// mean time in queue in seconds (W).
+  /// Little's law, measured independently: mean queue length sampled once per
+  /// window at an instant drawn uniformly within it (L; a fixed instant would
+  /// be biased, as the queue has a sawtooth within each window), arrival rate
+  /// of accepted requests per second (lambda), their mean time in queue in
+  /// seconds (W).
   double little_l = 0;
   double little_lambda = 0;
   double little_w = 0;
