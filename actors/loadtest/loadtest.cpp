@@ -15,7 +15,8 @@
 #include <optional>
 #include <thread>
 
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
+#include "sim/results/result_builder.hpp"
 #include "sim/world/population_slice.hpp"
 #include "sim/world/window.hpp"
 
