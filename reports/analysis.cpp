@@ -210,13 +210,22 @@ std::string figure_value_text(double v) {
 figure_verdict verdict_of(const sim::figure_result& f) {
   figure_verdict v;
   v.ok = f.within;
-  v.word = f.target ? std::string(f.within ? "matched" : "not matched") + " (calibration target)"
-                    : std::string(f.within ? "predicted" : "not predicted");
-  v.detail = ": ";
+  std::string difference;
   if (!std::isnan(f.simulated) && f.value != 0) {
     const double off = (f.simulated - f.value) / std::abs(f.value);
-    v.detail += (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%, ";
+    difference = (off >= 0 ? "+" : "") + fixed(100.0 * off, 1) + "%, ";
   }
+  if (f.role == sim::figure_role::reference) {
+    v.judged = false;
+    v.word = "reference";
+    v.detail = ": " + (difference.empty() ? std::string("no difference to show, ") : difference) +
+               "the effect of what this scenario changes";
+    return v;
+  }
+  v.word = f.role == sim::figure_role::target
+               ? std::string(f.within ? "matched" : "not matched") + " (calibration target)"
+               : std::string(f.within ? "predicted" : "not predicted");
+  v.detail = ": " + difference;
   const std::string tolerance = shortest(100.0 * f.tolerance) + "%";
   v.detail += f.at_least ? "at least the public value, up to " + tolerance + " above"
                          : "±" + tolerance + " allowed";
@@ -225,25 +234,42 @@ figure_verdict verdict_of(const sim::figure_result& f) {
 
 std::string figures_tally(const sim::run_result& r) {
   if (r.figures.empty()) return "";
-  int targets = 0, matched = 0, predictions = 0, predicted = 0;
+  int targets = 0, matched = 0, predictions = 0, predicted = 0, references = 0;
   for (const auto& f : r.figures) {
-    (f.target ? targets : predictions) += 1;
-    (f.target ? matched : predicted) += f.within ? 1 : 0;
+    switch (f.role) {
+      case sim::figure_role::target:
+        ++targets;
+        matched += f.within ? 1 : 0;
+        break;
+      case sim::figure_role::prediction:
+        ++predictions;
+        predicted += f.within ? 1 : 0;
+        break;
+      case sim::figure_role::reference:
+        ++references;
+        break;
+    }
   }
   const auto count = [](int n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
-  std::string text;
+  std::vector<std::string> parts;
   if (targets > 0) {
-    text += std::to_string(matched) + " of " +
-            count(targets, "calibration target", "calibration targets") + " matched";
+    parts.push_back(std::to_string(matched) + " of " +
+                    count(targets, "calibration target", "calibration targets") + " matched");
   }
   if (predictions > 0) {
-    text += (text.empty() ? "" : "; ") + std::to_string(predicted) + " of " +
-            count(predictions, "prediction", "predictions") + " held";
-  } else {
-    text += "; no figure is an independent prediction";
+    parts.push_back(std::to_string(predicted) + " of " +
+                    count(predictions, "prediction", "predictions") + " held");
+  } else if (targets > 0) {
+    parts.push_back("no figure is an independent prediction");
   }
+  if (references > 0) {
+    parts.push_back(count(references, "reference figure", "reference figures") +
+                    ", shown as differences");
+  }
+  std::string text;
+  for (const auto& part : parts) text += (text.empty() ? "" : "; ") + part;
   return text;
 }
 

@@ -74,16 +74,24 @@ std::string figure_value_text(double v);
 struct figure_verdict {
   /// Within its tolerance.
   bool ok = false;
+  /// False for a reference: it gets no verdict, only the difference.
+  bool judged = true;
   /// "matched (calibration target)", "not matched (calibration target)",
-  /// "predicted", "not predicted".
+  /// "predicted", "not predicted", "reference".
   std::string word;
-  /// ": +3.2%, ±15% allowed", ": +1.6%, at least the public value, up to 15% above".
+  /// ": +3.2%, ±15% allowed", ": +1.6%, at least the public value, up to 15% above",
+  /// ": +19.1%, the effect of what this scenario changes".
   std::string detail;
 };
 figure_verdict verdict_of(const sim::figure_result& f);
 
-/// "5 of 5 calibration targets matched; 1 of 2 predictions held" (empty
-/// without figures).
+/// What a reference figure is, for the sentence above a figures table.
+inline constexpr const char* reference_note =
+    "A reference figure is what the real launch showed; this scenario changes what "
+    "produced it, so the difference is its effect, not a miss.";
+
+/// "5 of 5 calibration targets matched; 1 of 2 predictions held; 2 reference
+/// figures, shown as differences" (empty without figures).
 std::string figures_tally(const sim::run_result& r);
 
 /// Where an endpoint's run-wide quantiles come from, for people: "exact (all

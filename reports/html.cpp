@@ -318,6 +318,10 @@ std::string figures_html(const sim::run_result& r) {
   std::string h = "<h2>Public figures</h2>\n<p>" + html_escape(detail::figures_tally(r)) +
                   ". A calibration target is a figure the scenario's parameters were tuned to "
                   "reproduce: matching it shows the fit, not that the model predicts.";
+  if (std::any_of(r.figures.begin(), r.figures.end(),
+                  [](auto& f) { return f.role == sim::figure_role::reference; })) {
+    h += std::string(" ") + html_escape(detail::reference_note);
+  }
   if (!r.tuned.empty()) {
     h += " Tuned to the targets:";
     for (std::size_t i = 0; i < r.tuned.size(); ++i) {
@@ -333,8 +337,11 @@ std::string figures_html(const sim::run_result& r) {
     h += "<tr>" + td(f.name) +
          td((f.at_least ? "at least " : "") + detail::figure_value_text(f.value), true) +
          td(detail::figure_value_text(f.simulated), true) + "<td><span class=\"" +
-         (v.ok ? "slo-held" : "slo-breached") + "\">" + html_escape(v.word) + "</span>" +
-         html_escape(v.detail) + "</td>" + td(f.metric) + td(f.source) + "</tr>\n";
+         (!v.judged ? "figure-reference"
+          : v.ok    ? "slo-held"
+                    : "slo-breached") +
+         "\">" + html_escape(v.word) + "</span>" + html_escape(v.detail) + "</td>" + td(f.metric) +
+         td(f.source) + "</tr>\n";
   }
   return h + "</tbody></table>\n";
 }

@@ -177,8 +177,13 @@ std::string summary_json(const sim::run_result& r) {
     }
     fj["tolerance"] = f.tolerance;
     fj["compare"] = f.at_least ? "at_least" : "within";
-    fj["role"] = f.target ? "target" : "prediction";
-    fj["within"] = f.within;
+    fj["role"] = sim::figure_role_names()[static_cast<std::size_t>(f.role)];
+    // A reference has no verdict, only the difference.
+    if (f.role == sim::figure_role::reference) {
+      fj["within"] = nullptr;
+    } else {
+      fj["within"] = f.within;
+    }
     fj["source"] = f.source;
     figures.push_back(std::move(fj));
   }

@@ -125,9 +125,13 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
   }
   md += first_share ? ". " : "). ";
   if (!r.figures.empty()) {
-    const bool fitted =
-        std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; });
-    md += std::string(fitted ? "This run is fitted to" : "This run is checked against") +
+    const auto any = [&](sim::figure_role role) {
+      return std::any_of(r.figures.begin(), r.figures.end(),
+                         [role](auto& f) { return f.role == role; });
+    };
+    md += std::string(any(sim::figure_role::target)       ? "This run is fitted to"
+                      : any(sim::figure_role::prediction) ? "This run is checked against"
+                                                          : "This run is compared with") +
           " public figures (" + figures_tally(r) + "; see Public figures below). ";
   }
   // An external load-test target's servers are unknown to stampede.
@@ -389,13 +393,18 @@ void figures(std::string& md, const sim::run_result& r) {
         ". A calibration target is a figure the scenario's parameters were "
         "tuned to reproduce: matching it shows the fit, not that the model predicts; a "
         "prediction is a figure they were not tuned to.";
+  if (std::any_of(r.figures.begin(), r.figures.end(),
+                  [](auto& f) { return f.role == sim::figure_role::reference; })) {
+    md += std::string(" ") + reference_note;
+  }
   if (!r.tuned.empty()) {
     md += " Tuned to the targets: ";
     for (std::size_t i = 0; i < r.tuned.size(); ++i) {
       md += (i ? ", `" : "`") + md_cell(r.tuned[i]) + "`";
     }
     md += ".";
-  } else if (std::any_of(r.figures.begin(), r.figures.end(), [](auto& f) { return f.target; })) {
+  } else if (std::any_of(r.figures.begin(), r.figures.end(),
+                         [](auto& f) { return f.role == sim::figure_role::target; })) {
     md += " The scenario does not say which parameters were tuned (`tuned:`).";
   }
   md += "\n\n| Public figure | Public | Simulated | Verdict |\n|---|---:|---:|---|\n";
@@ -403,7 +412,7 @@ void figures(std::string& md, const sim::run_result& r) {
     const figure_verdict v = verdict_of(f);
     md += "| " + md_cell(f.name) + " | " + (f.at_least ? "at least " : "") +
           figure_value_text(f.value) + " | " + figure_value_text(f.simulated) + " | " +
-          (v.ok ? v.word : "**" + v.word + "**") + v.detail + " |\n";
+          (v.ok || !v.judged ? v.word : "**" + v.word + "**") + v.detail + " |\n";
   }
   md += "\nHow each is measured, and where the public value comes from:\n\n";
   for (const auto& f : r.figures) {

@@ -189,7 +189,7 @@ figure_result evaluate_figure(const scenario& s, const figure_spec& f, const run
   out.value = f.value;
   out.tolerance = f.tolerance;
   out.source = f.source;
-  out.target = f.target;
+  out.role = f.role;
   out.at_least = f.at_least;
   out.simulated = compute(s, f, r);
   const double above = out.simulated - f.value;

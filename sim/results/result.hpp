@@ -238,8 +238,9 @@ struct figure_result {
   /// or for `at_least`, value <= simulated <= value + tolerance * |value|.
   double tolerance = 0;
   bool within = false;
-  /// A calibration target (the parameters were tuned to it) or a prediction.
-  bool target = true;
+  /// A calibration target, a prediction, or a reference (for which `within`
+  /// is no verdict: the difference is what the scenario changes).
+  figure_role role = figure_role::target;
   /// One-sided: the public value is a floor ("more than X").
   bool at_least = false;
   std::string source;

@@ -23,6 +23,11 @@ const std::vector<std::string>& dispatch_names() {
   return names;
 }
 
+const std::vector<std::string>& figure_role_names() {
+  static const std::vector<std::string> names{"target", "prediction", "reference"};
+  return names;
+}
+
 int scenario::endpoint_index(const std::string& endpoint) const {
   return index_by_name(endpoints, endpoint);
 }

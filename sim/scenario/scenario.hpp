@@ -271,8 +271,22 @@ struct loadtest_spec {
   double max_dropped = 0.001;
 };
 
+/// `figures[i].role:` what a public figure is to the scenario.
+enum class figure_role {
+  /// The scenario's parameters were tuned to reproduce it: matching it shows the fit.
+  target,
+  /// They were not: matching it is evidence that the model predicts.
+  prediction,
+  /// What the real launch showed, while the scenario changes what produced it
+  /// (a counterfactual): the difference is the change's effect, not a miss.
+  reference
+};
+
+/// The `role:` values, in the order of figure_role.
+const std::vector<std::string>& figure_role_names();
+
 /// `figures[i]:` a public figure to compare each run with (a calibration target
-/// or a prediction, `target`); each run computes the same figure from its result
+/// a prediction or a reference, `role`); each run computes the same figure from its result
 /// (sim/results/figures.hpp) and compares.
 struct figure_spec {
   /// How the reports name it: "new users in the peak hour".
@@ -284,10 +298,8 @@ struct figure_spec {
   /// Relative: held when |simulated - value| <= tolerance * |value|, or with
   /// `at_least` when value <= simulated <= value + tolerance * |value|.
   double tolerance = 0.15;
-  /// `role: target` (the default): the scenario's parameters were tuned to
-  /// reproduce it, so matching it shows the fit; `role: prediction`: they were
-  /// not, so matching it is evidence the model predicts.
-  bool target = true;
+  /// `role:` a calibration target (the default), a prediction or a reference.
+  figure_role role = figure_role::target;
   /// `compare: at_least`: the public value is a floor ("more than 700M"), so
   /// the comparison is one-sided.
   bool at_least = false;

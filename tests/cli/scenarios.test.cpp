@@ -136,6 +136,39 @@ TEST_CASE("ghibli-launch matches its calibration targets and says they are targe
   CHECK(bottom.find("This run is fitted to public figures") != std::string::npos);
 }
 
+TEST_CASE("ghibli-autoscaled shows the real launch's figures as references, with differences",
+          "[cli][scenarios][slow]") {
+  // A counterfactual: the real launch's figures are what it changes, so each is
+  // shown as a difference, never as matched or not. One run at the default scale.
+  const auto dir = temp_dir("scenarios-reference");
+  const auto r =
+      run_stampede("run scenarios/ghibli-autoscaled.yaml --out " + dir.string() + " --quiet");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  const std::string md = read_all(dir / "summary.md");
+  const std::string html = read_all(dir / "report.html");
+  std::filesystem::remove_all(dir);
+  REQUIRE(j["figures"].size() == 2);
+  for (const auto& f : j["figures"]) {
+    INFO(f.dump());
+    CHECK(f["role"] == "reference");
+    CHECK(f["within"].is_null());
+    CHECK(f["simulated"].is_number());
+  }
+  // Better service raises word of mouth (behavior.feedback): more new users in
+  // the peak hour than the real, rationed launch had.
+  CHECK(j["figures"][0]["simulated"].get<double>() > j["figures"][0]["value"].get<double>());
+  INFO(md);
+  CHECK(md.find("2 reference figures, shown as differences") != std::string::npos);
+  CHECK(md.find("| new users in the peak hour | 1,000,000 | ") != std::string::npos);
+  CHECK(md.find("reference: +") != std::string::npos);
+  CHECK(md.find("not matched") == std::string::npos);
+  CHECK(md.find("(calibration target)") == std::string::npos);
+  CHECK(md.find("This run is compared with public figures") != std::string::npos);
+  CHECK(html.find("figure-reference") != std::string::npos);
+}
+
 TEST_CASE("viral-cascade spreads through shared images and says so in every output",
           "[cli][scenarios][cascade]") {
   const auto v = run_stampede("validate scenarios/viral-cascade.yaml");

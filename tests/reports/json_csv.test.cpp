@@ -130,3 +130,22 @@ TEST_CASE("timeseries.csv quotes column names that need it", "[reports]") {
   r.series.rows = {{1.0, 0.1, 1e300}, {2.0, std::nan(""), -0.0}};
   CHECK(timeseries_csv(r) == "t_hours,\"queue.a,b\",\"say \"\"hi\"\"\"\n1,0.1,1e+300\n2,nan,-0\n");
 }
+
+TEST_CASE("summary.json gives each figure its role, and a reference no verdict", "[reports]") {
+  auto r = stampede::test::sample_result();
+  namespace sim = stampede::sim;
+  const sim::figure_result f = stampede::test::sample_figure();
+  auto prediction = f;
+  prediction.role = sim::figure_role::prediction;
+  auto reference = f;
+  reference.role = sim::figure_role::reference;
+  r.figures = {f, prediction, reference};
+  const auto j = nlohmann::json::parse(summary_json(r));
+  REQUIRE(j["figures"].size() == 3);
+  CHECK(j["figures"][0]["role"] == "target");
+  CHECK(j["figures"][0]["within"] == true);
+  CHECK(j["figures"][1]["role"] == "prediction");
+  CHECK(j["figures"][1]["within"] == true);
+  CHECK(j["figures"][2]["role"] == "reference");
+  CHECK(j["figures"][2]["within"].is_null());
+}

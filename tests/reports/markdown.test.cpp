@@ -187,7 +187,7 @@ TEST_CASE("summary.md marks calibration targets and predictions and never says r
   melt.within = false;
   auto images = users;
   images.name = "images on day 2";
-  images.target = false;
+  images.role = sim::figure_role::prediction;
   images.at_least = false;
   r.figures = {users, melt, images};
   r.tuned = {"adoption.imitation", "platform.pools[0].servers"};
@@ -217,17 +217,47 @@ TEST_CASE("summary.md marks calibration targets and predictions and never says r
   CHECK(has(bottom, share));
 }
 
+TEST_CASE("a reference figure shows its difference, neither matched nor held",
+          "[reports][figures]") {
+  auto r = stampede::test::sample_result();
+  sim::figure_result peak;
+  peak.name = "new users in the peak hour";
+  peak.metric = "peak_hourly_adopters";
+  peak.value = 1'000'000;
+  peak.simulated = 1'191'200;
+  peak.tolerance = 0.15;
+  peak.within = false;  // out of tolerance, yet no verdict: the scenario changed its cause
+  peak.role = sim::figure_role::reference;
+  auto week = peak;
+  week.name = "users in the first week";
+  week.value = 130'000'000;
+  week.simulated = 131'000'000;
+  week.within = true;
+  r.figures = {peak, week};
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "2 reference figures, shown as differences."));
+  CHECK(has(md,
+            "A reference figure is what the real launch showed; this scenario changes what "
+            "produced it, so the difference is its effect, not a miss."));
+  // (1,191,200 - 1,000,000) / 1,000,000 = +19.12% and 1/130 = +0.77%, to a tenth.
+  CHECK(has(md,
+            "| new users in the peak hour | 1,000,000 | 1,191,200 | reference: +19.1%, the "
+            "effect of what this scenario changes |"));
+  CHECK(has(md,
+            "| users in the first week | 130,000,000 | 131,000,000 | reference: +0.8%, the "
+            "effect of what this scenario changes |"));
+  CHECK_FALSE(has(md, "not matched"));
+  CHECK_FALSE(has(md, "(calibration target)"));
+  CHECK_FALSE(has(md, "| predicted"));
+  CHECK_FALSE(has(md, "not predicted"));
+  CHECK(has(md, "This run is compared with public figures (2 reference figures"));
+}
+
 TEST_CASE("summary.md says when no figure is a prediction and when the tuned keys are missing",
           "[reports][figures]") {
   auto r = stampede::test::sample_result();
-  sim::figure_result f;
-  f.name = "peak";
-  f.metric = "peak_hourly_adopters";
-  f.value = 100;
-  f.simulated = 100;
-  f.tolerance = 0.1;
-  f.within = true;
-  r.figures = {f};
+  r.figures = {stampede::test::sample_figure()};
   const std::string md = summary_md(r);
   INFO(md);
   CHECK(has(md, "1 of 1 calibration target matched; no figure is an independent prediction."));

@@ -226,4 +226,16 @@ inline sim::run_result sample_result(bool saturated = true) {
   return r;
 }
 
+/// A calibration target of 100 that the run gives exactly, within 10%.
+inline sim::figure_result sample_figure() {
+  sim::figure_result f;
+  f.name = "peak";
+  f.metric = "peak_hourly_adopters";
+  f.value = 100;
+  f.simulated = 100;
+  f.tolerance = 0.1;
+  f.within = true;
+  return f;
+}
+
 }  // namespace stampede::test

@@ -1,4 +1,5 @@
 // What a run is judged by: slo:, business:, figures: and tuned:.
+#include <algorithm>
 #include <cmath>
 
 #include "sim/results/figures.hpp"
@@ -70,7 +71,10 @@ void loader::load_figures(const node_ref& at, scenario& s) const {
         if (auto n = optional(fields, "tolerance")) f.tolerance = non_negative_number(*n);
         if (auto n = optional(fields, "source")) f.source = text(*n);
         if (auto n = optional(fields, "role")) {
-          f.target = one_of(*n, "figure role", {"target", "prediction"}) == "target";
+          const std::vector<std::string>& roles = figure_role_names();
+          const std::string role = one_of(*n, "figure role", roles);
+          f.role =
+              static_cast<figure_role>(std::find(roles.begin(), roles.end(), role) - roles.begin());
         }
         if (auto n = optional(fields, "compare")) {
           f.at_least = one_of(*n, "comparison", {"within", "at_least"}) == "at_least";

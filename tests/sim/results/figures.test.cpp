@@ -204,14 +204,17 @@ TEST_CASE("an at_least figure holds from the value up to tolerance above it, nev
 
 TEST_CASE("evaluate_figures carries each figure's role and the tuned keys", "[sim][figures]") {
   scenario s = small_scenario();
-  s.figures = {figure("peak_hourly_adopters", 400), figure("peak_hourly_adopters", 400)};
-  s.figures[1].target = false;
+  s.figures = {figure("peak_hourly_adopters", 400), figure("peak_hourly_adopters", 400),
+               figure("peak_hourly_adopters", 400)};
+  s.figures[1].role = figure_role::prediction;
+  s.figures[2].role = figure_role::reference;
   s.tuned = {"adoption.imitation"};
   run_result r = small_run();
   evaluate_figures(s, r);
-  REQUIRE(r.figures.size() == 2);
-  CHECK(r.figures[0].target);
-  CHECK_FALSE(r.figures[1].target);
+  REQUIRE(r.figures.size() == 3);
+  CHECK(r.figures[0].role == figure_role::target);
+  CHECK(r.figures[1].role == figure_role::prediction);
+  CHECK(r.figures[2].role == figure_role::reference);
   CHECK(r.tuned == std::vector<std::string>{"adoption.imitation"});
 }
 
@@ -257,16 +260,18 @@ TEST_CASE("the loader reads a figure's role and comparison, and the tuned keys",
           "compare: at_least}\n"
           "  - {name: c, metric: adopters_at, at: 2d, value: 500, role: target, "
           "compare: within}\n"
+          "  - {name: d, metric: adopters_at, at: 2d, value: 500, role: reference}\n"
           "tuned: [adoption.imitation, 'platform.pools[0].servers']\n",
       "inline.yaml");
-  REQUIRE(s.figures.size() == 3);
-  // A figure is a calibration target unless the scenario says it is a prediction.
-  CHECK(s.figures[0].target);
+  REQUIRE(s.figures.size() == 4);
+  // A figure is a calibration target unless the scenario says otherwise.
+  CHECK(s.figures[0].role == figure_role::target);
   CHECK_FALSE(s.figures[0].at_least);
-  CHECK_FALSE(s.figures[1].target);
+  CHECK(s.figures[1].role == figure_role::prediction);
   CHECK(s.figures[1].at_least);
-  CHECK(s.figures[2].target);
+  CHECK(s.figures[2].role == figure_role::target);
   CHECK_FALSE(s.figures[2].at_least);
+  CHECK(s.figures[3].role == figure_role::reference);
   CHECK(s.tuned == std::vector<std::string>{"adoption.imitation", "platform.pools[0].servers"});
 }
 
@@ -275,7 +280,7 @@ TEST_CASE("a bad role, comparison or tuned key is an error with its place", "[si
   CHECK_THAT(
       load_error(y + "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 1, role: fit}\n"),
       Contains("inline.yaml:10:60: figures[0].role: unknown figure role \"fit\"") &&
-          Contains("target") && Contains("prediction"));
+          Contains("target, prediction, reference"));
   CHECK_THAT(load_error(y + "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 1, "
                             "compare: at_most}\n"),
              Contains("inline.yaml:10:") && Contains("figures[0].compare: unknown comparison") &&
