@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "actors/engine/affinity.hpp"
+#include "actors/engine/free_cores.hpp"
 #include "actors/engine/messages.hpp"
 #include "sim/platform/pool.hpp"
 #include "sim/population/adoption.hpp"
@@ -596,9 +597,9 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
 }  // namespace
 
 sim::run_result run(const sim::scenario& s, const run_options& options) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // By default, the CPUs free now (free_cores.hpp): a worker beside another
+  // busy program holds up every other worker each window.
+  const int threads = options.threads > 0 ? options.threads : measure_machine().threads;
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   // A window is a few microseconds to a few milliseconds of work, split over
