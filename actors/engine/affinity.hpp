@@ -62,8 +62,9 @@ class pinned_stealing : public caf::policy::work_stealing {
     worker_data(const worker_data& other) : super::worker_data(other) {}
     /// Jobs pinned to this worker: taken by others only while it is away.
     queue_type pinned;
-    /// When this worker last looked for work.
-    std::atomic<clock::time_point> polled_at{clock::now()};
+    /// When this worker last looked for work; a line of its own, as other
+    /// workers queue jobs in `pinned` while this one writes it.
+    alignas(64) std::atomic<clock::time_point> polled_at{clock::now()};
   };
 
   template <class Coordinator>
