@@ -201,13 +201,19 @@ class pinned_stealing : public caf::policy::work_stealing {
     return nullptr;
   }
 
-  /// Queues `job` on `home`'s pinned queue and wakes it if it sleeps.
+  /// Queues `job` on `home`'s pinned queue and wakes it if it sleeps. A
+  /// worker woken counts as here from now on: the others give it `lend_after`
+  /// to wake up before they take the job (a shard builds its state on its
+  /// first message, where it should stay).
   template <class Worker>
   static void enqueue_pinned(Worker* home, caf::resumable* job) {
     auto& data = d(home);
     data.pinned.append(job);
     std::unique_lock<std::mutex> guard(data.waitdata.lock);
-    if (data.waitdata.sleeping) data.waitdata.cv.notify_one();
+    if (data.waitdata.sleeping) {
+      data.polled_at.store(clock::now(), std::memory_order_relaxed);
+      data.waitdata.cv.notify_one();
+    }
   }
 };
 
