@@ -4,6 +4,9 @@
 //
 //   bench_engine SCENARIO [--threads N] [--reps N] [--runner auto|caf] [--set k=v]...
 //
+// --threads 0 leaves the choice to the engine (its default, as `stampede run`
+// without --threads); threads_used says what it took in the last repetition.
+//
 // Method: the scenario is loaded once; each repetition is a whole
 // actors::run() timed with steady_clock (reports are not written). On one
 // thread actors::run() is sim::world's run; `--runner caf` runs the CAF engine
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
   const double median = walls[walls.size() / 2];
   const double users = static_cast<double>(last.simulated_users);
   std::printf("wall_s             %.3f  [%.3f, %.3f]\n", median, walls.front(), walls.back());
+  std::printf("threads_used       %d\n", last.threads);
   std::printf("simulated_requests %llu\n",
               static_cast<unsigned long long>(last.simulated_requests));
   std::printf("requests_per_s     %.0f  (median wall)\n",

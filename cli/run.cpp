@@ -107,7 +107,8 @@ int run_command(const run_args& a) {
   reports::write_all(r, a.out);
   if (!a.quiet) {
     std::cerr << "simulated " << r.simulated_requests << " requests of " << r.simulated_users
-              << " users in " << r.wall_seconds << " s; digest " << r.digest << "\n";
+              << " users in " << r.wall_seconds << " s on " << r.threads
+              << (r.threads == 1 ? " thread" : " threads") << "; digest " << r.digest << "\n";
     std::cout << (std::filesystem::path(a.out) / "report.html").string() << "\n";
   }
   if (stop_requested.load()) {
@@ -134,7 +135,10 @@ command add_run(CLI::App& app) {
       "--scale", a->scale,
       "Fraction of users simulated, in (0, 1] (overrides `scale`); each weighs 1/scale");
   cmd->add_option("--threads", a->threads,
-                  "Threads of the actor scheduler (default: all cores); never changes the result")
+                  "Threads of the actor scheduler; never changes the result. Default: the\n"
+                  "CPUs this process may use (affinity mask, cgroup cpu.max) that were idle\n"
+                  "over 100 ms at start, at least 1: a thread beside another busy program\n"
+                  "slows every window")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--set", a->sets,
                   "Override any key: --set behavior.sessions_per_day=4 (repeatable)");

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "actors/engine/affinity.hpp"
+#include "actors/engine/free_cores.hpp"
 #include "actors/engine/messages.hpp"
 #include "sim/world/pool_set.hpp"
 #include "sim/results/result_builder.hpp"
@@ -445,23 +446,19 @@ sim::run_result run_on_world(const sim::scenario& s, const run_options& options)
 }  // namespace
 
 sim::run_result run(const sim::scenario& s, const run_options& options) {
-  const int threads = options.threads > 0
-                          ? options.threads
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // By default, the CPUs free now (free_cores.hpp): a worker beside another
+  // busy program holds up every other worker each window.
+  const int threads = options.threads > 0 ? options.threads : measure_machine().threads;
   if (threads == 1 && !options.actors_on_one_thread) return run_on_world(s, options);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   // A window is a few microseconds to a few milliseconds of work, split over
   // shards that hand batches to each other twice per window. Idle workers poll
-  // for a while before they block (pinned_stealing::dequeue): with CAF's
-  // default an idle worker soon napped 50 us at a time, longer than a window,
-  // so the second thread never got work in time (quickstart: 10.3 s on 1
-  // thread, 14.5 s on 2 before, 7.7 s on 2 after; bench/README.md).
-  // Shard k runs on worker k, always (actors/engine/affinity.hpp): its state stays
-  // in one core's caches instead of following the messages from core to core.
-  // viral-cascade on 2 threads: 4.61-4.70 s against 5.16-5.17 s when the
-  // cores hand over a cache line in 45 ns, 7.1-7.3 s against 11.2-11.7 s when
-  // it takes 195 ns (bench/README.md).
+  // for a while before they block (pinned_stealing::dequeue): CAF's 50 us naps
+  // are longer than a window. Shard k runs on worker k while that worker is on
+  // its core (actors/engine/affinity.hpp): its state stays in one core's caches
+  // instead of following the messages from core to core. Figures in
+  // bench/README.md.
   cfg.load<pinned_coordinator>();
   caf::actor_system system{cfg};
   caf::scoped_actor client{system};

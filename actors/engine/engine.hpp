@@ -18,8 +18,8 @@ struct progress {
 
 /// How to run (none of it changes the result).
 struct run_options {
-  /// Threads of the CAF scheduler; 0 = the machine's cores. Also the number of
-  /// population shards.
+  /// Threads of the CAF scheduler; 0 = the CPUs the machine offers now
+  /// (measure_machine() in free_cores.hpp). Also the number of population shards.
   int threads = 0;
   /// Called from the coordinator about every `progress_every_seconds` of wall time.
   std::function<void(const progress&)> on_progress;

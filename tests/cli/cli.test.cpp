@@ -114,6 +114,31 @@ TEST_CASE("stampede run gives the same digest for --threads 1, 2 and 4", "[cli][
   CHECK(digests[0] == digests[2]);
 }
 
+TEST_CASE("stampede run without --threads uses no more threads than the CPUs it may run on",
+          "[cli]") {
+  // taskset leaves the run one CPU of the machine: whatever else the machine
+  // does, the default is then 1 thread (a count of all the cores made it 2).
+  if (std::system("taskset -c 0 true >/dev/null 2>&1") != 0) {
+    WARN("skipped: no taskset, or CPU 0 cannot be chosen");
+    return;
+  }
+  const auto dir = temp_dir("default-threads");
+  const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && taskset -c 0 " +
+                          STAMPEDE_BINARY + " run " + small_scenario + " --out " + dir.string() +
+                          " 2>" + (dir / "err").string() + " >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(nlohmann::json::parse(read_all(dir / "summary.json"))["threads"] == 1);
+  CHECK(read_all(dir / "err").find(" s on 1 thread; digest ") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("stampede run --help says how the default thread count is chosen", "[cli]") {
+  const auto r = run_stampede("run --help");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("idle") != std::string::npos);
+  CHECK(r.out.find("cgroup") != std::string::npos);
+}
+
 TEST_CASE("the flags --seed and --scale change the run and are written in the summary", "[cli]") {
   const auto dir = temp_dir("seed");
   const auto r = run_stampede(std::string("run ") + small_scenario +

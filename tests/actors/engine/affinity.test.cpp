@@ -1,7 +1,9 @@
 #include "actors/engine/affinity.hpp"
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -75,6 +77,9 @@ rally_result rally(bool pinned) {
     auto a = system.spawn<caf::lazy_init>(player, 0, &where, caf::actor_cast<caf::actor>(client));
     auto b = system.spawn<caf::lazy_init>(player, 1, &where, caf::actor_cast<caf::actor>(client));
     if (pinned) {
+      // Never lent: a worker the kernel preempts on a loaded machine would
+      // otherwise lend its player to the other worker.
+      REQUIRE(lend_pinned_after(system, std::chrono::hours{1}));
       REQUIRE(pin(system, a, 0));
       REQUIRE(pin(system, b, 1));
     }
@@ -113,6 +118,50 @@ TEST_CASE("without pins, CAF runs a woken player on the thread that woke it",
   REQUIRE(r.passes == 20'000);
   INFO(r.stayed << " of " << r.passes << " passes stayed on their thread");
   CHECK(r.stayed > 0.9 * r.passes);
+}
+
+TEST_CASE("an idle worker runs an actor pinned to a worker that is busy elsewhere",
+          "[actors][affinity]") {
+  // Worker 1 runs a job that does not return for 1 s (as a worker whose core
+  // the kernel gave to another program does not); an actor pinned to it gets
+  // a message meanwhile. Worker 0 must take it long before the second is over:
+  // pins that were never lent (as on main) left it waiting for worker 1.
+  using namespace std::chrono;
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", size_t{2});
+  cfg.load<pinned_coordinator>();
+  caf::actor_system system{cfg};
+  caf::scoped_actor client{system};
+  std::atomic<bool> hog_started{false};
+  std::thread::id hog_thread;
+  const auto hog = system.spawn<caf::lazy_init>([&](caf::event_based_actor* self) {
+    return caf::behavior{[&, self](int) {
+      hog_thread = std::this_thread::get_id();
+      hog_started = true;
+      std::this_thread::sleep_for(seconds{1});
+      return self->id();
+    }};
+  });
+  std::thread::id ran_on;
+  const auto waiting = system.spawn<caf::lazy_init>([&](caf::event_based_actor*) {
+    return caf::behavior{[&](int x) {
+      ran_on = std::this_thread::get_id();
+      return x;
+    }};
+  });
+  REQUIRE(pin(system, hog, 1));
+  REQUIRE(pin(system, waiting, 1));
+  client->send(hog, 0);
+  while (!hog_started) std::this_thread::yield();
+  const auto sent = steady_clock::now();
+  client->request(waiting, seconds{10}, 1)
+      .receive([](int) {}, [](caf::error&) { FAIL("no answer"); });
+  const double waited = duration<double>(steady_clock::now() - sent).count();
+  // Worker 0 notices within CAF's relaxed sleep (10 ms) once it blocks: 0.5 s
+  // leaves room for a loaded machine and is half the hog's second.
+  CHECK(waited < 0.5);
+  CHECK(ran_on != hog_thread);
+  client->receive([](caf::actor_id) {});
 }
 
 TEST_CASE("pin says no when the scheduler is CAF's own", "[actors][affinity]") {
