@@ -37,6 +37,7 @@
 #include "sim/base/request.hpp"
 #include "sim/base/rng.hpp"
 #include "sim/population/adoption.hpp"
+#include "sim/population/rate_limit.hpp"
 #include "sim/population/social_graph.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/speed/huge_pages.hpp"
@@ -198,7 +199,6 @@ class alignas(64) population_block {
     return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&
            to_next_session_ > session_mass;
   }
-  void apply_events(vtime t0);
   void churn_and_convert(vtime t0, vtime t1);
   /// A session about to start: its time, its user (a uniform adopter), the
   /// thinning draw and its number of requests.
@@ -298,11 +298,8 @@ class alignas(64) population_block {
     std::size_t stride_ = 3;
   };
   user_records users_;
-  /// For each endpoint, its limit slot in the user records, or -1 when never limited for this tier.
-  std::vector<int> limit_slot_;
-  /// The limit in force per slot (requests per user per day; +inf before it starts).
-  std::vector<double> limit_;
-  std::size_t next_event_ = 0;
+  /// The tier's daily limits; a slot is a counter in the user records.
+  daily_limits limits_;
 
   std::vector<std::uint32_t> daily_active_;
   std::vector<session> sessions_;
