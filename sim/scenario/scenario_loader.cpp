@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "sim/loadtest/loadtest_metrics.hpp"
+#include "sim/scenario/loadtest_spec.hpp"
 #include "sim/results/figures.hpp"
 #include "sim/scenario/limits.hpp"
 #include "sim/scenario/yaml_expansion.hpp"
