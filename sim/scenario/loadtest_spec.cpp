@@ -33,6 +33,18 @@ std::string target_url::text() const {
   return (tls ? "https://" : "http://") + authority();
 }
 
+bool valid_host(std::string_view host) {
+  if (host.empty()) return false;
+  if (host.find(':') != std::string_view::npos) {
+    return std::all_of(host.begin(), host.end(), [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+    });
+  }
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+  });
+}
+
 target_error::target_error(std::string_view url, std::string reason)
     : std::invalid_argument("malformed target URL \"" + std::string(url) +
                             "\": expected http://host[:port] or https://host[:port] (" + reason +
@@ -68,22 +80,16 @@ target_url parse_target_url(std::string_view url) {
       if (after.front() != ':') fail("a host and an optional port, no path");
       port = after.substr(1);
     }
-    const bool v6 = host.find(':') != std::string_view::npos &&
-                    std::all_of(host.begin(), host.end(), [](char c) {
-                      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-                    });
-    if (!v6) fail("brackets hold an IPv6 address only");
+    if (host.find(':') == std::string_view::npos || !valid_host(host)) {
+      fail("brackets hold an IPv6 address only");
+    }
   } else {
     if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
       host = rest.substr(0, colon);
       port = rest.substr(colon + 1);
     }
     if (host.empty()) fail("no host");
-    for (const char c : host) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-        fail("invalid character '" + std::string(1, c) + "' in the host");
-      }
-    }
+    if (!valid_host(host)) fail("a host of letters, digits, '.', '-' and '_'");
   }
   if (port) {
     const bool digits =

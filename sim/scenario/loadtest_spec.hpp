@@ -37,6 +37,11 @@ class target_error : public std::invalid_argument {
   std::string reason_;
 };
 
+/// Whether `host`, without brackets, is a host a target or allow list may name:
+/// a name or an IPv4 address (letters, digits, '.', '-', '_'), or an IPv6
+/// address (hex digits, ':' and '.', with at least one ':').
+bool valid_host(std::string_view host);
+
 /// The one parser of target URLs (loadtest.target and --target):
 /// "http://host[:port][/]" or "https://..." (scheme in any case; port 80 or
 /// 443 by default, else 1..65535 in at most 5 digits). The host is a name or an

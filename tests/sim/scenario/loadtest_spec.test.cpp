@@ -47,6 +47,12 @@ TEST_CASE("one target URL rule where the loader and the generator used to differ
                     Catch::Contains("a port in 1..65535"));
   CHECK(sim::parse_target_url("http://127.0.0.1:00080").port == 80);
   CHECK_THROWS_WITH(sim::parse_target_url("http://[::1]x"), Catch::Contains("no path"));
+  // The same host rule for allow_hosts entries.
+  CHECK(sim::valid_host("my_service"));
+  CHECK(sim::valid_host("::1"));
+  CHECK_FALSE(sim::valid_host("[::1]"));
+  CHECK_FALSE(sim::valid_host("a host"));
+  CHECK_FALSE(sim::valid_host(""));
   try {
     sim::parse_target_url("http://127.0.0.1:99999");
     FAIL("accepted port 99999");
