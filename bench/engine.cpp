@@ -2,10 +2,12 @@
 // simulated requests per second of wall time, bytes of memory per simulated
 // user, and the wall time of a scenario.
 //
-//   bench_engine SCENARIO [--threads N] [--reps N] [--set k=v]...
+//   bench_engine SCENARIO [--threads N] [--reps N] [--runner auto|caf] [--set k=v]...
 //
 // Method: the scenario is loaded once; each repetition is a whole
-// actors::run() timed with steady_clock (reports are not written). Prints the
+// actors::run() timed with steady_clock (reports are not written). On one
+// thread actors::run() is sim::world's run; `--runner caf` runs the CAF engine
+// there instead, to compare the two. Prints the
 // median and min/max over the repetitions. Memory: the population's own
 // accounting (per-user arrays and session tables, summed over blocks) divided
 // by the simulated users, and the process's peak RSS (VmHWM) divided by them,
@@ -35,22 +37,29 @@ long peak_rss_kib() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SCENARIO [--threads N] [--reps N] [--set k=v]...\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s SCENARIO [--threads N] [--reps N] [--runner auto|caf] [--set k=v]...\n",
+                 argv[0]);
     return 2;
   }
   std::string file = argv[1];
   int threads = 2, reps = 3;
+  bool caf = false;
   std::vector<std::string> sets;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads"))
       threads = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--runner"))
+      caf = !std::strcmp(argv[i + 1], "caf");
     else if (!std::strcmp(argv[i], "--set"))
       sets.emplace_back(argv[i + 1]);
   }
   const auto s = stampede::sim::load_scenario_file(file, sets);
-  std::printf("# bench_engine %s threads=%d reps=%d", file.c_str(), threads, reps);
+  const char* runner = threads > 1 || caf ? "caf" : "world";
+  std::printf("# bench_engine %s threads=%d runner=%s reps=%d", file.c_str(), threads, runner,
+              reps);
   for (const auto& x : sets) std::printf(" --set %s", x.c_str());
   std::printf("\n# method: whole actors::run() per repetition (steady_clock), median [min, max]\n");
 
@@ -59,6 +68,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < reps; ++r) {
     stampede::actors::run_options o;
     o.threads = threads;
+    o.actors_on_one_thread = caf;
     last = stampede::actors::run(s, o);
     walls.push_back(last.wall_seconds);
     std::printf("rep %d: %.3f s, %llu requests, digest %s\n", r, last.wall_seconds,

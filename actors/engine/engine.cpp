@@ -13,10 +13,9 @@
 
 #include "actors/engine/affinity.hpp"
 #include "actors/engine/messages.hpp"
-#include "sim/platform/pool.hpp"
-#include "sim/population/adoption.hpp"
-#include "sim/population/population.hpp"
-#include "sim/speed/arrival_sort.hpp"
+#include "sim/world/pool_set.hpp"
+#include "sim/world/population_slice.hpp"
+#include "sim/world/world.hpp"
 
 namespace stampede::actors {
 
@@ -45,58 +44,38 @@ std::size_t shard_of(std::uint32_t block, std::size_t shards) {
   return block % shards;
 }
 
-/// Window `w` of a run: [t0, t1), the last one cut at the horizon.
-std::pair<sim::vtime, sim::vtime> window_bounds(const sim::scenario& s, std::int64_t w) {
-  const sim::vtime t0 = w * s.tick;
-  return {t0, std::min(s.horizon, t0 + s.tick)};
-}
-
 // ---------------------------------------------------------------- pools, served by shards
 
-/// Shard k serves pools k, k + shards, k + 2·shards, ...: its `slot`-th pool.
-std::size_t pool_at(std::size_t shard, std::size_t slot, std::size_t shards) {
-  return shard + slot * shards;
-}
-
-/// How many pools shard `shard` serves.
+/// How many pools shard `shard` serves (pools shard, shard + shards, ...).
 std::size_t hosted_by(const sim::scenario& s, std::size_t shard, std::size_t shards) {
-  std::size_t slots = 0;
-  while (pool_at(shard, slots, shards) < s.pools.size()) ++slots;
-  return slots;
+  return shard < s.pools.size() ? (s.pools.size() - shard + shards - 1) / shards : 0;
 }
 
-/// The pools one shard serves, and what it collects for them in a window.
+/// The pools one shard serves (a sim::pool_set), and what it collects for them
+/// in a window.
 ///
 /// A pool's window needs every shard's arrivals; every shard needs its outcomes
 /// before its next window. A pool is not an actor of its own but runs inside a
-/// shard (pool p in shard p % S, pool_at): then a shard's batch for a pool it
-/// hosts, and the outcomes that pool returns to it, are function calls, not
-/// messages.
+/// shard (pool p in shard p % S): then a shard's batch for a pool it hosts, and
+/// the outcomes that pool returns to it, are function calls, not messages.
 /// With S shards on S cores a window costs each shard one message to and one
-/// from every other host (2 threads: 4 messages a window, all between cores;
-/// separate pool actors took 8, each a mailbox and a resume in CAF).
+/// from every other host.
 struct pool_host {
-  /// The models of the pools served here, by slot (pool_at).
-  std::vector<std::unique_ptr<sim::pool_model>> models;
+  sim::pool_set pools;
   /// The current window's batches by shard, each by hosted pool; the spare
   /// outcome batches the shards handed back; messages received.
   std::vector<std::vector<std::vector<sim::request>>> batches;
   std::vector<std::vector<sim::outcome>> by_shard;
   std::size_t received = 0;
   /// Host of pool 0 only: the shards' reports of the current window, summed.
-  window_summary relay;
-  std::vector<std::uint64_t> exposures;
+  sim::window_summer summer;
   /// The window's arrivals at one pool merged, scratch for merging, its outcomes.
   std::vector<sim::request> merged;
   std::vector<sim::request> scratch;
   std::vector<sim::outcome> outcomes;
 
-  pool_host(const sim::scenario& s, std::size_t shard, std::size_t shards) {
-    const std::size_t slots = hosted_by(s, shard, shards);
-    for (std::size_t slot = 0; slot < slots; ++slot) {
-      models.push_back(
-          std::make_unique<sim::pool_model>(s, static_cast<int>(pool_at(shard, slot, shards))));
-    }
+  pool_host(const sim::scenario& s, std::size_t shard, std::size_t shards)
+      : pools(s, shard, shards) {
     batches.resize(shards);
     by_shard.resize(shards);
   }
@@ -108,38 +87,24 @@ struct pool_host {
     const auto k = static_cast<std::size_t>(m.shard);
     batches[k] = std::move(m.requests);
     by_shard[k] = std::move(m.spare);
-    if (m.report) {
-      relay.satisfaction += m.report->satisfaction;
-      relay.requests_sent += m.report->requests_sent;
-      relay.stop = relay.stop || m.report->stop;
-      exposures.insert(exposures.end(), m.report->exposures.begin(), m.report->exposures.end());
-    }
+    if (m.report) summer.add(*m.report);
     return ++received == batches.size();
   }
 
-  /// Serves window `window` of every pool hosted here: merges the shards'
-  /// sorted batches into the total order (time, id), serves them, and splits
-  /// the outcomes by the shard holding each block (into by_shard). Figures of
+  /// Serves window `w` of every pool hosted here: merges the shards' sorted
+  /// batches into the total order (time, id), serves them, and splits the
+  /// outcomes by the shard holding each block (into by_shard). Figures of
   /// closed reporting intervals go to `rows`.
-  void serve(const sim::scenario& s, std::int64_t window, std::vector<sim::pool_interval>& rows) {
+  void serve(const sim::window& w, std::vector<sim::pool_interval>& rows) {
     received = 0;
-    const auto [t0, t1] = window_bounds(s, window);
     const std::size_t n = batches.size();
-    for (std::size_t h = 0; h < models.size(); ++h) {
+    for (std::size_t h = 0; h < pools.size(); ++h) {
       // The first batch becomes the merge's start (no copy); the old merged
       // buffer goes back to that shard in its place.
       merged.swap(batches[0][h]);
-      for (std::size_t k = 1; k < n; ++k) {
-        const auto& batch = batches[k][h];
-        scratch.resize(merged.size() + batch.size());
-        std::merge(merged.begin(), merged.end(), batch.begin(), batch.end(), scratch.begin(),
-                   sim::by_arrival{});
-        merged.swap(scratch);
-      }
+      for (std::size_t k = 1; k < n; ++k) sim::merge_arrivals(merged, batches[k][h], scratch);
       outcomes.clear();
-      if (auto row = models[h]->serve_window(t0, t1, merged, outcomes)) {
-        rows.push_back(std::move(*row));
-      }
+      pools.serve(w, h, merged, outcomes, rows);
       if (n == 1 && by_shard[0].empty()) {
         by_shard[0].swap(outcomes);
       } else {
@@ -148,33 +113,18 @@ struct pool_host {
       for (auto& shard_batches : batches) shard_batches[h].clear();
     }
   }
-
-  /// Host of pool 0: the window's summary for every shard (the reports summed,
-  /// the exposures sorted: an order that does not depend on which shard
-  /// reported first); resets the relay.
-  std::shared_ptr<const window_summary> summarize() {
-    std::sort(exposures.begin(), exposures.end());
-    exposures.erase(std::unique(exposures.begin(), exposures.end()), exposures.end());
-    if (!exposures.empty()) {
-      relay.exposures = std::make_shared<const std::vector<std::uint64_t>>(std::move(exposures));
-    }
-    exposures.clear();
-    auto summary = std::make_shared<const window_summary>(std::move(relay));
-    relay = window_summary{};
-    return summary;
-  }
 };
 
 // ---------------------------------------------------------------- population shard
 
-/// A shard holds blocks shard, shard + shards, shard + 2·shards, ... of the
-/// population and serves the pools it hosts (pool_host), and runs its windows
-/// back to back: a window starts as soon as every host answered the previous
-/// one. The host of pool 0 relays what every shard needs from all the others
-/// (the adopters' pull for the Bass hazard, cascade exposures, a stop), so no
-/// round trip through the coordinator paces windows.
+/// A shard holds a slice of the population (blocks shard, shard + shards, ...)
+/// and serves the pools it hosts (pool_host), and runs its windows back to
+/// back: a window starts as soon as every host answered the previous one. The
+/// host of pool 0 relays what every shard needs from all the others (the
+/// window's summary: the adopters' pull for the Bass hazard, cascade exposures,
+/// a stop), so no round trip through the coordinator paces windows.
 struct shard_state {
-  std::vector<sim::population_block> blocks;
+  std::unique_ptr<sim::population_slice> slice;
   /// Every shard (this one included), by index.
   std::vector<caf::actor> shards;
   std::unique_ptr<pool_host> host;
@@ -186,7 +136,6 @@ struct shard_state {
   std::size_t hosts = 1;
   std::int64_t window = 0;
   std::int64_t windows = 0;
-  sim::arrival_sorter sorter;
   /// Arrivals by pool (scratch, kept).
   std::vector<std::vector<sim::request>> per_pool;
   /// Each host's batches of the last window, handed back empty (outcomes_msg::spare).
@@ -196,35 +145,16 @@ struct shard_state {
   /// Hosts that answered the current window.
   std::size_t answers = 0;
   /// Pool 0's relay for the current window.
-  std::shared_ptr<const window_summary> summary;
-  /// The cumulative Bass hazard, advanced identically on every shard from the
-  /// same relayed sums.
-  std::unique_ptr<sim::bass_hazard> hazard;
+  std::shared_ptr<const sim::window_summary> summary;
+  /// The Bass hazard, advanced identically on every shard from the same summary.
+  std::unique_ptr<sim::adoption_clock> adoption;
   std::shared_ptr<const std::vector<std::uint64_t>> exposures;
-  /// This shard's blocks and nodes among the exposures (scratch, kept).
-  std::vector<std::pair<sim::population_block*, std::uint32_t>> exposed;
   /// Interval figures of the hosted pools (scratch, kept).
   std::vector<sim::pool_interval> pool_rows;
-  sim::vtime report_interval = 0;
-  std::uint64_t sessions_started_reported = 0;
   const sim::scenario* scenario = nullptr;
   const run_options* options = nullptr;
   sim::block_layout layout;
   clock_type::time_point last_progress;
-
-  /// Fetch blocks ahead in stages (run_window): worth it only when the
-  /// population is far larger than the caches. On this project's 2-core VM
-  /// (32 MiB L3) it was 37% faster with 7,630 blocks (500M users, 3 simulated
-  /// days, 1 thread: 112 s against 178 s) and 3-10% slower with 1,526 blocks
-  /// or fewer (bench/README.md).
-  bool staged_prefetch = false;
-  static constexpr std::uint32_t staged_prefetch_from_blocks = 4096;
-
-  /// The block `block` (global index) if this shard holds it, else null.
-  sim::population_block* held(std::uint32_t block) {
-    const auto n = static_cast<std::size_t>(shards_n);
-    return shard_of(block, n) == static_cast<std::size_t>(index) ? &blocks[block / n] : nullptr;
-  }
 };
 
 using shard_self = caf::stateful_actor<shard_state>*;
@@ -234,106 +164,22 @@ void take_arrivals(shard_self self, arrivals_msg& m);
 void take_outcomes(shard_self self, outcomes_msg& m);
 void window_done(shard_self self);
 
-/// The interval that window [t0, t1) closes, if any, or (`partial`: the run
-/// stops at t1) the one it is in: report the population.
-void report_interval(shard_self self, sim::vtime t0, sim::vtime t1, bool partial = false) {
-  auto& st = self->state;
-  const sim::vtime interval_end =
-      std::min(st.scenario->horizon, (t0 / st.report_interval + 1) * st.report_interval);
-  if (t1 < interval_end && !partial) return;
-  sim::population_interval row;
-  row.interval = static_cast<int>(t0 / st.report_interval);
-  row.active_by_tier.assign(st.scenario->tiers.size(), 0);
-  sim::edge_counts edge = sim::edge_counts::zero(st.scenario->endpoints.size());
-  std::uint64_t started = 0;
-  for (auto& b : st.blocks) {
-    row.adopters += b.adopted();
-    row.active_users += b.active_users();
-    row.active_by_tier[b.tier()] += b.active_users();
-    row.converted += b.converted();
-    row.active_sessions += b.active_sessions();
-    started += b.sessions_started();
-    b.take_edge_counts(edge);
-  }
-  row.rate_limited = std::move(edge.rate_limited);
-  row.retried = std::move(edge.retried);
-  row.first_attempts = std::move(edge.first_attempts);
-  row.sessions_started = started - st.sessions_started_reported;
-  st.sessions_started_reported = started;
-  self->send(st.sink, std::move(row));
-}
-
-/// Runs the current window of every block, and hands each host its batches.
+/// Steps the slice through the current window, and hands each host its batches.
 void run_window(shard_self self) {
   auto& st = self->state;
-  const auto [t0, t1] = window_bounds(*st.scenario, st.window);
+  const sim::window w = sim::window_at(*st.scenario, st.window);
   st.answers = 0;
-  // Cascade: the users this shard holds who saw a share in the last window
-  // adopt first, in the global order the host of pool 0 sorted them in.
-  // The users come sorted, so their blocks come in order: one walk along the
-  // layout finds them. Each is a cache miss in a large population: the shard's
-  // own are listed first, fetched as they are, and adopted after.
-  if (st.exposures) {
-    st.exposed.clear();
-    std::uint32_t block = 0;
-    for (std::uint64_t user : *st.exposures) {
-      block = st.layout.block_of(user, block);
-      if (auto* b = st.held(block)) {
-        const auto node = static_cast<std::uint32_t>(user - st.layout.blocks[block].first_user);
-        b->prefetch_exposed(node);
-        st.exposed.emplace_back(b, node);
-      }
-    }
-    for (const auto& [b, node] : st.exposed) b->expose(node);
-  }
-  std::vector<std::vector<sim::request>>& per_pool = st.per_pool;
-  // What the other shards need from this one, for the host of pool 0 to relay,
-  // summed while each block is in cache.
-  shard_report report;
-  const double h = st.hazard->value();
-  const std::size_t n = st.blocks.size();
-  // With thousands of blocks, a block is cold by the time its turn comes,
-  // and so is what it points to. Fetch it in stages, each once the one
-  // before has arrived: the lines that say whether it has anything to do,
-  // then (if it has) the object, its arrays, its sessions, their users.
-  // Stages are three blocks apart: a busy block at full scale takes longer
-  // than a memory access, a quiet one far less. Whether a block is busy is
-  // asked once, when its first lines are in.
-  std::array<bool, 16> busy{};
-  const auto ask = [&](std::size_t k) {
-    if (k < n) busy[k % busy.size()] = !st.blocks[k].quiet(t0, t1, h);
-  };
-  const auto prefetch_ahead = [&](std::size_t i) {
-    if (i + 16 < n) st.blocks[i + 16].prefetch_head();
-    ask(i + 12);
-    const auto ahead = [&](std::size_t k) { return i + k < n && busy[(i + k) % busy.size()]; };
-    if (ahead(12)) st.blocks[i + 12].prefetch();
-    if (ahead(9)) st.blocks[i + 9].prefetch_arrays();
-    if (ahead(6)) st.blocks[i + 6].prefetch_sessions(t1);
-    if (ahead(3)) st.blocks[i + 3].prefetch_users(t1);
-  };
-  if (st.staged_prefetch) {
-    for (std::size_t k = 0; k < 12; ++k) ask(k);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (st.staged_prefetch) prefetch_ahead(i);
-    sim::population_block& b = st.blocks[i];
-    if (b.step(t0, t1, h, per_pool)) b.take_exposures(report.exposures);
-    report.satisfaction += b.satisfaction_sum();
-    report.requests_sent += b.requests_sent();
-  }
+  if (st.exposures) st.slice->expose(*st.exposures);
+  sim::slice_report report = st.slice->step(w, st.adoption->hazard(), st.per_pool);
   // One shard decides on a stop, so that every shard stops after the same window.
   report.stop = st.index == 0 && st.options->stop && st.options->stop->load();
   std::optional<arrivals_msg> local;
+  const auto n = static_cast<std::size_t>(st.shards_n);
   for (std::size_t host = 0; host < st.hosts; ++host) {
     arrivals_msg m{
         st.window, st.index, std::move(st.spare[host]), {}, std::move(st.outcome_spare[host])};
     for (std::size_t h = 0; h < m.requests.size(); ++h) {
-      // Hosts merge the shards' batches, so each must be in the total order.
-      // The blocks sent in order, so the ids increase in the order sent.
-      auto& batch = per_pool[pool_at(host, h, static_cast<std::size_t>(st.shards_n))];
-      st.sorter.sort(batch);
-      m.requests[h].swap(batch);
+      m.requests[h].swap(st.per_pool[host + h * n]);
     }
     if (host == 0) m.report = std::move(report);
     if (host == static_cast<std::size_t>(st.index)) {
@@ -342,7 +188,7 @@ void run_window(shard_self self) {
       self->send(st.shards[host], std::move(m));
     }
   }
-  report_interval(self, t0, t1);
+  if (auto row = st.slice->interval_row(w.t0, w.t1)) self->send(st.sink, std::move(*row));
   // Last, as it may complete this window and start the next one.
   if (local) take_arrivals(self, *local);
 }
@@ -354,10 +200,10 @@ void take_arrivals(shard_self self, arrivals_msg& m) {
   pool_host& host = *st.host;
   if (!host.take(m)) return;
   st.pool_rows.clear();
-  host.serve(*st.scenario, m.window, st.pool_rows);
+  host.serve(sim::window_at(*st.scenario, m.window), st.pool_rows);
   for (auto& row : st.pool_rows) self->send(st.sink, std::move(row));
-  std::shared_ptr<const window_summary> summary;
-  if (st.index == 0) summary = host.summarize();
+  std::shared_ptr<const sim::window_summary> summary;
+  if (st.index == 0) summary = std::make_shared<const sim::window_summary>(host.summer.take());
   const auto own = static_cast<std::size_t>(st.index);
   for (std::size_t k = 0; k < host.batches.size(); ++k) {
     if (k == own) continue;
@@ -374,9 +220,7 @@ void take_arrivals(shard_self self, arrivals_msg& m) {
 /// window is done.
 void take_outcomes(shard_self self, outcomes_msg& m) {
   auto& st = self->state;
-  for (const sim::outcome& o : m.outcomes) {
-    if (auto* b = st.held(o.block)) b->receive(o);
-  }
+  for (const sim::outcome& o : m.outcomes) st.slice->receive(o);
   if (m.summary) st.summary = std::move(m.summary);
   const auto host = static_cast<std::size_t>(m.host);
   st.spare[host] = std::move(m.spare);
@@ -388,53 +232,30 @@ void take_outcomes(shard_self self, outcomes_msg& m) {
 /// The last window ran, ending at `reached`: final figures to the sink.
 void finish(shard_self self, sim::vtime reached) {
   auto& st = self->state;
-  if (reached % st.report_interval != 0 && reached < st.scenario->horizon) {
-    report_interval(self, reached - 1, reached, true);
-  }
-  sim::population_final f;
-  for (const auto& b : st.blocks) {
-    f.users += b.size();
-    f.requests_sent += b.requests_sent();
-    f.memory_bytes += b.memory_bytes();
-    f.shares += b.shares();
-    f.adopted_by_share += b.adopted_by_share();
-    if (f.daily_active.size() < b.daily_active().size()) {
-      f.daily_active.resize(b.daily_active().size());
-    }
-    for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
-      f.daily_active[d] += b.daily_active()[d];
-    }
-    f.rate_limited.resize(b.edge_totals().rate_limited.size(), 0);
-    f.retried.resize(b.edge_totals().retried.size(), 0);
-    for (std::size_t e = 0; e < f.rate_limited.size(); ++e) {
-      f.rate_limited[e] += b.edge_totals().rate_limited[e];
-      f.retried[e] += b.edge_totals().retried[e];
-    }
-  }
-  self->send(st.sink, std::move(f));
   // A stop inside a reporting interval: its figures up to `reached`, so that
   // the last row of the series is the state reached, not an empty one.
-  for (auto& model : st.host->models) {
-    if (auto row = model->close_partial_interval(reached)) self->send(st.sink, std::move(*row));
-    self->send(st.sink, model->finish(reached));
+  if (reached % st.scenario->report_interval != 0 && reached < st.scenario->horizon) {
+    if (auto row = st.slice->interval_row(reached - 1, reached, true)) {
+      self->send(st.sink, std::move(*row));
+    }
   }
+  self->send(st.sink, st.slice->final_figures());
+  std::vector<sim::pool_interval> rows;
+  std::vector<sim::pool_final> finals;
+  st.host->pools.finish(reached, rows, finals);
+  for (auto& row : rows) self->send(st.sink, std::move(row));
+  for (auto& f : finals) self->send(st.sink, std::move(f));
   self->send(st.coordinator,
              shard_done_msg{st.index, reached, st.summary ? st.summary->requests_sent : 0});
   self->quit();
 }
 
-/// Every host answered: advance the hazard from the relayed sums and go on.
+/// Every host answered: close the window from the relayed summary and go on.
 void window_done(shard_self self) {
   auto& st = self->state;
-  const window_summary& sum = *st.summary;
-  // F is the adopters' pull at the end of this window, each adopter weighted by
-  // satisfaction; summed as integers, so it does not depend on the shards.
-  const double pull =
-      static_cast<double>(sum.satisfaction) / sim::population_block::full_satisfaction;
-  const auto users = static_cast<double>(st.layout.users);
-  const double share = users > 0 ? pull / users : 0;
-  const auto [t0, t1] = window_bounds(*st.scenario, st.window);
-  st.hazard->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(*st.scenario, t0));
+  const sim::window_summary& sum = *st.summary;
+  const sim::window w = sim::window_at(*st.scenario, st.window);
+  st.adoption->close(w, sum);
   st.exposures = sum.exposures;
   ++st.window;
   if (st.index == 0 && st.options->on_progress) {
@@ -442,11 +263,11 @@ void window_done(shard_self self) {
     if (std::chrono::duration<double>(now - st.last_progress).count() >=
         st.options->progress_every_seconds) {
       st.last_progress = now;
-      self->send(st.coordinator, progress_msg{t1, sum.requests_sent});
+      self->send(st.coordinator, progress_msg{w.t1, sum.requests_sent});
     }
   }
   if (st.window >= st.windows || sum.stop) {
-    finish(self, t1);
+    finish(self, w.t1);
   } else if (st.shards_n == 1) {
     // Everything was local (one shard hosts every pool): the next window comes
     // as a message, so that the run yields to the coordinator (progress) and
@@ -469,16 +290,12 @@ caf::behavior shard_actor(shard_self self, const sim::scenario* s, const run_opt
   st.hosts = std::min(s->pools.size(), static_cast<std::size_t>(shards));
   st.coordinator = coordinator;
   st.sink = sink;
-  st.report_interval = s->report_interval;
-  st.windows = (s->horizon + s->tick - 1) / s->tick;
-  st.hazard = std::make_unique<sim::bass_hazard>(s->adoption.innovation, s->adoption.imitation);
+  st.windows = sim::window_count(*s);
   st.layout = sim::block_layout::of(*s);
-  st.staged_prefetch = st.layout.count() >= shard_state::staged_prefetch_from_blocks;
+  st.adoption = std::make_unique<sim::adoption_clock>(*s, st.layout.users);
   st.last_progress = clock_type::now();
-  for (std::uint32_t b = static_cast<std::uint32_t>(index); b < st.layout.count();
-       b += static_cast<std::uint32_t>(shards)) {
-    st.blocks.emplace_back(*s, st.layout, b);
-  }
+  st.slice = std::make_unique<sim::population_slice>(
+      *s, st.layout, static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(shards));
   st.host = std::make_unique<pool_host>(*s, static_cast<std::size_t>(index),
                                         static_cast<std::size_t>(shards));
   st.per_pool.resize(s->pools.size());
@@ -595,10 +412,42 @@ caf::behavior coordinator_actor(caf::stateful_actor<coordinator_state>* self,
 
 }  // namespace
 
+namespace {
+
+/// One thread: sim::world, with the progress of run_options.
+sim::run_result run_on_world(const sim::scenario& s, const run_options& options) {
+  const auto started = clock_type::now();
+  sim::world_options w;
+  w.stop = options.stop;
+  progress p;
+  p.horizon_seconds = sim::to_seconds(s.horizon);
+  auto last = started;
+  if (options.on_progress) {
+    w.on_window = [&](sim::vtime reached, std::uint64_t requests) {
+      const auto now = clock_type::now();
+      if (std::chrono::duration<double>(now - last).count() < options.progress_every_seconds &&
+          reached < s.horizon) {
+        return;
+      }
+      last = now;
+      p.virtual_seconds = sim::to_seconds(reached);
+      p.requests = requests;
+      p.wall_seconds = std::chrono::duration<double>(now - started).count();
+      options.on_progress(p);
+    };
+  }
+  sim::run_result r = sim::run_world(s, w);
+  r.wall_seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+  return r;
+}
+
+}  // namespace
+
 sim::run_result run(const sim::scenario& s, const run_options& options) {
   const int threads = options.threads > 0
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (threads == 1 && !options.actors_on_one_thread) return run_on_world(s, options);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   // A window is a few microseconds to a few milliseconds of work, split over

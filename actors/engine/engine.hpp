@@ -27,6 +27,10 @@ struct run_options {
   /// When set to true (by a signal handler), the run stops at the end of the
   /// current window and the result covers the virtual time reached.
   const std::atomic<bool>* stop = nullptr;
+  /// On one thread the run is sim::world's, the same windows without the
+  /// actors; true runs the CAF engine even then (tests and benchmarks that
+  /// compare the two).
+  bool actors_on_one_thread = false;
 };
 
 /// Raised when the run failed inside an actor.
@@ -35,7 +39,9 @@ class run_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Runs `s` to its horizon (or until *options.stop) and returns the result.
+/// Runs `s` to its horizon (or until *options.stop) and returns the result:
+/// on CAF actors, one population slice and pool set per thread, or on one
+/// thread sim::world. The result is the same either way.
 /// Throws run_error when an actor failed, std::bad_alloc when one ran out of memory.
 sim::run_result run(const sim::scenario& s, const run_options& options = {});
 

@@ -10,34 +10,13 @@
 #include "sim/base/request.hpp"
 #include "sim/observe/metrics.hpp"
 #include "sim/results/result.hpp"
+#include "sim/world/window.hpp"
 
 namespace stampede::actors {
 
 /// Coordinator -> shard: start window 0 (after that a shard runs its windows
 /// back to back).
 struct start_msg {};
-
-/// What every shard needs to know of all the others after a window: shard ->
-/// the host of pool 0 with its arrivals, summed there into a window_summary.
-struct shard_report {
-  /// The adopters' summed satisfaction (population_block::satisfaction_sum).
-  std::uint64_t satisfaction = 0;
-  std::uint64_t requests_sent = 0;
-  /// Cascade: users who adopt from this shard's shares (global indices).
-  std::vector<std::uint64_t> exposures;
-  /// The run stops after this window (Ctrl-C; decided by shard 0 alone).
-  bool stop = false;
-};
-
-/// The host of pool 0 -> every shard with its outcomes: the shards' reports
-/// summed, the exposures sorted (and deduplicated), so every shard advances the
-/// Bass hazard and delivers exposures alike.
-struct window_summary {
-  std::uint64_t satisfaction = 0;
-  std::uint64_t requests_sent = 0;
-  std::shared_ptr<const std::vector<std::uint64_t>> exposures;
-  bool stop = false;
-};
 
 /// Shard -> the shard that hosts some pools (pool p is served by shard p % S):
 /// the shard's arrivals at each of those pools in one window, each sorted (and,
@@ -47,7 +26,7 @@ struct arrivals_msg {
   int shard = 0;
   /// By pool hosted there: pools host, host + S, host + 2S, ...
   std::vector<std::vector<sim::request>> requests;
-  std::optional<shard_report> report;
+  std::optional<sim::slice_report> report;
   /// The shard's outcome batch from this host, emptied: its memory goes back
   /// for the shard's next outcomes, so that no window allocates.
   std::vector<sim::outcome> spare;
@@ -62,7 +41,7 @@ struct outcomes_msg {
   /// The shard that hosts the pools.
   int host = 0;
   std::vector<sim::outcome> outcomes;
-  std::shared_ptr<const window_summary> summary;
+  std::shared_ptr<const sim::window_summary> summary;
   /// The shard's own arrival batches, emptied, for its next ones to this host.
   std::vector<std::vector<sim::request>> spare;
 };

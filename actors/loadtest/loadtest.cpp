@@ -17,10 +17,10 @@
 
 #include "actors/loadtest/recorder.hpp"
 #include "sim/observe/metrics.hpp"
-#include "sim/population/adoption.hpp"
-#include "sim/population/population.hpp"
 #include "sim/results/slo.hpp"
 #include "sim/scenario/wall_clock.hpp"
+#include "sim/world/population_slice.hpp"
+#include "sim/world/window.hpp"
 
 namespace stampede::actors {
 
@@ -93,7 +93,8 @@ std::uint64_t mix64(std::uint64_t x) {
 
 /// The run_result of a load test, from its recorder.
 sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loadtest_recorder& rec,
-                            double adopters, std::uint64_t users, std::uint64_t model_requests) {
+                            const sim::population_final& population, double adopters,
+                            std::uint64_t model_requests) {
   sim::run_result r;
   r.scenario = s.name;
   r.description = s.description;
@@ -106,7 +107,7 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loa
   r.report_interval_s = lt.interval_s * lt.time_scale;
   r.threads = 1;
   r.wall_seconds = lt.wall_s;
-  r.simulated_users = users;
+  r.simulated_users = population.users;
   r.simulated_requests = model_requests;
   r.series = rec.series();
   lt.endpoints = rec.finish_endpoints();
@@ -131,6 +132,10 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loa
   r.slos = sim::loadtest_slos(s, lt.endpoints);
   r.adoption.population = s.population_size;
   r.adoption.adopters_at_end = adopters * r.weight;
+  r.adoption.model = s.adoption.model;
+  r.adoption.shares = static_cast<double>(population.shares) * r.weight;
+  r.adoption.adopted_by_share = static_cast<double>(population.adopted_by_share) * r.weight;
+  sim::set_peak_daily_active(r.adoption, population.daily_active, r.weight);
   r.loadtest = std::move(lt);
   r.digest = sim::compute_digest(r);
   return r;
@@ -715,8 +720,8 @@ class generator {
     layout_ = sim::block_layout::of(model_);
     for (const auto& b : layout_.blocks)
       setup_.block_regions.push_back(model_.regions[b.region].name);
-    for (std::uint32_t b = 0; b < layout_.count(); ++b) blocks_.emplace_back(model_, layout_, b);
-    hazard_ = std::make_unique<sim::bass_hazard>(s.adoption.innovation, s.adoption.imitation);
+    population_ = std::make_unique<sim::population_slice>(model_, layout_);
+    adoption_ = std::make_unique<sim::adoption_clock>(model_, layout_.users);
     per_pool_.resize(s.pools.size());
     setup_.templates.resize(s.endpoints.size());
     for (const auto& e : s.endpoints) {
@@ -808,19 +813,8 @@ class generator {
     lt.max_lag_s = sim::to_seconds(spec_.max_lag);
     lt.max_dropped = spec_.max_dropped;
     lt.interrupted = interrupted_;
-    double adopted = 0;
-    std::vector<std::uint64_t> daily_active;
-    for (const auto& b : blocks_) {
-      adopted += b.adopted();
-      if (daily_active.size() < b.daily_active().size()) {
-        daily_active.resize(b.daily_active().size(), 0);
-      }
-      for (std::size_t d = 0; d < b.daily_active().size(); ++d) {
-        daily_active[d] += b.daily_active()[d];
-      }
-    }
-    auto r = make_result(s_, std::move(lt), rec_, adopted, layout_.users, model_requests_);
-    sim::set_peak_daily_active(r.adoption, daily_active, r.weight);
+    auto r = make_result(s_, std::move(lt), rec_, population_->final_figures(),
+                         static_cast<double>(population_->adopted()), model_requests_);
     if (!r.loadtest->reliable) {
       std::cerr << "warning: the generator fell behind its schedule (" << r.loadtest->dropped
                 << " requests dropped, " << sim::dropped_share(r.loadtest->endpoints) * 100
@@ -879,9 +873,16 @@ class generator {
     while (window_t0_ < end_virtual_ && window_t0_ <= limit) {
       const sim::vtime t0 = window_t0_;
       const sim::vtime t1 = std::min(end_virtual_, t0 + s_.tick);
+      const sim::window w{window_index_++, t0, t1};
       for (auto& v : per_pool_) v.clear();
-      const double h = hazard_->value();
-      for (auto& b : blocks_) b.step(t0, t1, h, per_pool_);
+      // The window of sim::world, paced by the wall clock: exposures from the
+      // last window's shares, the slice's step, its close.
+      if (exposures_) population_->expose(*exposures_);
+      sim::slice_report report = population_->step(w, adoption_->hazard(), per_pool_);
+      summer_.add(report);
+      const sim::window_summary summary = summer_.take();
+      adoption_->close(w, summary);
+      exposures_ = summary.exposures;
       batch_.clear();
       for (auto& v : per_pool_) batch_.insert(batch_.end(), v.begin(), v.end());
       std::sort(batch_.begin(), batch_.end(), sim::by_arrival{});
@@ -890,7 +891,7 @@ class generator {
         if (!setup_.templates[r.endpoint].active) {
           // Not load-tested: the user sees it succeed at once, so the session goes on.
           rec_.not_sent(r.endpoint);
-          blocks_[r.block()].receive({r.at, r.block(), r.session, sim::outcome::kind::completed});
+          population_->receive({r.at, r.block(), r.session, sim::outcome::kind::completed});
           continue;
         }
         pending p;
@@ -898,8 +899,9 @@ class generator {
         p.block = r.block();
         p.session = r.session;
         p.endpoint = r.endpoint;
-        p.tier = blocks_[r.block()].tier();
-        p.user = layout_.blocks[r.block()].first_user + blocks_[r.block()].user_of(r.session);
+        p.tier = population_->block(r.block()).tier();
+        p.user =
+            layout_.blocks[r.block()].first_user + population_->block(r.block()).user_of(r.session);
         p.seq = seq_++;
         p.patience = r.patience;
         batches_[p.seq % batches_.size()].push_back(p);
@@ -909,14 +911,6 @@ class generator {
         workers_[w]->deliver(std::move(batches_[w]));
         batches_[w] = {};
       }
-      // As the coordinator of `run` does: F is the adopters' pull, each weighted
-      // by satisfaction, at the end of the window.
-      std::uint64_t satisfaction = 0;
-      for (const auto& b : blocks_) satisfaction += b.satisfaction_sum();
-      const double pull =
-          static_cast<double>(satisfaction) / sim::population_block::full_satisfaction;
-      const double share = layout_.users ? pull / static_cast<double>(layout_.users) : 0;
-      hazard_->advance(share, sim::to_seconds(t1 - t0), sim::imitation_boost(s_, t0));
       window_t0_ = t1;
     }
   }
@@ -971,7 +965,7 @@ class generator {
       // Back to the user: at the virtual time the response came.
       const auto at = static_cast<sim::vtime>(
           static_cast<double>(f.sample.intended_us + f.sample.corrected_us) * time_scale_);
-      blocks_[f.block].receive({at, f.block, f.session, model_kind(f.sample.what)});
+      population_->receive({at, f.block, f.session, model_kind(f.sample.what)});
     }
     merged_.clear();
     if (results_buffer_.size() >= 256 * 1024) write_results();
@@ -1189,8 +1183,11 @@ class generator {
 
   sim::scenario model_;
   sim::block_layout layout_;
-  std::vector<sim::population_block> blocks_;
-  std::unique_ptr<sim::bass_hazard> hazard_;
+  std::unique_ptr<sim::population_slice> population_;
+  std::unique_ptr<sim::adoption_clock> adoption_;
+  sim::window_summer summer_;
+  std::shared_ptr<const std::vector<std::uint64_t>> exposures_;
+  std::int64_t window_index_ = 0;
   std::vector<std::vector<sim::request>> per_pool_;
   std::vector<sim::request> batch_;
   sim::vtime window_t0_ = 0;
@@ -1254,7 +1251,10 @@ sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_res
     m.scale = sim::wall_clock_scale(s.scale, meta.rate_scale);
     return sim::block_layout::of(m);
   }();
-  return make_result(s, std::move(lt), rec, 0, layout.users, 0);
+  // The population's state is not in the results file: only its size is known.
+  sim::population_final population;
+  population.users = layout.users;
+  return make_result(s, std::move(lt), rec, population, 0, 0);
 }
 
 }  // namespace stampede::actors

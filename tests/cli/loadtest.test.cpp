@@ -14,8 +14,8 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "run_binary.hpp"
@@ -1144,5 +1144,28 @@ TEST_CASE("an unreadable loadtest.tls.ca_file is a usage error before anything i
   INFO(r.err);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("loadtest.tls.ca_file") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("under loadtest a cascade spreads: each share recruits mean degree × exposure followers",
+          "[loadtest][cli]") {
+  // The window of sim::world on a wall clock: shares made in one window expose
+  // followers who adopt at the next. Before the load generator ran the
+  // world's close step, nobody ever adopted from a share under `loadtest`.
+  const auto dir = test::temp_dir("lt-cascade");
+  const auto r = test::run_stampede("loadtest tests/scenarios/good/loadtest-cascade.yaml --out " +
+                                    (dir / "out").string() + " --duration 4s");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto a = summary_of(dir / "out")["adoption"];
+  const double shares = a["shares"].get<double>();
+  const double recruited = a["adopted_by_share"].get<double>();
+  // ~2000 adopters × 4 sessions/day × 2 requests × 30% over 2 virtual hours.
+  REQUIRE(shares > 200);
+  // A share reaches 80 followers on average, each adopting with probability
+  // 0.01: 0.8 per share while few have adopted. ±0.25 is over 3 standard
+  // deviations for ~500 shares of a light-tailed (exponent 4) degree law.
+  CHECK(recruited / shares == Approx(0.8).margin(0.25));
+  CHECK(a["adopters_at_end"].get<double>() == 2000 + recruited);
   std::filesystem::remove_all(dir);
 }
