@@ -33,6 +33,8 @@ command add_loadtest(CLI::App& app);
 command add_report(CLI::App& app);
 /// `stampede serve` (cli/serve.cpp): the modeled service over HTTP.
 command add_serve(CLI::App& app);
+/// `stampede fit adoption` (cli/fit.cpp): calibration from observed data.
+command add_fit(CLI::App& app);
 
 /// --seed and --scale are overrides like any --set, so the loader validates them.
 std::vector<std::string> overrides_of(const std::vector<std::string>& sets,

@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
 
   // One line per subcommand; each returns -1 when it was not the one invoked.
   const std::vector<command> commands{add_validate(app), add_run(app), add_loadtest(app),
-                                      add_report(app), add_serve(app)};
+                                      add_report(app), add_serve(app),
+                                      add_fit(app)};
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "reports/reports.hpp"
 #include "sim/platform/dispatch.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 
@@ -21,7 +22,7 @@ command add_validate(CLI::App& app) {
   return [a, cmd]() -> int {
     if (!*cmd) return -1;
     const sim::scenario s = sim::load_scenario_file(a->file, a->sets);
-    std::cout << sim::describe(s);
+    std::cout << reports::describe(s);
     // A warning, not an error: the run is valid, only its queueing is not the full pool's.
     for (std::size_t p = 0; p < s.pools.size(); ++p) {
       const double rate = sim::expected_offered_rate(s, static_cast<int>(p));

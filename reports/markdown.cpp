@@ -2,6 +2,7 @@
 // run's figures; no part of the story is written in advance.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "reports/analysis.hpp"
 #include "reports/loadtest.hpp"
@@ -220,13 +221,37 @@ void capacity(std::string& md, const sim::run_result& r, const std::vector<pool_
   md += "\n";
 }
 
+// One event in words: "rate limit: free users may send 3 generate_image requests a day".
+std::string event_text(const sim::event_result& e) {
+  const std::string lasting =
+      e.duration > 0 ? " for " + sim::format_duration(e.duration) : std::string();
+  const std::string count = std::to_string(e.count);
+  char number[32];
+  switch (e.what) {
+    case sim::event_spec::kind::imitation_boost:
+      std::snprintf(number, sizeof number, "%g", e.factor);
+      return std::string("imitation boost x") + number + lasting;
+    case sim::event_spec::kind::rate_limit:
+      std::snprintf(number, sizeof number, "%g", e.per_day);
+      return "rate limit: " + e.tier + " users may send " + number + " " + e.endpoint +
+             " requests a day";
+    case sim::event_spec::kind::add_servers:
+      return count + " servers added to " + e.pool;
+    case sim::event_spec::kind::remove_servers:
+      return count + " servers removed from " + e.pool;
+    case sim::event_spec::kind::outage:
+      return "outage: " + e.pool + " loses " + count + " servers" + lasting;
+  }
+  return {};
+}
+
 // The scenario's events, and for each SLO breach that ended before the run
 // did, the last event before it ended: what most likely brought it back.
 void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_story>& slos) {
   if (r.events.empty()) return;
   md += "## Timeline\n\n";
   for (const auto& e : r.events) {
-    md += "- " + when_text(e.at_s / 3600.0) + ": " + md_cell(e.text) + ".\n";
+    md += "- " + when_text(e.at_s / 3600.0) + ": " + md_cell(event_text(e)) + ".\n";
   }
   const double interval_h = r.report_interval_s / 3600.0;
   for (const auto& story : slos) {
@@ -240,7 +265,7 @@ void timeline(std::string& md, const sim::run_result& r, const std::vector<slo_s
       }
       md += "- `" + md_cell(slo_name(*story.slo)) + "` held again from " + when_text(end_h);
       md += cause ? ", " + hours_text(end_h - cause->at_s / 3600.0) +
-                        " after: " + md_cell(cause->text) + "."
+                        " after: " + md_cell(event_text(*cause)) + "."
                   : ", with no event in between: demand fell (the daily cycle, users giving up) "
                     "or capacity caught up.";
       md += "\n";

@@ -1,6 +1,7 @@
 #pragma once
-// Writers of a run's outputs. Each file is written to a temporary name in the
-// output folder and renamed into place, so a crash never leaves a half-written file.
+// Writers of a run's outputs, and the words for a scenario that `validate` prints. Each file is
+// written to a temporary name in the output folder and renamed into place, so a crash never leaves
+// a half-written file.
 #include <filesystem>
 #include <string>
 
@@ -17,6 +18,9 @@ std::string timeseries_csv(const sim::run_result& r);
 std::string summary_md(const sim::run_result& r);
 /// report.html: one self-contained page with Chart.js inlined and the charts.
 std::string report_html(const sim::run_result& r);
+
+/// A few lines that say what a scenario describes (what `stampede validate` prints).
+std::string describe(const sim::scenario& s);
 
 /// Writes `content` to `path` atomically (temporary file in the same folder, then rename).
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);

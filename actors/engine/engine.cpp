@@ -14,6 +14,7 @@
 #include "actors/engine/affinity.hpp"
 #include "actors/engine/messages.hpp"
 #include "sim/world/pool_set.hpp"
+#include "sim/results/result_builder.hpp"
 #include "sim/world/population_slice.hpp"
 #include "sim/world/world.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sim/base/request.hpp"
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/results/result.hpp"
 #include "sim/world/window.hpp"
 

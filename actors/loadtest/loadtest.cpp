@@ -16,7 +16,8 @@
 #include <thread>
 
 #include "actors/loadtest/recorder.hpp"
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
+#include "sim/results/result_builder.hpp"
 #include "sim/results/slo.hpp"
 #include "sim/scenario/wall_clock.hpp"
 #include "sim/world/population_slice.hpp"

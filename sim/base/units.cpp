@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -168,6 +169,16 @@ std::string format_duration(vtime t) {
   if (t < hour) return two_units(t, minute, "m", second, "s");
   if (t < day) return two_units(t, hour, "h", minute, "m");
   return two_units(t, day, "d", hour, "h");
+}
+
+std::string number_text(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  std::ostringstream out;
+  out.precision(6);
+  out << v;
+  return out.str();
 }
 
 }  // namespace stampede::sim

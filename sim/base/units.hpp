@@ -61,4 +61,8 @@ std::optional<double> parse_number(std::string_view text);
 /// Formats a duration for people: "45s", "12m", "3h 20m", "2d 4h".
 std::string format_duration(vtime t);
 
+/// Formats a number for people: integers without an exponent (2000000, not
+/// 2e+06), others with 6 significant digits.
+std::string number_text(double v);
+
 }  // namespace stampede::sim

@@ -46,7 +46,7 @@ class histogram {
   std::uint64_t clamped_ = 0;
   std::int64_t min_ = 0;
   std::int64_t max_ = 0;
-  // Exact integer sum: a long double here cost ~6 ns per record() (80-bit
+  // Exact integer sum: a long double would be slower on every record() (80-bit
   // stores do not forward to loads), and is exact only up to 2^64.
   unsigned __int128 sum_ = 0;
 };

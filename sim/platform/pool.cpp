@@ -214,9 +214,9 @@ double pool_model::work_of(std::uint16_t endpoint, double given) {
   return given >= 0 ? given : scenario_->endpoints[endpoint].work.sample(service_rng_);
 }
 
-// flatten: at -O2 GCC kept vector::push_back (the outcome) and the heaps'
-// calls out of line; inlined, quickstart and viral-cascade ran 3-4% faster on
-// 1 thread (bench/README.md). Same for complete() and abandon().
+// flatten: at -O2 GCC keeps vector::push_back (the outcome) and the heaps'
+// calls out of line on this per-request path; flattening inlines them. Same
+// for complete() and abandon().
 [[gnu::flatten]] void pool_model::serve_eager(const request& r, std::vector<outcome>& out) {
   count_offered(r);
   // Requests that have not left by the last look bound the queue from above:

@@ -56,7 +56,7 @@
 #include "sim/base/request.hpp"
 #include "sim/base/rng.hpp"
 #include "sim/observe/histogram.hpp"
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/observe/reservoir.hpp"
 #include "sim/platform/dispatch.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -115,8 +115,8 @@ class step_ledger : public level_integral {
 /// the autoscaler's busy time. The same steps in the same order (at equal times
 /// the step down first), so the same integral bit for bit, but they wait on two
 /// radix heaps instead of one binary heap of (time, delta) pairs: a served
-/// request pushes two, and with thousands in service the binary heap was 17% of
-/// an autoscaled run (bench/README.md).
+/// request pushes two, and with thousands in service a heap's log n per push
+/// lies on the pool's serial path.
 class busy_ledger : public level_integral {
  public:
   /// One more in service from time t on (t >= 0); t before the last advance

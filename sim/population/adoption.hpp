@@ -1,5 +1,6 @@
 #pragma once
-// Adoption: Bass diffusion as a per-user hazard.
+// Adoption: Bass diffusion as a per-user hazard, and under `cascade` also
+// adoption of particular users (those a share reached), see adoption_block.
 //
 // A user who has not adopted adopts in [t, t + dt) with probability
 // 1 - exp(-(p + q·F(t))·dt), F the adopted share. Every user has the same hazard,
@@ -26,9 +27,10 @@ double imitation_boost(const scenario& s, vtime t);
 /// F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p)·e^{-(p+q)t}); p, q per second, t in seconds.
 double bass_share(double p, double q, double t);
 
-/// The cumulative Bass hazard H(t), advanced by the coordinator once per window
-/// from the adopted share at the end of the previous window (piecewise-constant
-/// hazard). The share is the adopters' pull: each adopter weighted by their
+/// The cumulative Bass hazard H(t), advanced once per window from the adopted
+/// share at the end of the previous window (piecewise-constant hazard). Every
+/// copy advanced with the same shares holds the same H, so whoever runs the
+/// windows may keep one per shard. The share is the adopters' pull: each adopter weighted by their
 /// satisfaction (behavior.feedback), so unhappy adopters recruit fewer.
 class bass_hazard {
  public:

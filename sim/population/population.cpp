@@ -159,8 +159,17 @@ bool population_block::step(vtime t0, vtime t1, double h,
     to_next_session_ -= mass;
     return false;
   }
-  const behavior_spec& b = scenario_->behavior;
+  take_answers(t1);
+  limits_.advance_to(t0);  // rate limits that take effect by t0
+  churn_and_convert(t0, t1);
+  adopt(h);
+  start_sessions(t0, t1, per_pool);
+  send_due(t0, t1, per_pool);
+  return true;
+}
 
+void population_block::take_answers(vtime t1) {
+  const behavior_spec& b = scenario_->behavior;
   // Outcomes of earlier windows, in session order. Their sessions and users'
   // records are fetched ahead, all at once: in a large population each is a
   // cache miss.
@@ -197,14 +206,17 @@ bool population_block::step(vtime t0, vtime t1, double h,
   if (!answered_.empty()) next_due_ = due_top();
   answered_.clear();
   has_answered_ = false;
+}
 
-  limits_.advance_to(t0);
-  churn_and_convert(t0, t1);
+void population_block::adopt(double h) {
   const std::uint32_t before = adoption_.adopted();
   adoption_.advance_to(h);
   satisfaction_sum_ += std::uint64_t{full_satisfaction} * (adoption_.adopted() - before);
+}
 
-  // New sessions: one Poisson process for all adopted users of the block, with
+void population_block::start_sessions(vtime t0, vtime t1,
+                                      std::vector<std::vector<request>>& per_pool) {
+  // One Poisson process for all adopted users of the block, with
   // the rate of the local diurnal hour the window starts in. Run on its own
   // clock: the next start comes when the integrated rate has grown by an Exp(1)
   // draw since the last one (`to_next_session_` is what is left of it), so a
@@ -223,7 +235,9 @@ bool population_block::step(vtime t0, vtime t1, double h,
   }
   to_next_session_ -= mass;
   for (const session_start& start : starting_) start_session(start, per_pool);
+}
 
+void population_block::send_due(vtime t0, vtime t1, std::vector<std::vector<request>>& per_pool) {
   // Requests whose think time or backoff ends in this window. One that ended
   // before the window started (the response came late in the previous window)
   // is sent at the window's start: feedback never reaches into the past.
@@ -233,7 +247,6 @@ bool population_block::step(vtime t0, vtime t1, double h,
     next_due_ = due_top();
     send(d.session, std::max(d.at, t0), per_pool);
   }
-  return true;
 }
 
 population_block::session_start population_block::draw_start(vtime at) {

@@ -199,7 +199,17 @@ class alignas(64) population_block {
     return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&
            to_next_session_ > session_mass;
   }
+  // The parts of a step that is not quiet, in the order step() calls them.
+  /// Outcomes of earlier windows: a retry after a backoff, the next request
+  /// after a think time, or the session's end; satisfaction and shares.
+  void take_answers(vtime t1);
   void churn_and_convert(vtime t0, vtime t1);
+  /// Adopts the users whose thresholds the hazard `h` has passed.
+  void adopt(double h);
+  /// The window's new sessions, each sending its first request.
+  void start_sessions(vtime t0, vtime t1, std::vector<std::vector<request>>& per_pool);
+  /// Requests whose think time or backoff ends before t1.
+  void send_due(vtime t0, vtime t1, std::vector<std::vector<request>>& per_pool);
   /// A session about to start: its time, its user (a uniform adopter), the
   /// thinning draw and its number of requests.
   struct session_start {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/observe/histogram.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace stampede::sim {
 
@@ -67,16 +68,19 @@ struct pool_result {
   double mean_utilization = 0;
   /// Highest utilization of one reporting interval.
   double peak_utilization = 0;
-  /// Longest queue seen at a window boundary, simulated requests.
+  /// Longest queue seen at a window's end or at its sampling instant (below),
+  /// simulated requests.
   std::int64_t peak_queue = 0;
   /// Provisioned server-hours (real servers) and their cost in USD.
   double server_hours = 0;
   double cost = 0;
   /// Most real servers present at once (events and autoscaling included).
   std::int64_t peak_servers = 0;
-  /// Little's law, measured independently: mean queue length sampled at every
-  /// window boundary (L), arrival rate of queued requests per second (lambda),
-  /// mean time in queue in seconds (W).
+  /// Little's law, measured independently: mean queue length sampled once per
+  /// window at an instant drawn uniformly within it (L; a fixed instant would
+  /// be biased, as the queue has a sawtooth within each window), arrival rate
+  /// of accepted requests per second (lambda), their mean time in queue in
+  /// seconds (W).
   double little_l = 0;
   double little_lambda = 0;
   double little_w = 0;
@@ -241,13 +245,23 @@ struct figure_result {
   std::string source;
 };
 
-/// One event of the scenario's timeline, in words.
+/// One event of the scenario's timeline, with the names of what it acts on
+/// (reports put it in words).
 struct event_result {
   double at_s = 0;
-  /// "rate limit: free on generate_image now 3/day per user".
-  std::string text;
-  /// The pool it acts on, or empty.
+  event_spec::kind what = event_spec::kind::imitation_boost;
+  /// imitation_boost: the factor on q.
+  double factor = 0;
+  /// imitation_boost, outage: how long it lasts; 0 = to the end of the run.
+  vtime duration = 0;
+  /// rate_limit: the tier and endpoint limited, and the new limit per user per day.
+  std::string tier;
+  std::string endpoint;
+  double per_day = 0;
+  /// add_servers, remove_servers, outage: the pool and how many servers; the pool is
+  /// empty for other kinds.
   std::string pool;
+  std::int64_t count = 0;
 };
 
 /// Everything one run produced.

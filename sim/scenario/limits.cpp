@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/population/population.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -51,7 +51,8 @@ std::string bytes_text(double bytes) {
   return out.str();
 }
 
-std::string number_text(double v) {
+// A number with 3 significant digits, for estimates ("1.2e+04").
+std::string three_digits(double v) {
   std::ostringstream out;
   out.precision(3);
   out << v;
@@ -95,9 +96,9 @@ std::string refuse_run(const scenario& s, const run_needs& needs, const run_budg
   std::ostringstream out;
   if (needs.windows > budget.windows) {
     const double tick = to_seconds(s.horizon) / budget.windows;
-    out << "the run needs " << number_text(needs.windows) << " windows (horizon "
+    out << "the run needs " << three_digits(needs.windows) << " windows (horizon "
         << format_duration(s.horizon) << " / tick " << format_duration(s.tick)
-        << "), more than the " << number_text(budget.windows)
+        << "), more than the " << three_digits(budget.windows)
         << " that take hours; --set tick=" << format_duration(from_seconds(std::ceil(tick)))
         << " or a shorter horizon would fit";
     return out.str();
@@ -110,7 +111,7 @@ std::string refuse_run(const scenario& s, const run_needs& needs, const run_budg
     // not. Either way a fifth of the memory is left to what the estimate misses.
     const double room = 0.8 * budget.bytes - (needs.bytes - needs.scaled_bytes);
     if (room > 0) {
-      out << "--scale " << number_text(s.scale * room / needs.scaled_bytes) << " would fit";
+      out << "--scale " << three_digits(s.scale * room / needs.scaled_bytes) << " would fit";
     } else {
       out << "a longer metrics.report_interval than " << format_duration(s.report_interval)
           << " or a shorter horizon would fit";
@@ -119,9 +120,9 @@ std::string refuse_run(const scenario& s, const run_needs& needs, const run_budg
   }
   if (needs.requests > budget.requests) {
     const double fitting = s.scale * budget.requests / needs.requests;
-    out << "the run may simulate up to " << number_text(needs.requests)
-        << " requests, more than the " << number_text(budget.requests)
-        << " that take hours; --scale " << number_text(fitting) << " would fit";
+    out << "the run may simulate up to " << three_digits(needs.requests)
+        << " requests, more than the " << three_digits(budget.requests)
+        << " that take hours; --scale " << three_digits(fitting) << " would fit";
     return out.str();
   }
   return {};

@@ -17,6 +17,12 @@ int index_by_name(const std::vector<T>& items, const std::string& name) {
 
 }  // namespace
 
+const std::vector<std::string>& dispatch_names() {
+  static const std::vector<std::string> names{"shared", "round_robin", "random",
+                                              "join_shortest_queue", "power_of_two"};
+  return names;
+}
+
 int scenario::endpoint_index(const std::string& endpoint) const {
   return index_by_name(endpoints, endpoint);
 }

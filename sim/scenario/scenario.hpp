@@ -96,10 +96,8 @@ struct business_spec {
   double churn = 0;
 };
 
-/// `behavior:` what an adopted user does.
+/// `behavior:` what an adopted user does (`sessions_per_day` is per tier: tier_spec).
 struct behavior_spec {
-  /// Mean sessions a day of one adopted user.
-  double sessions_per_day = 1;
   /// Relative activity for each local hour 0..23, normalised to a mean of 1.
   std::array<double, 24> diurnal{};
   /// Requests in one session (a count distribution, values >= 1).
@@ -141,9 +139,9 @@ struct batch_spec {
 
 /// `platform.pools[i].autoscale:` more servers when busy. Every `interval` the
 /// servers busy on average over that interval, against the servers present plus
-/// those on order, are compared with the target; above it, `step` servers are
-/// ordered and join after `provisioning_delay`, up to `max`. Below half the
-/// target, `step` servers leave (never under the initial count).
+/// those on order (minus those told to leave), are compared with the target; above it, `step`
+/// servers are ordered and join after `provisioning_delay`, up to `max`. Below half the target,
+/// `step` servers leave (never under the initial count).
 struct autoscale_spec {
   bool enabled = false;
   double target_utilization = 0.8;
@@ -160,6 +158,9 @@ struct autoscale_spec {
 /// batches (dispatch.hpp), by turns, at random, to the least loaded, or to the
 /// less loaded of two picked at random.
 enum class dispatch_policy { shared, round_robin, random, join_shortest_queue, power_of_two };
+
+/// The `dispatch:` values, in the order of dispatch_policy.
+const std::vector<std::string>& dispatch_names();
 
 /// `platform.pools[i]:` a pool of identical servers behind one FIFO queue, or
 /// behind a load balancer (`dispatch`).
@@ -224,7 +225,6 @@ struct env_reference {
   std::string unset_error;
 };
 
-/// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.
 /// `loadtest.tls`: how an https target's certificate is checked.
 struct loadtest_tls_spec {
   /// PEM file of the certificate authorities to trust; empty: the system's store.
@@ -233,6 +233,7 @@ struct loadtest_tls_spec {
   bool insecure = false;
 };
 
+/// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.
 struct loadtest_spec {
   /// "http://host:port" or "https://host:port"; empty: start the modeled
   /// service (`stampede serve`) on loopback.
@@ -270,8 +271,9 @@ struct loadtest_spec {
   double max_dropped = 0.001;
 };
 
-/// `figures[i]:` a public figure the scenario is calibrated against; each run
-/// computes the same figure from its result (sim/results/figures.hpp) and compares.
+/// `figures[i]:` a public figure to compare each run with (a calibration target
+/// or a prediction, `target`); each run computes the same figure from its result
+/// (sim/results/figures.hpp) and compares.
 struct figure_spec {
   /// How the reports name it: "new users in the peak hour".
   std::string name;
@@ -308,7 +310,9 @@ struct scenario {
   std::string description;
   std::uint64_t seed = 1;
   vtime horizon = 7 * day;
-  /// The virtual-time window of the coordinator.
+  /// The window: every part of the model advances one window of virtual time at
+  /// a time; what one part learns from another (an outcome, a share) takes
+  /// effect from the next window.
   vtime tick = second;
   /// The reporting interval of timeseries.csv; a multiple of tick.
   vtime report_interval = hour;
@@ -330,7 +334,7 @@ struct scenario {
   std::vector<event_spec> events;
   /// Present when the scenario has a `loadtest:` section.
   std::optional<loadtest_spec> loadtest;
-  /// Public figures the scenario is calibrated against (`figures:`).
+  /// Public figures to compare the run with (`figures:`).
   std::vector<figure_spec> figures;
   /// Key paths of the values tuned to reproduce the calibration targets
   /// (`tuned:`), as written: "adoption.imitation", "platform.pools[0].servers".

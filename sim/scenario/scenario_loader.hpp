@@ -50,7 +50,4 @@ scenario load_scenario_file(const std::string& path,
 scenario load_scenario_text(std::string_view yaml, const std::string& name,
                             const std::vector<std::string>& overrides = {});
 
-/// A few lines that say what the scenario describes (for `stampede validate`).
-std::string describe(const scenario& s);
-
 }  // namespace stampede::sim

@@ -6,7 +6,7 @@
 // gives (time, id). Times lie within the window, a few million microseconds,
 // so a radix sort on the time within the window does it in a few passes over
 // 8-byte keys and one gather, where std::sort compares and moves 40-byte
-// requests n·log(n) times (bench/README.md).
+// requests n·log(n) times.
 #include <cstdint>
 #include <vector>
 

@@ -8,8 +8,8 @@
 // is empty, the lowest non-empty bucket is spread over the buckets below. A
 // key moves down a few times in its life, each move a sequential read and an
 // append, where a heap of n keys pays log(n) dependent, unpredictable
-// comparisons on every pop: with the 23,000 servers of the full-scale launch,
-// 33 ns against 71 ns per request for sim::min_heap (bench/server_heap.cpp).
+// comparisons on every pop, which grows with the servers (bench_server_heap
+// compares the two).
 // A key below the last minimum is allowed (a server that joins at a window's
 // start while every other one is busy beyond it) and costs a rebuild, O(n).
 #include <array>

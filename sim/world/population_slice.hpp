@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/base/request.hpp"
-#include "sim/observe/metrics.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/population/population.hpp"
 #include "sim/speed/arrival_sort.hpp"
 #include "sim/world/window.hpp"

@@ -1,6 +1,7 @@
 #include "sim/world/world.hpp"
 
 #include "sim/world/pool_set.hpp"
+#include "sim/results/result_builder.hpp"
 #include "sim/world/population_slice.hpp"
 
 namespace stampede::sim {

@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 
+#include "reports/reports.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "tests/cli/run_binary.hpp"
 
@@ -227,7 +228,7 @@ struct outcome {
 outcome validate(const std::string& text, const std::vector<std::string>& overrides = {}) {
   try {
     const auto s = stampede::sim::load_scenario_text(text, "fuzz.yaml", overrides);
-    (void)stampede::sim::describe(s);
+    (void)stampede::reports::describe(s);
     return {true, ""};
   } catch (const stampede::sim::scenario_error& e) {
     return {false, e.what()};

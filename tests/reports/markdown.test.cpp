@@ -114,13 +114,58 @@ TEST_CASE("summary.md names the event after which a breached SLO held again", "[
   const int rows = static_cast<int>(r.series.rows.size());
   for (int i = rows - 4; i < rows; ++i) r.series.rows[i][p99] = 1.0;
   // An event two hours before the breach ended (at the end of row rows - 5).
-  r.events.push_back({(rows - 6) * 3600.0, "200 servers added to gen-h100", "gen-h100"});
+  sim::event_result added;
+  added.at_s = (rows - 6) * 3600.0;
+  added.what = sim::event_spec::kind::add_servers;
+  added.pool = "gen-h100";
+  added.count = 200;
+  r.events.push_back(added);
   const std::string md = summary_md(r);
   INFO(md);
   CHECK(has(md, "## Timeline"));
   CHECK(has(md, ": 200 servers added to gen-h100."));
   CHECK(has(md, "held again from"));
   CHECK(has(md, "after: 200 servers added to gen-h100"));
+}
+
+TEST_CASE("summary.md puts every kind of event in words", "[reports]") {
+  auto r = stampede::test::sample_result();
+  const auto event = [&](sim::event_spec::kind what, double at_h) {
+    sim::event_result e;
+    e.at_s = at_h * 3600;
+    e.what = what;
+    return e;
+  };
+  auto boost = event(sim::event_spec::kind::imitation_boost, 1);
+  boost.factor = 2.5;
+  boost.duration = 6 * sim::hour;
+  auto limit = event(sim::event_spec::kind::rate_limit, 2);
+  limit.tier = "free";
+  limit.endpoint = "generate_image";
+  limit.per_day = 3;
+  auto added = event(sim::event_spec::kind::add_servers, 3);
+  added.pool = "gpu";
+  added.count = 100;
+  auto removed = event(sim::event_spec::kind::remove_servers, 4);
+  removed.pool = "gpu";
+  removed.count = 40;
+  auto outage = event(sim::event_spec::kind::outage, 5);
+  outage.pool = "gpu";
+  outage.count = 7;
+  outage.duration = 30 * sim::minute;
+  auto forever = boost;
+  forever.at_s = 6 * 3600;
+  forever.duration = 0;
+  r.events = {boost, limit, added, removed, outage, forever};
+  const std::string md = summary_md(r);
+  INFO(md);
+  // The wording summary.md had when sim/ composed it (before reports/ did).
+  CHECK(has(md, ": imitation boost x2.5 for 6h.\n"));
+  CHECK(has(md, ": rate limit: free users may send 3 generate_image requests a day.\n"));
+  CHECK(has(md, ": 100 servers added to gpu.\n"));
+  CHECK(has(md, ": 40 servers removed from gpu.\n"));
+  CHECK(has(md, ": outage: gpu loses 7 servers for 30m.\n"));
+  CHECK(has(md, ": imitation boost x2.5.\n"));
 }
 
 TEST_CASE("summary.md marks calibration targets and predictions and never says reproduced",

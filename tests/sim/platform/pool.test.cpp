@@ -1,4 +1,5 @@
 #include "sim/platform/pool.hpp"
+#include "sim/results/result_builder.hpp"
 #include "tests/sim/platform/pool_fixtures.hpp"
 
 #include <algorithm>

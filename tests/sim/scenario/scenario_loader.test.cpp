@@ -82,7 +82,7 @@ TEST_CASE("the quickstart scenario loads with its documented values", "[sim][loa
   CHECK(s.adoption.innovation == Approx(0.01 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.imitation == Approx(0.8 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.initial_adopters == 1000.0);
-  CHECK(s.behavior.sessions_per_day == 3.0);
+  CHECK(s.tiers.front().sessions_per_day == 3.0);
   CHECK(s.behavior.diurnal == standard_diurnal());
   CHECK(s.behavior.requests_per_session.shape == distribution::kind::geometric);
   CHECK(s.behavior.requests_per_session.a == 4.0);
@@ -165,7 +165,7 @@ TEST_CASE("every implemented key loads into base units", "[sim][loader]") {
   CHECK(s.adoption.innovation == Approx(0.002 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.imitation == Approx(0.9 / 86400).epsilon(rate_eps));
   CHECK(s.adoption.initial_adopters == 10'000.0);
-  CHECK(s.behavior.sessions_per_day == 2.5);
+  CHECK(s.tiers.front().sessions_per_day == 2.5);
   // Weights 1 and 3 have a mean of 2: normalised they are 0.5 and 1.5 (exact in binary).
   CHECK(s.behavior.diurnal[0] == 0.5);
   CHECK(s.behavior.diurnal[23] == 1.5);
@@ -345,20 +345,6 @@ TEST_CASE("scaled servers and queues never drop below one", "[sim][loader]") {
   CHECK(s.pool_index("nope") == -1);
   CHECK(s.endpoint_index("generate_image") == 0);
   CHECK(s.endpoint_index("edit_image") == -1);
-}
-
-TEST_CASE("describe says what the scenario is in a few lines", "[sim][loader]") {
-  const std::string text = describe(load_scenario_file(quickstart_path()));
-  const auto lines = std::count(text.begin(), text.end(), '\n');
-  CHECK(lines >= 5);
-  CHECK(lines <= 8);
-  CHECK_THAT(text, Contains("quickstart: An image-generation feature"));
-  CHECK_THAT(text, Contains("horizon 7d, tick 1s"));
-  CHECK_THAT(text, Contains("p 0.01/day, q 0.8/day"));
-  CHECK_THAT(text, Contains("generate_image -> gpu"));
-  CHECK_THAT(text, Contains("gpu 300 servers, queue 200000"));
-  CHECK_THAT(text, Contains("generate_image latency_p99 <= 2m"));
-  CHECK_THAT(text, Contains("generate_image max_rejected <= 2%"));
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "sim/observe/metrics.hpp"
+#include "sim/results/result_builder.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -20,10 +20,6 @@ void set_peak_daily_active(adoption_result& a, const std::vector<std::uint64_t>&
       a.peak_day = static_cast<int>(d);
     }
   }
-}
-
-int interval_count(const scenario& s) {
-  return static_cast<int>((s.horizon + s.report_interval - 1) / s.report_interval);
 }
 
 result_builder::result_builder(const scenario& s)
@@ -171,6 +167,25 @@ void settle_latency_slos(run_result& r) {
 }
 
 run_result result_builder::build(vtime reached) {
+  run_result r = header(reached);
+  // Rows of the time series: the intervals begun before the time reached.
+  const int rows = std::min<int>(
+      intervals_, static_cast<int>((std::min(reached, s_.horizon) + s_.report_interval - 1) /
+                                   s_.report_interval));
+  add_endpoints_and_pools(r);
+  add_time_series(r, rows);
+  add_slo_verdicts(r, rows);
+  add_timeline(r);
+  add_adoption(r, rows);
+
+  settle_latency_slos(r);
+  check_invariants(r, reached >= s_.horizon);
+  evaluate_figures(s_, r);  // public figures vs simulated (sim/results/figures.hpp)
+  r.digest = compute_digest(r);
+  return r;
+}
+
+run_result result_builder::header(vtime reached) const {
   run_result r;
   r.scenario = s_.name;
   r.description = s_.description;
@@ -179,16 +194,16 @@ run_result result_builder::build(vtime reached) {
   r.weight = 1.0 / s_.scale;
   r.horizon_s = to_seconds(s_.horizon);
   r.simulated_s = to_seconds(std::min(reached, s_.horizon));
-  const int rows = std::min<int>(
-      intervals_, static_cast<int>((std::min(reached, s_.horizon) + s_.report_interval - 1) /
-                                   s_.report_interval));
   r.tick_s = to_seconds(s_.tick);
   r.report_interval_s = to_seconds(s_.report_interval);
   r.simulated_users = users_;
   r.population_bytes = memory_bytes_;
   r.simulated_requests = requests_;
-  const double w = r.weight;
+  return r;
+}
 
+void result_builder::add_endpoints_and_pools(run_result& r) {
+  const double w = r.weight;
   // Endpoints in scenario order.
   r.endpoints.resize(s_.endpoints.size());
   std::sort(pool_finals_.begin(), pool_finals_.end(),
@@ -213,18 +228,20 @@ run_result result_builder::build(vtime reached) {
     x.offered += x.rate_limited;
     x.rejected += x.rate_limited;
   }
-  // One endpoint in one interval, edge and pool together.
-  const auto endpoint_at = [&](std::size_t e, std::size_t i) {
-    const auto& pool_row = pools_[static_cast<std::size_t>(s_.endpoints[e].pool)][i];
-    endpoint_interval x = pool_row.endpoints.empty() ? endpoint_interval{} : pool_row.endpoints[e];
-    const auto& limited = population_[i].rate_limited;
-    const std::uint64_t edge = e < limited.size() ? limited[e] : 0;
-    x.offered += edge;
-    x.rejected += edge;
-    return x;
-  };
+}
 
-  // The time series.
+endpoint_interval result_builder::endpoint_at(std::size_t e, std::size_t i) const {
+  const auto& pool_row = pools_[static_cast<std::size_t>(s_.endpoints[e].pool)][i];
+  endpoint_interval x = pool_row.endpoints.empty() ? endpoint_interval{} : pool_row.endpoints[e];
+  const auto& limited = population_[i].rate_limited;
+  const std::uint64_t edge = e < limited.size() ? limited[e] : 0;
+  x.offered += edge;
+  x.rejected += edge;
+  return x;
+}
+
+void result_builder::add_time_series(run_result& r, int rows) const {
+  const double w = r.weight;
   timeseries& ts = r.series;
   ts.columns = {"t_hours",         "adopters",       "adopted_share", "active_users",
                 "active_sessions", "sessions_per_s", "paying_users",  "revenue_per_day_usd"};
@@ -283,9 +300,11 @@ run_result result_builder::build(vtime reached) {
     row.push_back(cost);
     ts.rows.push_back(std::move(row));
   }
+}
 
-  // SLO verdicts, over the run and per interval (sim/results/slo.hpp); the
-  // latency ones are judged again on exact quantiles by settle_latency_slos.
+void result_builder::add_slo_verdicts(run_result& r, int rows) const {
+  // Over the run and per interval (sim/results/slo.hpp); the latency verdicts
+  // are judged again on exact quantiles by settle_latency_slos.
   for (const slo_spec& slo : s_.slos) {
     const auto ei = static_cast<std::size_t>(slo.endpoint);
     const endpoint_result& e = r.endpoints[ei];
@@ -303,46 +322,30 @@ run_result result_builder::build(vtime reached) {
     }
     r.slos.push_back(v);
   }
+}
 
-  // The timeline, in words.
+void result_builder::add_timeline(run_result& r) const {
+  // Names for indexes: reports put the events in words.
   for (const event_spec& e : s_.events) {
     event_result x;
     x.at_s = to_seconds(e.at);
-    const std::string lasting =
-        e.duration > 0 ? " for " + format_duration(e.duration) : std::string();
-    const auto count = [](std::int64_t n) { return std::to_string(n); };
-    switch (e.what) {
-      case event_spec::kind::imitation_boost: {
-        char factor[32];
-        std::snprintf(factor, sizeof factor, "%g", e.factor);
-        x.text = std::string("imitation boost x") + factor + lasting;
-        break;
-      }
-      case event_spec::kind::rate_limit: {
-        char limit[32];
-        std::snprintf(limit, sizeof limit, "%g", e.per_day);
-        x.text = "rate limit: " + s_.tiers[static_cast<std::size_t>(e.tier)].name +
-                 " users may send " + limit + " " +
-                 s_.endpoints[static_cast<std::size_t>(e.endpoint)].name + " requests a day";
-        break;
-      }
-      case event_spec::kind::add_servers:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = count(e.count) + " servers added to " + x.pool;
-        break;
-      case event_spec::kind::remove_servers:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = count(e.count) + " servers removed from " + x.pool;
-        break;
-      case event_spec::kind::outage:
-        x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
-        x.text = "outage: " + x.pool + " loses " + count(e.count) + " servers" + lasting;
-        break;
+    x.what = e.what;
+    x.factor = e.factor;
+    x.duration = e.duration;
+    x.per_day = e.per_day;
+    x.count = e.count;
+    if (e.what == event_spec::kind::rate_limit) {
+      x.tier = s_.tiers[static_cast<std::size_t>(e.tier)].name;
+      x.endpoint = s_.endpoints[static_cast<std::size_t>(e.endpoint)].name;
+    } else if (e.what != event_spec::kind::imitation_boost) {
+      x.pool = s_.pools[static_cast<std::size_t>(e.pool)].name;
     }
     r.events.push_back(std::move(x));
   }
+}
 
-  // Adoption.
+void result_builder::add_adoption(run_result& r, int rows) const {
+  const double w = r.weight;
   r.adoption.population = s_.population_size;
   r.adoption.model = s_.adoption.model;
   r.adoption.shares = static_cast<double>(shares_) * w;
@@ -351,12 +354,6 @@ run_result result_builder::build(vtime reached) {
       rows == 0 ? 0
                 : static_cast<double>(population_[static_cast<std::size_t>(rows - 1)].adopters) * w;
   set_peak_daily_active(r.adoption, daily_active_, w);
-
-  settle_latency_slos(r);
-  check_invariants(r, reached >= s_.horizon);
-  evaluate_figures(s_, r);  // public figures vs simulated (sim/results/figures.hpp)
-  r.digest = compute_digest(r);
-  return r;
 }
 
 }  // namespace stampede::sim
