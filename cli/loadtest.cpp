@@ -1,19 +1,24 @@
 // `stampede loadtest`: the scenario's population against an HTTP target in wall-clock time.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
-#include "actors/service/http_service.hpp"
 #include "actors/loadtest/loadtest.hpp"
+#include "actors/service/http_service.hpp"
 #include "cli/commands.hpp"
 #include "cli/resources.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "sim/scenario/wall_clock.hpp"
 
 namespace stampede::cli {
 
@@ -88,95 +93,84 @@ std::optional<std::string> check_metrics_listen(const std::string& text) {
   return std::nullopt;
 }
 
-int loadtest_command(const loadtest_args& a) {
-  if (a.file.empty()) return usage_error("no scenario file given");
-  sim::scenario s = sim::load_scenario_file(a.file, a.sets);
-  if (!s.loadtest) {
-    return usage_error(a.file + ": no loadtest: section; add one (see scenarios/README.md)");
+/// A usage or scenario error found before anything starts (exit 2), or nothing.
+using refusal = std::optional<std::string>;
+
+/// What a load test needs of the scenario beyond the loader's checks: a
+/// loadtest section, and a generator's population this machine can hold.
+refusal check_scenario(const loadtest_args& a, const sim::scenario& s) {
+  if (!s.loadtest) return a.file + ": no loadtest: section; add one (see scenarios/README.md)";
+  // The generator's population is thinned by rate_scale (sim/scenario/wall_clock.hpp):
+  // check what it will hold, before anything is allocated.
+  const sim::scenario thinned = sim::wall_clock_model(s, sim::wall_clock_role::generator);
+  if (const std::string why = refuse_on_this_machine(thinned, true); !why.empty()) {
+    return a.file + ": " + why +
+           " (a load test simulates scale × loadtest.rate_scale of the population)";
   }
-  const sim::loadtest_spec& spec = *s.loadtest;
-  {
-    // The generator's population is thinned by rate_scale (actors/loadtest/loadtest.cpp):
-    // check what it will hold, before anything is allocated.
-    sim::scenario thinned = s;
-    thinned.scale = s.scale * spec.rate_scale;
-    if (const std::string why = refuse_on_this_machine(thinned, true); !why.empty()) {
-      return usage_error(a.file + ": " + why +
-                         " (a load test simulates scale × loadtest.rate_scale of the population)");
-    }
-  }
-  for (std::size_t e = 0; e < spec.requests.size() && e < s.endpoints.size(); ++e) {
-    const auto& t = spec.requests[e];
-    std::vector<std::string> texts{t.path, t.body};
-    for (const auto& [k, v] : t.headers) texts.push_back(v);
-    for (const auto& text : texts) {
-      for (const auto& name : sim::unknown_template_variables(text)) {
-        return usage_error(a.file + ": loadtest.requests." + s.endpoints[e].name +
-                           ": unknown template variable ${" + name +
-                           "}; known: ${user_id} ${seq} ${prompt} ${tier} ${env:NAME}");
-      }
-    }
-  }
+  return std::nullopt;
+}
+
+/// The generator's options from the flags and the environment: metrics
+/// address, ${env:NAME} values, duration, and the target (parsed and on the
+/// allow list), all refused before anything is started or connected.
+refusal make_options(const loadtest_args& a, const sim::loadtest_spec& spec,
+                     actors::loadtest_options& o) {
   if (!a.metrics_listen.empty()) {
     if (auto err = check_metrics_listen(a.metrics_listen)) {
-      return usage_error("--metrics-listen " + a.metrics_listen + ": " + *err);
+      return "--metrics-listen " + a.metrics_listen + ": " + *err;
     }
   }
-  actors::loadtest_options o;
+  o.metrics_listen = a.metrics_listen;
   // Read once, here: an unset one fails before anything starts, and the values
   // go only into the requests on the wire (the scenario keeps ${env:NAME}).
   for (const auto& ref : spec.env) {
     const char* value = std::getenv(ref.name.c_str());
-    if (value == nullptr) return usage_error(ref.unset_error);
+    if (value == nullptr) return ref.unset_error;
     const bool seen =
         std::any_of(o.env.begin(), o.env.end(), [&](const auto& e) { return e.first == ref.name; });
     if (!seen) o.env.emplace_back(ref.name, value);
   }
   if (a.duration) {
     const auto d = sim::parse_duration(*a.duration);
-    if (!d || *d <= 0) {
-      return usage_error("--duration " + *a.duration + ": expected a positive duration like 20s");
-    }
+    if (!d || *d <= 0)
+      return "--duration " + *a.duration + ": expected a positive duration like 20s";
     o.duration_s = sim::to_seconds(*d);
   }
   const std::string target_text = a.target ? *a.target : spec.target;
   o.embedded = target_text.empty();
-  if (!o.embedded) {
-    // Refused here, before anything is started or connected.
-    try {
-      o.target = sim::parse_target_url(target_text);
-    } catch (const sim::target_error& e) {
-      return usage_error(e.what());
-    }
-    if (!sim::host_allowed(o.target.host, spec.allow_hosts)) {
-      return usage_error("target host \"" + o.target.host +
-                         "\" is not in loadtest.allow_hosts; nothing was sent. To allow it, add "
-                         "it to the scenario's loadtest.allow_hosts list (allow_hosts: [" +
-                         o.target.host + ", ...])");
-    }
+  if (o.embedded) return std::nullopt;
+  try {
+    o.target = sim::parse_target_url(target_text);
+  } catch (const sim::target_error& e) {
+    return std::string(e.what());
   }
+  if (!sim::host_allowed(o.target.host, spec.allow_hosts)) {
+    return "target host \"" + o.target.host +
+           "\" is not in loadtest.allow_hosts; nothing was sent. To allow it, add it to the "
+           "scenario's loadtest.allow_hosts list (allow_hosts: [" +
+           o.target.host + ", ...])";
+  }
+  return std::nullopt;
+}
 
-  // Saved first, so that `stampede report DIR` can rebuild from DIR alone.
-  const std::filesystem::path out(a.out);
+/// Saves the scenario, its prompts and the overrides into DIR first, so that
+/// `stampede report DIR` can rebuild from DIR alone.
+void save_inputs(const loadtest_args& a, const sim::loadtest_spec& spec,
+                 const std::filesystem::path& out) {
   std::filesystem::create_directories(out);
   reports::write_file_atomically(out / "scenario.yaml", read_text(a.file));
   std::string overrides;
-  for (const auto& o2 : a.sets) overrides += o2 + "\n";
+  for (const auto& set : a.sets) overrides += set + "\n";
   if (!spec.prompts_file.empty()) {
-    // The prompts travel with the scenario, so DIR alone still rebuilds.
     reports::write_file_atomically(out / "prompts.txt", read_text(spec.prompts_file));
     overrides += "loadtest.prompts_file=prompts.txt\n";
   }
   reports::write_file_atomically(out / "overrides.txt", overrides);
+}
 
-  std::unique_ptr<actors::modeled_service> service;
-  if (o.embedded) {
-    service = std::make_unique<actors::modeled_service>(s);
-    o.target.host = "127.0.0.1";
-    o.target.port = service->start("127.0.0.1", 0);
-  }
-  const double duration_s = actors::loadtest_duration_s(s, o);
-  o.interval_s = actors::loadtest_interval_s(duration_s);
+/// What the test is set to do, as loadtest.json records it before it starts.
+sim::loadtest_result test_plan(const actors::loadtest_options& o, const sim::loadtest_spec& spec,
+                               double duration_s) {
   sim::loadtest_result meta;
   meta.target = o.target.text();
   meta.embedded = o.embedded;
@@ -190,15 +184,22 @@ int loadtest_command(const loadtest_args& a) {
   meta.timeout_s = sim::to_seconds(spec.timeout);
   meta.max_lag_s = sim::to_seconds(spec.max_lag);
   meta.max_dropped = spec.max_dropped;
-  reports::write_file_atomically(out / "loadtest.json", loadtest_meta_json(meta));
+  return meta;
+}
 
+/// Runs the generator, appending to DIR/results.csv and showing progress. An
+/// error that echoes a request is redacted: it must not show a secret.
+/// actors::loadtest_refused passes through for the caller to report.
+sim::run_result run_generator(const sim::scenario& s, actors::loadtest_options& o,
+                              const loadtest_args& a, const std::filesystem::path& out,
+                              double duration_s) {
   const auto results_path = out / "results.csv";
-  std::FILE* results = std::fopen(results_path.c_str(), "w");
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> results(
+      std::fopen(results_path.c_str(), "w"), &std::fclose);
   if (!results) throw std::runtime_error("cannot write " + results_path.string());
   static char buffer[1 << 16];
-  std::setvbuf(results, buffer, _IOFBF, sizeof buffer);
-  o.results = results;
-  o.metrics_listen = a.metrics_listen;
+  std::setvbuf(results.get(), buffer, _IOFBF, sizeof buffer);
+  o.results = results.get();
   o.stop = &stop_requested;
 
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
@@ -206,6 +207,7 @@ int loadtest_command(const loadtest_args& a) {
   if (!a.quiet && (terminal || a.progress)) {
     o.on_progress = [&](const actors::loadtest_progress& p) { display.update(p); };
   }
+  const sim::loadtest_spec& spec = *s.loadtest;
   if (!a.quiet) {
     std::cerr << "load-testing " << o.target.text()
               << (o.embedded ? " (embedded modeled service)" : "") << " for " << duration_s
@@ -216,16 +218,59 @@ int loadtest_command(const loadtest_args& a) {
   sim::run_result r;
   try {
     r = actors::run_loadtest(s, o);
-  } catch (const actors::loadtest_refused& e) {
-    std::fclose(results);
-    return usage_error(sim::redact(e.what(), o.env));
+  } catch (const actors::loadtest_refused&) {
+    throw;
   } catch (const std::exception& e) {
-    // An error that echoes a request must not show a secret.
-    std::fclose(results);
     throw std::runtime_error(sim::redact(e.what(), o.env));
   }
-  std::fclose(results);
+  o.results = nullptr;
+  o.on_progress = nullptr;
   display.finish();
+  return r;
+}
+
+/// The closing lines: what was sent and the verdict, then the report's path.
+void print_summary(const sim::run_result& r, bool held, const std::filesystem::path& out) {
+  std::uint64_t sent = 0, completed = 0;
+  for (const auto& e : r.loadtest->endpoints) {
+    sent += e.sent;
+    completed += e.completed;
+  }
+  std::cerr << "sent " << sent << " requests, " << completed << " completed (2xx) in "
+            << r.wall_seconds << " s; SLOs " << (held ? "held" : "BREACHED")
+            << (r.loadtest->reliable ? "" : "; results UNRELIABLE (the generator fell behind)")
+            << "\n";
+  if (stop_requested.load()) std::cerr << "stopped early: the report covers the time reached\n";
+  std::cout << (out / "report.html").string() << "\n";
+}
+
+int loadtest_command(const loadtest_args& a) {
+  if (a.file.empty()) return usage_error("no scenario file given");
+  const sim::scenario s = sim::load_scenario_file(a.file, a.sets);
+  if (const refusal why = check_scenario(a, s)) return usage_error(*why);
+  const sim::loadtest_spec& spec = *s.loadtest;
+  actors::loadtest_options o;
+  if (const refusal why = make_options(a, spec, o)) return usage_error(*why);
+
+  const std::filesystem::path out(a.out);
+  save_inputs(a, spec, out);
+  std::unique_ptr<actors::modeled_service> service;
+  if (o.embedded) {
+    service = std::make_unique<actors::modeled_service>(s);
+    o.target.host = "127.0.0.1";
+    o.target.port = service->start("127.0.0.1", 0);
+  }
+  const double duration_s = actors::loadtest_duration_s(s, o);
+  o.interval_s = actors::loadtest_interval_s(duration_s);
+  reports::write_file_atomically(out / "loadtest.json",
+                                 loadtest_meta_json(test_plan(o, spec, duration_s)));
+
+  sim::run_result r;
+  try {
+    r = run_generator(s, o, a, out, duration_s);
+  } catch (const actors::loadtest_refused& e) {
+    return usage_error(sim::redact(e.what(), o.env));
+  }
   if (service) {
     // The embedded service knows its pools: the report shows what they did.
     service->stop();
@@ -235,23 +280,8 @@ int loadtest_command(const loadtest_args& a) {
   reports::write_all(r, out);
   reports::write_file_atomically(out / "loadtest.json", loadtest_meta_json(*r.loadtest));
 
-  bool held = true;
-  for (const auto& slo : r.slos) held = held && slo.held;
-  if (!a.quiet) {
-    std::uint64_t sent = 0, completed = 0;
-    for (const auto& e : r.loadtest->endpoints) {
-      sent += e.sent;
-      completed += e.completed;
-    }
-    std::cerr << "sent " << sent << " requests, " << completed << " completed (2xx) in "
-              << r.wall_seconds << " s; SLOs " << (held ? "held" : "BREACHED")
-              << (r.loadtest->reliable ? "" : "; results UNRELIABLE (the generator fell behind)")
-              << "\n";
-    if (stop_requested.load()) {
-      std::cerr << "stopped early: the report covers the time reached\n";
-    }
-    std::cout << (out / "report.html").string() << "\n";
-  }
+  const bool held = std::all_of(r.slos.begin(), r.slos.end(), [](const auto& v) { return v.held; });
+  if (!a.quiet) print_summary(r, held, out);
   // A stopped test is no verdict: a cancelled CI job must not read as a pass.
   if (stop_requested.load()) return exit_failure;
   // A generator that fell behind did not test what the scenario asks for.

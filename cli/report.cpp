@@ -52,15 +52,15 @@ int report_command(const report_args& a) {
 
   std::vector<std::string> names;
   for (const auto& e : s.endpoints) names.push_back(e.name);
-  std::vector<sim::loadtest_sample> samples;
+  std::vector<actors::loadtest_sample> samples;
   std::uint64_t skipped = 0;
   std::ifstream in(dir / "results.csv");
   std::string line;
   std::getline(in, line);  // the header
   // A results file can hold millions of lines: Ctrl-C ends the rebuild too.
   while (!stop_requested.load() && std::getline(in, line)) {
-    const auto smp = sim::parse_sample(line, names);
-    if (smp && sim::sample_fits(*smp, meta.duration_s, meta.timeout_s)) {
+    const auto smp = actors::parse_sample(line, names);
+    if (smp && actors::sample_fits(*smp, meta.duration_s, meta.timeout_s)) {
       samples.push_back(*smp);
     } else {
       ++skipped;  // a line torn by a kill, or not written by this test

@@ -99,7 +99,8 @@ command add_serve(CLI::App& app) {
       "loadtest.requests, each request queued in its endpoint's pool and answered after\n"
       "the model's service time divided by loadtest.time_scale (503 when the queue is full,\n"
       "504 when the request's patience, X-Stampede-Patience or behavior.patience in scenario\n"
-      "time, runs out in the queue).");
+      "time, runs out in the queue; 429 over a rate limit of the user named by X-Stampede-User,\n"
+      "counted on their local day: X-Stampede-Tier and X-Stampede-Region, else the first).");
   cmd->add_option("FILE", a->file, "Scenario YAML file (with a loadtest section)")->required();
   cmd->add_option("--listen", a->listen,
                   "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free port "

@@ -4,17 +4,11 @@
 #include <cmath>
 
 #include "reports/text.hpp"
+#include "sim/results/capacity.hpp"
 
 namespace stampede::reports::detail {
 
 namespace {
-
-// Utilization from which a pool counts as out of capacity: above it queues
-// build up fast for any realistic service-time variability.
-constexpr double saturated_utilization = 0.95;
-// Utilization the estimate of "servers needed" aims for: the usual headroom
-// that keeps queueing delay small.
-constexpr double target_utilization = 0.8;
 
 bool is_finite(double v) {
   return std::isfinite(v);
@@ -78,7 +72,7 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
     // queue column is a real-world estimate, so it compares with real servers.
     const double queue_floor = static_cast<double>(std::max<std::int64_t>(pool.servers, 1));
     for (std::size_t i = 0; i < r.series.rows.size(); ++i) {
-      if (i < util.size() && is_finite(util[i]) && util[i] >= saturated_utilization) {
+      if (i < util.size() && is_finite(util[i]) && sim::saturated(util[i])) {
         s.first_saturated_row = static_cast<int>(i);
         s.saturation_reason = "utilization reached " + percent(util[i]);
         break;
@@ -104,8 +98,8 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
         if (e.name == story.slo->endpoint && e.pool == pool.name) slo_breached = true;
       }
     }
-    s.saturated = s.first_saturated_row >= 0 || pool.peak_utilization >= saturated_utilization ||
-                  slo_breached;
+    s.saturated =
+        s.first_saturated_row >= 0 || sim::saturated(pool.peak_utilization) || slo_breached;
 
     // Demand: utilization = completed rate × mean work / servers in every
     // interval, so Σ(util·servers) / Σ completed estimates the mean work; the
@@ -149,10 +143,9 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
       s.demand_from_rates = true;
     } else {
       s.peak_demand = pool.peak_utilization;
-      s.demand_lower_bound = pool.peak_utilization >= saturated_utilization;
+      s.demand_lower_bound = sim::saturated(pool.peak_utilization);
     }
-    s.servers_needed =
-        std::ceil(static_cast<double>(pool.servers) * s.peak_demand / target_utilization);
+    s.servers_needed = sim::servers_needed(static_cast<double>(pool.servers), s.peak_demand);
     stories.push_back(std::move(s));
   }
   return stories;

@@ -27,14 +27,14 @@ std::string hours_text(double hours);
 /// How one pool fared, read from its columns.
 struct pool_story {
   std::string pool;
-  /// First row where utilization reached 0.95 or the queue grew beyond one
+  /// First row where the pool saturated (sim/results/capacity.hpp) or the queue grew beyond one
   /// request per server, -1 if none; and which of the two it was.
   int first_saturated_row = -1;
   std::string saturation_reason;
   /// Row of the longest queue, -1 without a queue column.
   int peak_queue_row = -1;
   double peak_queue = 0;
-  /// Whether the pool counts as saturated (the above, peak utilization >= 0.95,
+  /// Whether the pool counts as saturated (the above, a saturated peak utilization,
   /// or a breached SLO on one of its endpoints).
   bool saturated = false;
   /// Peak demand as a utilization (may exceed 1) and how it was found.
@@ -42,7 +42,8 @@ struct pool_story {
   bool demand_from_rates = false;
   /// True when only a lower bound is known (saturated, no usable rates).
   bool demand_lower_bound = false;
-  /// Servers (real) for a peak utilization of 0.8: ceil(servers × demand / 0.8).
+  /// Servers (real) for the busiest interval to run at sim::target_utilization
+  /// (sim::servers_needed).
   double servers_needed = 0;
 };
 

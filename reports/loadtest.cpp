@@ -2,7 +2,6 @@
 
 #include "reports/analysis.hpp"
 #include "reports/text.hpp"
-#include "sim/loadtest/loadtest_metrics.hpp"
 
 namespace stampede::reports::detail {
 

@@ -9,6 +9,7 @@
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
 #include "sim/base/units.hpp"
+#include "sim/results/capacity.hpp"
 
 namespace stampede::reports {
 
@@ -169,7 +170,7 @@ void capacity(std::string& md, const sim::run_result& r, const std::vector<pool_
       any = true;
       md += "- Pool **" + md_cell(p.name) + "** ran out of capacity in the interval starting " +
             when_text(row_start_hours(r, s.first_saturated_row)) + ": " + s.saturation_reason + ".";
-    } else if (p.peak_utilization >= 0.95) {
+    } else if (sim::saturated(p.peak_utilization)) {
       any = true;
       md += "- Pool **" + md_cell(p.name) + "** reached a peak utilization of " +
             percent(p.peak_utilization) + ".";
@@ -343,7 +344,11 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
   }
   md +=
       "*A rough, first-order estimate, not a plan:* servers needed ≈ servers × peak demand "
-      "÷ 0.8, that is enough servers for the busiest interval to run at 80% utilization. "
+      "÷ " +
+      shortest(sim::target_utilization) +
+      ", that is enough servers for the busiest interval to run at " +
+      fixed(100 * sim::target_utilization, 0) +
+      "% utilization. "
       "Demand counts each request's first attempt that passed the rate limits: retries are "
       "left out (a pool that held would not have caused them), and so are requests a rate "
       "limit refused (HTTP 429; they never reach a server). It ignores the variability of "

@@ -15,8 +15,11 @@
 #include <optional>
 #include <thread>
 
+#include "actors/loadtest/recorder.hpp"
 #include "sim/observe/intervals.hpp"
 #include "sim/results/result_builder.hpp"
+#include "sim/results/slo.hpp"
+#include "sim/scenario/wall_clock.hpp"
 #include "sim/world/population_slice.hpp"
 #include "sim/world/window.hpp"
 
@@ -90,14 +93,14 @@ std::uint64_t mix64(std::uint64_t x) {
 }
 
 /// The run_result of a load test, from its recorder.
-sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt,
-                            sim::loadtest_recorder& rec, const sim::population_final& population,
-                            double adopters, std::uint64_t model_requests) {
+sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loadtest_recorder& rec,
+                            const sim::population_final& population, double adopters,
+                            std::uint64_t model_requests) {
   sim::run_result r;
   r.scenario = s.name;
   r.description = s.description;
   r.seed = s.seed;
-  r.scale = s.scale * lt.rate_scale;
+  r.scale = sim::wall_clock_scale(s.scale, lt.rate_scale);
   r.weight = 1.0 / r.scale;
   r.horizon_s = lt.duration_s * lt.time_scale;
   r.simulated_s = lt.wall_s * lt.time_scale;
@@ -170,7 +173,7 @@ class status_parser : public http::basic_parser<false> {
 
 /// A finished or dropped request on its way back to the scheduler thread.
 struct finished_request {
-  sim::loadtest_sample sample;
+  loadtest_sample sample;
   std::uint32_t block = 0;
   std::uint32_t session = 0;
 };
@@ -210,6 +213,9 @@ struct shared_setup {
   std::string target_text;
   /// Tier names, by index.
   std::vector<std::string> tiers;
+  /// Per population block, its users' region name (X-Stampede-Region: the
+  /// service counts rate limits by the user's local day).
+  std::vector<std::string_view> block_regions;
   clock_type::time_point start;
   std::int64_t end_us = 0;
   std::int64_t timeout_us = 0;
@@ -364,7 +370,7 @@ class http_worker {
     finished_request f;
     f.sample.intended_us = p.intended_us;
     f.sample.endpoint = p.endpoint;
-    f.sample.what = sim::outcome_class::dropped;
+    f.sample.what = outcome_class::dropped;
     f.sample.corrected_us = now - p.intended_us;
     f.block = p.block;
     f.session = p.session;
@@ -407,6 +413,8 @@ class http_worker {
     r.append(user, std::to_chars(user, user + sizeof user, p.user).ptr);
     r += "\r\nX-Stampede-Tier: ";
     r += setup_.tiers[p.tier];
+    r += "\r\nX-Stampede-Region: ";
+    r += setup_.block_regions[p.block];
     // The user's patience in scenario seconds: the modeled service abandons the
     // request in its queue as `run` does.
     char patience[32];
@@ -465,8 +473,7 @@ class http_worker {
       c.socket.async_connect(setup_.target, [this, &c](beast::error_code ec) {
         if (ec) {
           close(c);
-          return finish(
-              c, c.timed_out ? sim::outcome_class::timeout : sim::outcome_class::connect_error, 0);
+          return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::connect_error, 0);
         }
         c.open = true;
         c.socket.set_option(tcp::no_delay(true));
@@ -508,8 +515,7 @@ class http_worker {
       }
       if (ec) {
         close(c);
-        return finish(
-            c, c.timed_out ? sim::outcome_class::timeout : sim::outcome_class::tls_handshake, 0);
+        return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::tls_handshake, 0);
       }
       write(c);
     });
@@ -556,12 +562,12 @@ class http_worker {
     const std::int64_t now = now_us();
     const bool late =
         now >= c.deadline_us || (now >= c.patience_end_us && (status < 200 || status >= 300));
-    finish(c, late ? sim::outcome_class::timeout : sim::classify_status(status), late ? 0 : status);
+    finish(c, late ? outcome_class::timeout : classify_status(status), late ? 0 : status);
   }
 
   void fail(connection& c) {
     close(c);
-    finish(c, c.timed_out ? sim::outcome_class::timeout : sim::outcome_class::reset_closed, 0);
+    finish(c, c.timed_out ? outcome_class::timeout : outcome_class::reset_closed, 0);
   }
 
   void close(connection& c) {
@@ -574,7 +580,7 @@ class http_worker {
     c.open = false;
   }
 
-  void finish(connection& c, sim::outcome_class what, int status) {
+  void finish(connection& c, outcome_class what, int status) {
     const std::int64_t now = now_us();
     const pending& p = c.job;
     finished_request f;
@@ -710,16 +716,11 @@ class generator {
     setup_.timeout_us = std::max<std::int64_t>(1, spec_.timeout);
     setup_.max_lag_us = spec_.max_lag;
     // Thinning by users, not by requests, keeps every simulated session whole.
-    model_ = s;
-    model_.scale = s.scale * spec_.rate_scale;
-    // Rate limits are the target's to enforce (the modeled service answers 429):
-    // the users send every request, and a 429 ends their session as in `run`.
-    model_.rate_limits.clear();
-    std::erase_if(model_.events, [](const sim::event_spec& e) {
-      return e.what == sim::event_spec::kind::rate_limit;
-    });
+    model_ = sim::wall_clock_model(s, sim::wall_clock_role::generator);
     for (const auto& t : s.tiers) setup_.tiers.push_back(t.name);
     layout_ = sim::block_layout::of(model_);
+    for (const auto& b : layout_.blocks)
+      setup_.block_regions.push_back(model_.regions[b.region].name);
     population_ = std::make_unique<sim::population_slice>(model_, layout_);
     adoption_ = std::make_unique<sim::adoption_clock>(model_, layout_.users);
     per_pool_.resize(s.pools.size());
@@ -763,7 +764,7 @@ class generator {
   sim::run_result run() {
     if (!o_.metrics_listen.empty()) start_metrics();
     if (o_.results) {
-      const std::string h = sim::results_header();
+      const std::string h = results_header();
       std::fwrite(h.data(), 1, h.size(), o_.results);
       std::fflush(o_.results);
     }
@@ -961,11 +962,11 @@ class generator {
     for (const finished_request& f : merged_) {
       rec_.record(f.sample);
       recent_lag_.record(f.sample.lag_us);
-      if (o_.results) sim::append_sample(results_buffer_, f.sample, rec_names_);
+      if (o_.results) append_sample(results_buffer_, f.sample, rec_names_);
       // Back to the user: at the virtual time the response came.
       const auto at = static_cast<sim::vtime>(
           static_cast<double>(f.sample.intended_us + f.sample.corrected_us) * time_scale_);
-      population_->receive({at, f.block, f.session, sim::model_kind(f.sample.what)});
+      population_->receive({at, f.block, f.session, model_kind(f.sample.what)});
     }
     merged_.clear();
     if (results_buffer_.size() >= 256 * 1024) write_results();
@@ -1071,10 +1072,9 @@ class generator {
       const std::uint64_t counts[] = {e.status_2xx,   e.status_503,   e.status_429, e.status_4xx,
                                       e.status_5xx,   e.status_other, e.timeout,    e.connect_error,
                                       e.reset_closed, e.tls_handshake};
-      for (int k = 0; k < sim::outcome_classes; ++k) {
+      for (int k = 0; k < outcome_classes; ++k) {
         add("stampede_loadtest_requests_total{endpoint=\"" + e.name + "\",outcome=\"" +
-            sim::outcome_class_name(static_cast<sim::outcome_class>(k)) + "\"} " +
-            std::to_string(counts[k]));
+            outcome_class_name(static_cast<outcome_class>(k)) + "\"} " + std::to_string(counts[k]));
       }
     }
     add("# HELP stampede_loadtest_dropped_total Requests never sent: no connection within "
@@ -1176,7 +1176,7 @@ class generator {
   double duration_s_;
   std::int64_t end_us_;
   sim::vtime end_virtual_;
-  sim::loadtest_recorder rec_;
+  loadtest_recorder rec_;
   std::vector<std::string> rec_names_ = endpoint_names(s_);
   asio::steady_timer timer_, drain_timer_, flush_timer_, progress_timer_;
   tcp::acceptor acceptor_;
@@ -1231,11 +1231,11 @@ sim::run_result run_loadtest(const sim::scenario& s, const loadtest_options& o) 
 }
 
 sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_result& meta,
-                                 const std::vector<sim::loadtest_sample>& samples) {
-  sim::loadtest_recorder rec(endpoint_names(s), meta.interval_s, meta.time_scale);
+                                 const std::vector<loadtest_sample>& samples) {
+  loadtest_recorder rec(endpoint_names(s), meta.interval_s, meta.time_scale);
   std::int64_t last_us = 0;
   for (const auto& smp : samples) {
-    if (smp.what != sim::outcome_class::dropped) rec.sent(smp.endpoint);
+    if (smp.what != outcome_class::dropped) rec.sent(smp.endpoint);
     rec.record(smp);
     last_us = std::max(last_us, smp.intended_us + smp.corrected_us);
   }
@@ -1249,7 +1249,7 @@ sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_res
   }
   const sim::block_layout layout = [&] {
     sim::scenario m = s;
-    m.scale = s.scale * meta.rate_scale;
+    m.scale = sim::wall_clock_scale(s.scale, meta.rate_scale);
     return sim::block_layout::of(m);
   }();
   // The population's state is not in the results file: only its size is known.

@@ -10,8 +10,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/loadtest/loadtest_metrics.hpp"
+#include "actors/loadtest/formats.hpp"
 #include "sim/results/result.hpp"
+#include "sim/scenario/loadtest_spec.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace stampede::actors {
@@ -43,7 +44,7 @@ struct loadtest_options {
   double duration_s = 0;
   /// Wall seconds per time-series row.
   double interval_s = 1;
-  /// Every finished request is appended here as a line (sim::format_sample),
+  /// Every finished request is appended here as a line (format_sample),
   /// flushed at least twice a second; nullptr: no file.
   std::FILE* results = nullptr;
   /// "127.0.0.1:PORT": serve Prometheus text there while the test runs.
@@ -83,6 +84,6 @@ sim::run_result run_loadtest(const sim::scenario& s, const loadtest_options& o);
 /// Builds the result of a load test from its finished samples alone (the
 /// results file), for `stampede report DIR`.
 sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_result& meta,
-                                 const std::vector<sim::loadtest_sample>& samples);
+                                 const std::vector<loadtest_sample>& samples);
 
 }  // namespace stampede::actors

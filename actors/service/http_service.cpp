@@ -23,7 +23,10 @@
 #include <unordered_map>
 
 #include "sim/platform/pool.hpp"
+#include "sim/population/rate_limit.hpp"
+#include "sim/scenario/loadtest_spec.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "sim/scenario/wall_clock.hpp"
 
 namespace stampede::actors {
 
@@ -46,25 +49,21 @@ struct route {
   int endpoint = 0;
 };
 
-std::vector<std::vector<std::string>> split_template(const std::string& path) {
+std::vector<std::vector<std::string>> split_template(std::string_view path) {
   std::vector<std::vector<std::string>> segments{{""}};
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path.compare(i, 2, "${") == 0) {
-      const std::size_t close = path.find('}', i);
-      if (close != std::string::npos) {
-        segments.back().emplace_back();
-        i = close + 1;
-        continue;
+  const auto literal = [&](std::string_view text) {
+    for (const char c : text) {
+      if (c == '/') {
+        segments.push_back({""});
+      } else {
+        segments.back().back().push_back(c);
       }
     }
-    if (path[i] == '/') {
-      segments.push_back({""});
-    } else {
-      segments.back().back().push_back(path[i]);
-    }
-    ++i;
-  }
+  };
+  // The template syntax is sim/scenario/loadtest_spec.hpp's: a variable is a
+  // wildcard; an unclosed "${" is plain text.
+  sim::scan_template(
+      path, literal, [&](std::string_view) { segments.back().emplace_back(); }, literal);
   return segments;
 }
 
@@ -165,21 +164,7 @@ struct modeled_service::impl {
     if (!s.loadtest) throw std::invalid_argument("the scenario has no loadtest section");
     const sim::loadtest_spec& l = *s.loadtest;
     time_scale = l.time_scale;
-    model = s;
-    // The generator sends rate_scale of the traffic: the same share of servers
-    // and queue keeps utilisation, hence queueing and rejection, as in `run`.
-    model.scale = s.scale * l.rate_scale;
-    // The service may run far longer than the scenario's horizon: give the model
-    // ten years of wall time and a thousand reporting intervals, so that its
-    // per-interval arrays stay small and no completion falls past the horizon.
-    const double ten_years_us = 10 * 365.0 * 86400e6 * time_scale;
-    const sim::vtime horizon =
-        static_cast<sim::vtime>(std::min(ten_years_us, 4.0e18)) / 1000 * 1000;
-    model.horizon = std::max<sim::vtime>(horizon, 1000);
-    model.tick = model.horizon / 1000;
-    model.report_interval = model.tick;
-    // Latency samples are kept for reports the service never writes.
-    model.max_samples = 1;
+    model = sim::wall_clock_model(s, sim::wall_clock_role::service);
     pools.reserve(model.pools.size());
     for (std::size_t p = 0; p < model.pools.size(); ++p) {
       auto state = std::make_unique<pool_state>();
@@ -188,6 +173,8 @@ struct modeled_service::impl {
       state->patience_rng = sim::rng_stream(s.seed, sim::stream::service_patience, p);
       pools.push_back(std::move(state));
     }
+    for (std::size_t t = 0; t < model.tiers.size(); ++t)
+      tier_limits.emplace_back(model, static_cast<int>(t));
     endpoint_counters = std::vector<atomic_endpoint>(model.endpoints.size());
     for (std::size_t e = 0; e < l.requests.size() && e < model.endpoints.size(); ++e) {
       if (l.requests[e].path.empty()) continue;
@@ -223,42 +210,45 @@ struct modeled_service::impl {
     for (auto& f : replies) f();
   }
 
-  /// True when a request of `user` (of tier `tier`) to `endpoint` is over the
-  /// user's limit for today (virtual UTC days); otherwise counts it.
-  bool over_limit(const std::string& user, const std::string& tier, int endpoint) {
+  /// True when a request of `user` (of tier `tier` and region `region`, the
+  /// scenario's first when empty) to `endpoint` is over the user's limit for
+  /// their local day (sim/population/rate_limit.hpp); otherwise counts it.
+  bool over_limit(const std::string& user, const std::string& tier, const std::string& region,
+                  int endpoint) {
     const int t = model.tier_index(tier.empty() ? model.tiers.front().name : tier);
-    if (t < 0) return false;
-    const sim::vtime now = now_virtual();
-    double limit = std::numeric_limits<double>::infinity();
-    for (const auto& r : model.rate_limits) {
-      if (r.tier == t && r.endpoint == endpoint) limit = r.per_day;
-    }
-    for (const auto& e : model.events) {
-      if (e.what == sim::event_spec::kind::rate_limit && e.at <= now && e.tier == t &&
-          e.endpoint == endpoint) {
-        limit = e.per_day;
-      }
-    }
-    if (std::isinf(limit)) return false;
+    const int r = model.region_index(region.empty() ? model.regions.front().name : region);
+    if (t < 0 || r < 0) return false;
     std::lock_guard lock(usage_mutex);
+    sim::daily_limits& limits = tier_limits[static_cast<std::size_t>(t)];
+    const int slot = limits.slot(static_cast<std::size_t>(endpoint));
+    if (slot < 0) return false;
+    const sim::vtime now = now_virtual();
+    limits.advance_to(now);
+    const sim::vtime today =
+        sim::local_day(now, model.regions[static_cast<std::size_t>(r)].utc_offset);
+    if (usage.size() >= options.max_tracked_users && !usage.contains(user)) usage.clear();
+    user_usage& u = usage[user];
     // Counts of an earlier day are worth nothing: a new day starts afresh.
-    if (usage_day != now / sim::day ||
-        (usage.size() >= options.max_tracked_users && !usage.contains(user))) {
-      usage_day = now / sim::day;
-      usage.clear();
+    if (u.counts.empty() || u.day != today) {
+      u.day = today;
+      u.counts.assign(limits.slots(), 0);
     }
-    std::vector<std::uint32_t>& u = usage[user];
-    if (u.empty()) u.assign(model.endpoints.size(), 0);
-    std::uint32_t& today = u[static_cast<std::size_t>(endpoint)];
-    if (today + 1 > limit) return true;
-    ++today;
+    std::uint32_t& used = u.counts[static_cast<std::size_t>(slot)];
+    if (!limits.allows(static_cast<std::size_t>(slot), used)) return true;
+    ++used;
     return false;
   }
 
-  /// Requests per endpoint of each user seen on virtual day `usage_day`.
+  /// One user's requests on their local day `day`, per limit slot of their tier.
+  struct user_usage {
+    sim::vtime day = 0;
+    std::vector<std::uint32_t> counts;
+  };
+  /// Guards the limits in force and the usage table.
   std::mutex usage_mutex;
-  sim::vtime usage_day = -1;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> usage;
+  /// Per tier, its limits in force (built on `model`, advanced to now).
+  std::vector<sim::daily_limits> tier_limits;
+  std::unordered_map<std::string, user_usage> usage;
 
   /// Lets every batching pool decide what is due by now (batch timeouts fire
   /// without any arrival); called about every millisecond.
@@ -448,8 +438,8 @@ class session : public std::enable_shared_from_this<session> {
     // The scenario's rate limits, for requests that say who sends them (as
     // `stampede loadtest` does); anonymous requests are never limited.
     const auto user = req["X-Stampede-User"];
-    if (!user.empty() &&
-        service_.over_limit(std::string(user), std::string(req["X-Stampede-Tier"]), endpoint_)) {
+    if (!user.empty() && service_.over_limit(std::string(user), std::string(req["X-Stampede-Tier"]),
+                                             std::string(req["X-Stampede-Region"]), endpoint_)) {
       ++counters.rate_limited;
       rejected_ = true;
       const std::string name =

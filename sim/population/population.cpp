@@ -58,29 +58,14 @@ population_block::population_block(const scenario& s, const block_layout& layout
       requests_rng_(s.seed, stream::requests, block),
       sharing_rng_(s.seed, stream::sharing, block),
       first_user_(layout.blocks[block].first_user),
-      limit_slot_(s.endpoints.size(), -1),
+      limits_(s, layout.blocks[block].tier),
       daily_active_(static_cast<std::size_t>((s.horizon + day - 1) / day), 0) {
   double sum = 0;
   for (double share : s.behavior.mix) {
     sum += share;
     mix_cdf_.push_back(sum);
   }
-  // A counter per user for every endpoint this tier is ever limited on.
-  auto add_slot = [&](int tier, int endpoint) {
-    if (tier != tier_ || limit_slot_[static_cast<std::size_t>(endpoint)] >= 0) return;
-    limit_slot_[static_cast<std::size_t>(endpoint)] = static_cast<int>(limit_.size());
-    limit_.push_back(std::numeric_limits<double>::infinity());
-  };
-  for (const rate_limit_spec& r : s.rate_limits) add_slot(r.tier, r.endpoint);
-  for (const event_spec& e : s.events) {
-    if (e.what == event_spec::kind::rate_limit) add_slot(e.tier, e.endpoint);
-  }
-  for (const rate_limit_spec& r : s.rate_limits) {
-    if (r.tier == tier_)
-      limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(r.endpoint)])] =
-          r.per_day;
-  }
-  users_.assign(layout.size_of(block), limit_.size());
+  users_.assign(layout.size_of(block), limits_.slots());
   counts_ = edge_counts::zero(s.endpoints.size());
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
@@ -110,8 +95,8 @@ constexpr std::size_t due_prefetch = 15;
 void population_block::prefetch_arrays() const {
   for (std::size_t at = 0; at < answered_.size() * sizeof(answer); at += 64)
     __builtin_prefetch(reinterpret_cast<const char*>(answered_.data()) + at);
-  __builtin_prefetch(limit_slot_.data());
-  __builtin_prefetch(limit_.data());
+  __builtin_prefetch(limits_.slot_table());
+  __builtin_prefetch(limits_.limit_table());
   __builtin_prefetch(mix_cdf_.data());
   const std::span<const due> front = due_.front(due_prefetch);
   for (std::size_t at = 0; at < front.size_bytes(); at += 64)
@@ -131,15 +116,6 @@ void population_block::prefetch_users(vtime t1) const {
     if (d.at < t1) users_.prefetch(sessions_[d.session].user);
   }
   if (adoption_.adopted() > 0) users_.prefetch(next_start_user());
-}
-
-void population_block::apply_events(vtime t0) {
-  const auto& events = scenario_->events;
-  for (; next_event_ < events.size() && events[next_event_].at <= t0; ++next_event_) {
-    const event_spec& e = events[next_event_];
-    if (e.what != event_spec::kind::rate_limit || e.tier != tier_) continue;
-    limit_[static_cast<std::size_t>(limit_slot_[static_cast<std::size_t>(e.endpoint)])] = e.per_day;
-  }
 }
 
 std::optional<std::uint32_t> population_block::pick_active_user(rng_stream& rng) {
@@ -184,7 +160,7 @@ bool population_block::step(vtime t0, vtime t1, double h,
     return false;
   }
   take_answers(t1);
-  apply_events(t0);
+  limits_.advance_to(t0);  // rate limits that take effect by t0
   churn_and_convert(t0, t1);
   adopt(h);
   start_sessions(t0, t1, per_pool);
@@ -333,10 +309,10 @@ void population_block::send(std::uint32_t slot, vtime at,
   const vtime patience = from_seconds(b.patience.sample(requests_rng_));
 
   // The rate limit is enforced at the edge: the user gets a 429 and gives up.
-  if (const int slot_index = limit_slot_[s.endpoint]; slot_index >= 0) {
+  if (const int slot_index = limits_.slot(s.endpoint); slot_index >= 0) {
     const auto k = static_cast<std::size_t>(slot_index);
     const std::uint16_t today = users_.today(s.user, k);
-    if (today + 1 > limit_[k]) {
+    if (!limits_.allows(k, today)) {
       ++counts_.rate_limited[s.endpoint];
       ++totals_.rate_limited[s.endpoint];
       ++request_counter_;
@@ -416,15 +392,15 @@ void population_block::expose(std::uint32_t node) {
 }
 
 void population_block::mark_active(std::uint32_t user, vtime at) {
-  // Days are local: the first local day may start up to 14 h before t = 0, so
-  // day k is stored as k + 2 (0 stays "never").
-  const vtime local_day = (at + utc_offset_ + day) / day - 1;
-  const auto stored = static_cast<std::uint16_t>(local_day + 2);
+  // Days are local (rate_limit.hpp): the first local day may start up to 14 h
+  // before t = 0, so day k is stored as k + 2 (0 stays "never").
+  const vtime today = local_day(at, utc_offset_);
+  const auto stored = static_cast<std::uint16_t>(today + 2);
   if (users_.last_active_day(user) == stored) return;
   users_.set_last_active_day(user, stored);
   // A new local day: the user's rate-limit counters start again.
-  for (std::size_t k = 0; k < limit_.size(); ++k) users_.set_today(user, k, 0);
-  const auto d = static_cast<std::size_t>(std::max<vtime>(0, local_day));
+  for (std::size_t k = 0; k < limits_.slots(); ++k) users_.set_today(user, k, 0);
+  const auto d = static_cast<std::size_t>(std::max<vtime>(0, today));
   if (d < daily_active_.size()) ++daily_active_[d];
 }
 

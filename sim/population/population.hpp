@@ -37,6 +37,7 @@
 #include "sim/base/request.hpp"
 #include "sim/base/rng.hpp"
 #include "sim/population/adoption.hpp"
+#include "sim/population/rate_limit.hpp"
 #include "sim/population/social_graph.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/speed/huge_pages.hpp"
@@ -202,8 +203,6 @@ class alignas(64) population_block {
   /// Outcomes of earlier windows: a retry after a backoff, the next request
   /// after a think time, or the session's end; satisfaction and shares.
   void take_answers(vtime t1);
-  /// Rate limits that take effect by t0.
-  void apply_events(vtime t0);
   void churn_and_convert(vtime t0, vtime t1);
   /// Adopts the users whose thresholds the hazard `h` has passed.
   void adopt(double h);
@@ -309,11 +308,8 @@ class alignas(64) population_block {
     std::size_t stride_ = 3;
   };
   user_records users_;
-  /// For each endpoint, its limit slot in the user records, or -1 when never limited for this tier.
-  std::vector<int> limit_slot_;
-  /// The limit in force per slot (requests per user per day; +inf before it starts).
-  std::vector<double> limit_;
-  std::size_t next_event_ = 0;
+  /// The tier's daily limits; a slot is a counter in the user records.
+  daily_limits limits_;
 
   std::vector<std::uint32_t> daily_active_;
   std::vector<session> sessions_;

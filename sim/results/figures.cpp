@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "sim/base/units.hpp"
+#include "sim/results/capacity.hpp"
 
 namespace stampede::sim {
 
@@ -126,7 +127,7 @@ double compute(const scenario& s, const figure_spec& f, const run_result& r) {
   if (f.metric == "first_saturation_hours") {
     const std::vector<double> u = column(r, "utilization." + pool_name());
     for (std::size_t i = 0; i < u.size(); ++i) {
-      if (u[i] >= saturation_utilization) return row_start_hours(ends, i);
+      if (saturated(u[i])) return row_start_hours(ends, i);
     }
     return missing;
   }

@@ -33,10 +33,6 @@ const std::vector<figure_metric_info>& figure_metrics();
 /// The metric of that name, or nullptr.
 const figure_metric_info* find_figure_metric(const std::string& name);
 
-/// The utilization at or above which a pool counts as saturated in an interval
-/// (first_saturation_hours).
-inline constexpr double saturation_utilization = 0.95;
-
 /// One figure computed from a finished run's time series and pools. A figure
 /// the run cannot give (a pool that never saturated, a time past the end of a
 /// stopped run) has a NaN `simulated` and is not within tolerance.

@@ -126,4 +126,18 @@ std::string compute_digest(const run_result& r) {
   return hex;
 }
 
+double dropped_share(const std::vector<loadtest_endpoint_result>& endpoints) {
+  std::uint64_t sent = 0, dropped = 0;
+  for (const auto& e : endpoints) {
+    sent += e.sent;
+    dropped += e.dropped;
+  }
+  return dropped ? static_cast<double>(dropped) / static_cast<double>(sent + dropped) : 0;
+}
+
+bool kept_schedule(const loadtest_result& lt) {
+  return dropped_share(lt.endpoints) <= lt.max_dropped &&
+         static_cast<double>(lt.lag.quantile(0.99)) * 1e-6 <= lt.max_lag_s;
+}
+
 }  // namespace stampede::sim

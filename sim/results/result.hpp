@@ -319,4 +319,12 @@ void settle_latency_slos(run_result& r);
 /// how many are kept depends on the sample memory, which may be the machine's.
 std::string compute_digest(const run_result& r);
 
+/// The share of the requests the generator tried to send that it dropped:
+/// dropped / (sent + dropped), 0 when it dropped none.
+double dropped_share(const std::vector<loadtest_endpoint_result>& endpoints);
+
+/// True when the generator kept its schedule: at most max_dropped of its
+/// requests dropped, and the lag p99 of the sent ones within max_lag.
+bool kept_schedule(const loadtest_result& lt);
+
 }  // namespace stampede::sim

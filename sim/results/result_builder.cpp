@@ -7,6 +7,7 @@
 
 #include "sim/platform/dispatch.hpp"
 #include "sim/results/figures.hpp"
+#include "sim/results/slo.hpp"
 
 namespace stampede::sim {
 
@@ -132,14 +133,18 @@ std::int64_t interval_quantile(const endpoint_interval& e, double q) {
   return e.p999;
 }
 
-/// A latency objective fails in an interval when its quantile is over the
-/// threshold, or when more than (1 - q) of the requests that got an answer or
-/// gave up waiting gave up: they would have been slower than anything measured.
-bool latency_breached(const slo_spec& slo, const endpoint_interval& e) {
-  const std::int64_t v = interval_quantile(e, slo.quantile);
-  if (v >= 0 && to_seconds(v) > slo.threshold) return true;
-  const double waited = static_cast<double>(e.completed + e.abandoned);
-  return waited > 0 && static_cast<double>(e.abandoned) / waited > 1 - slo.quantile;
+/// What a run's requests that waited and gave up are called in an SLO note.
+constexpr std::string_view gave_up = "gave up before being served";
+
+/// A latency objective's evidence in one interval (sim/results/slo.hpp).
+latency_evidence interval_evidence(const endpoint_interval& e, double q) {
+  const std::int64_t v = interval_quantile(e, q);
+  return {v >= 0 ? to_seconds(v) : -1.0, e.completed + e.abandoned, e.abandoned};
+}
+
+/// A latency objective's evidence over the run.
+latency_evidence run_evidence(const endpoint_result& e, double q) {
+  return {e.quantile(q), e.completed + e.abandoned, e.abandoned};
 }
 
 }  // namespace
@@ -150,22 +155,14 @@ void settle_latency_slos(run_result& r) {
     const auto e = std::find_if(r.endpoints.begin(), r.endpoints.end(),
                                 [&](const endpoint_result& x) { return x.name == v.endpoint; });
     if (e == r.endpoints.end()) continue;
-    v.measured = e->quantile(v.quantile);
-    const double waited = static_cast<double>(e->completed + e->abandoned);
-    const bool too_many_gave_up =
-        waited > 0 && static_cast<double>(e->abandoned) / waited > 1 - v.quantile;
-    v.held = v.measured <= v.threshold && !too_many_gave_up;
-    v.note.clear();
-    if (too_many_gave_up) {
-      const std::string key = v.objective.substr(0, v.objective.find(' '));
-      char note[160];
-      std::snprintf(note, sizeof note,
-                    "%.1f%% of the requests that waited gave up before being served; a %s "
-                    "allows %.1f%%",
-                    100.0 * static_cast<double>(e->abandoned) / waited, key.c_str(),
-                    100.0 * (1 - v.quantile));
-      v.note = note;
-    }
+    slo_spec spec;
+    spec.quantile = v.quantile;
+    spec.threshold = v.threshold;
+    spec.key = v.objective.substr(0, v.objective.find(' '));
+    slo_result judged = judge_latency(spec, v.endpoint, run_evidence(*e, v.quantile), gave_up);
+    judged.breached_intervals = v.breached_intervals;
+    judged.first_breach_interval = v.first_breach_interval;
+    v = std::move(judged);
   }
 }
 
@@ -306,28 +303,19 @@ void result_builder::add_time_series(run_result& r, int rows) const {
 }
 
 void result_builder::add_slo_verdicts(run_result& r, int rows) const {
+  // Over the run and per interval (sim/results/slo.hpp); the latency verdicts
+  // are judged again on exact quantiles by settle_latency_slos.
   for (const slo_spec& slo : s_.slos) {
     const auto ei = static_cast<std::size_t>(slo.endpoint);
     const endpoint_result& e = r.endpoints[ei];
-    slo_result v;
-    v.endpoint = e.name;
-    v.threshold = slo.threshold;
-    if (slo.what == slo_spec::kind::latency_quantile) {
-      v.objective = slo.key + " <= " + format_duration(from_seconds(slo.threshold));
-      v.quantile = slo.quantile;  // measured and held: settle_latency_slos, below
-    } else {
-      v.objective = slo.key + " <= " + std::to_string(slo.threshold);
-      v.measured = e.offered ? static_cast<double>(e.rejected) / static_cast<double>(e.offered) : 0;
-      v.held = v.measured <= slo.threshold;
-    }
+    const bool latency = slo.what == slo_spec::kind::latency_quantile;
+    slo_result v = latency ? judge_latency(slo, e.name, run_evidence(e, slo.quantile), gave_up)
+                           : judge_rejected(slo, e.name, e.rejected, e.offered);
     for (int i = 0; i < rows; ++i) {
       const endpoint_interval x = endpoint_at(ei, static_cast<std::size_t>(i));
-      const bool breached =
-          slo.what == slo_spec::kind::latency_quantile
-              ? latency_breached(slo, x)
-              : x.offered > 0 && static_cast<double>(x.rejected) / static_cast<double>(x.offered) >
-                                     slo.threshold;
-      if (breached) {
+      const bool held = latency ? latency_held(slo, interval_evidence(x, slo.quantile))
+                                : rejected_held(slo, x.rejected, x.offered);
+      if (!held) {
         ++v.breached_intervals;
         if (v.first_breach_interval < 0) v.first_breach_interval = i;
       }

@@ -38,6 +38,10 @@ int scenario::tier_index(const std::string& tier) const {
   return index_by_name(tiers, tier);
 }
 
+int scenario::region_index(const std::string& region) const {
+  return index_by_name(regions, region);
+}
+
 std::int64_t scenario::simulated_users() const {
   return static_cast<std::int64_t>(std::llround(population_size * scale));
 }

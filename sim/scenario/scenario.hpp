@@ -365,9 +365,10 @@ struct scenario {
   /// alone, so no thread count or shard layout changes it.
   std::int64_t samples_per_endpoint() const;
 
-  /// Index of the endpoint, pool or tier with this name, or -1.
+  /// Index of the endpoint, pool, tier or region with this name, or -1.
   int endpoint_index(const std::string& endpoint) const;
   int tier_index(const std::string& tier) const;
+  int region_index(const std::string& region) const;
   int pool_index(const std::string& pool) const;
   /// Users simulated individually: round(population_size * scale).
   std::int64_t simulated_users() const;

@@ -236,6 +236,24 @@ TEST_CASE("Ctrl-C stops a run early and writes the report of the virtual time re
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("stampede run counts rate limits on the user's local day", "[cli][rate_limit]") {
+  // tests/scenarios/good/local-day.yaml: 1,000 users at UTC+12h, 48 one-request
+  // sessions a day each, 1 request a day allowed. The one UTC day of the run
+  // holds two local days (midnight at 12:00 UTC), so each user gets exactly 2
+  // requests through: a user without a session in 12 h has probability
+  // e^-24 (4e-11). Counted on UTC days it would be 1,000.
+  const auto dir = temp_dir("local-day-run");
+  const auto r =
+      run_stampede("run tests/scenarios/good/local-day.yaml --quiet --out " + dir.string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(read_all(dir / "summary.json"));
+  const auto& echo = j["endpoints"]["echo"];
+  CHECK(echo["completed"].get<double>() == 2000);
+  CHECK(echo["rate_limited"].get<double>() > 20'000);  // ~46,000 sessions refused
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("the servers-needed estimate counts first attempts that passed the rate limit",
           "[cli][estimate]") {
   // tests/scenarios/good/demand.yaml: 1 first attempt a second passes the limit

@@ -242,6 +242,41 @@ TEST_CASE(
   check_stops_promptly(server, SIGINT);
 }
 
+TEST_CASE("stampede serve counts rate limits on the user's local day, as run does",
+          "[cli][serve][rate_limit]") {
+  // tests/scenarios/good/local-day.yaml: 1 request a day; time_scale 43,200 makes
+  // a wall second 12 virtual hours. Region east (UTC+12h) starts a new local day
+  // at 12:00 UTC, one wall second in; region utc only at two wall seconds.
+  child server(
+      {STAMPEDE_BINARY, "serve", "tests/scenarios/good/local-day.yaml", "--listen", "127.0.0.1:0"});
+  const int port = port_of(server.read_line(std::chrono::seconds(10)));
+  // The service's clock started before it printed its port: it is at least this far on.
+  const auto t0 = clock_type::now();
+  REQUIRE(port > 0);
+  connection c(port);
+  const auto as = [&](const std::string& user, const std::string& region) {
+    std::string request = "GET /v1/echo HTTP/1.1\r\nHost: x\r\nX-Stampede-User: " + user +
+                          "\r\nX-Stampede-Tier: free\r\n";
+    if (!region.empty()) request += "X-Stampede-Region: " + region + "\r\n";
+    c.send(request + "\r\n");
+    return c.response();
+  };
+  CHECK_THAT(as("1", "east"), StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(as("1", "east"), StartsWith("HTTP/1.1 429"));  // one a day
+  CHECK_THAT(as("2", "utc"), StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(as("3", ""), StartsWith("HTTP/1.1 200"));  // no header: the first region, east
+  // The first requests must fall before the east midnight, one wall second in.
+  REQUIRE(seconds_since(t0) < 0.9);
+  // 1.5 wall seconds in: 18:00 UTC, 06:00 the next day at UTC+12h. 0.4 s of
+  // slack either side for a loaded machine.
+  std::this_thread::sleep_until(t0 + std::chrono::milliseconds(1500));
+  CHECK_THAT(as("1", "east"), StartsWith("HTTP/1.1 200"));  // a new local day
+  CHECK_THAT(as("3", ""), StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(as("2", "utc"), StartsWith("HTTP/1.1 429"));  // still the same UTC day
+  REQUIRE(seconds_since(t0) < 1.9);
+  check_stops_promptly(server, SIGTERM);
+}
+
 TEST_CASE("stampede serve refuses bad listen addresses and scenarios without loadtest",
           "[cli][serve]") {
   auto r =

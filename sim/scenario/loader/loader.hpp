@@ -251,7 +251,6 @@ class loader {
   // loadtest.cpp
   loadtest_spec load_loadtest(const node_ref& at, const scenario& s) const;
   std::string target_url(const node_ref& at) const;
-  static bool valid_host(const std::string& host);
   request_template load_request(const node_ref& at, loadtest_spec& l) const;
   void check_template(const node_ref& at, const std::string& text_value, loadtest_spec& l) const;
 

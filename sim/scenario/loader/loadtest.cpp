@@ -4,8 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "sim/loadtest/loadtest_metrics.hpp"
 #include "sim/scenario/loader/loader.hpp"
+#include "sim/scenario/loadtest_spec.hpp"
 
 namespace stampede::sim::loading {
 
@@ -119,61 +119,18 @@ loadtest_spec loader::load_loadtest(const node_ref& at, const scenario& s) const
   return l;
 }
 
-// "http[s]://host[:port][/]"; the load test sends its requests' own paths, so
-// a path here would be silently ignored: refuse it instead.
+// The target URL by the one rule of sim/scenario/loadtest_spec.hpp, which
+// --target follows too; kept as written, less a trailing '/'.
 std::string loader::target_url(const node_ref& at) const {
   const std::string what = "a URL like http://127.0.0.1:8080 or https://127.0.0.1:8443";
   std::string url = text(at, what);
-  const std::size_t scheme = url.starts_with("http://") ? 7 : url.starts_with("https://") ? 8 : 0;
-  if (scheme == 0) expected(at, what);
+  try {
+    parse_target_url(url);
+  } catch (const target_error& e) {
+    expected(at, what + " (" + e.reason() + ")");
+  }
   if (url.ends_with("/")) url.pop_back();
-  std::string rest = url.substr(scheme);
-  if (rest.find_first_of("/?#@") != std::string::npos) {
-    expected(at, what + " (a host and an optional port, no path)");
-  }
-  std::string host;
-  std::optional<std::string> port;
-  if (rest.starts_with("[")) {
-    const std::size_t close = rest.find(']');
-    if (close == std::string::npos) expected(at, what + " (an unclosed [ in the host)");
-    host = rest.substr(1, close - 1);
-    rest = rest.substr(close + 1);
-    if (rest.starts_with(":")) {
-      port = rest.substr(1);
-    } else if (!rest.empty()) {
-      expected(at, what + " (a host and an optional port, no path)");
-    }
-    if (host.find(':') == std::string::npos) expected(at, what + " (brackets hold IPv6 only)");
-  } else {
-    const std::size_t colon = rest.find(':');
-    host = rest.substr(0, colon);
-    if (colon != std::string::npos) port = rest.substr(colon + 1);
-    if (host.find(':') != std::string::npos) expected(at, what);
-  }
-  if (!valid_host(host)) expected(at, what + " (a host and an optional port, no path)");
-  if (port) {
-    const bool digits =
-        !port->empty() && port->size() <= 5 &&
-        std::all_of(port->begin(), port->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoi(*port) < 1 || std::stoi(*port) > 65535) {
-      expected(at, what + " (a port in 1..65535)");
-    }
-  }
   return url;
-}
-
-// A DNS name or IPv4 address (letters, digits, '.', '-'), or an IPv6 address
-// without brackets (hex digits, ':', '.').
-bool loader::valid_host(const std::string& host) {
-  if (host.empty()) return false;
-  if (host.find(':') != std::string::npos) {
-    return std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-    });
-  }
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-  });
 }
 
 request_template loader::load_request(const node_ref& at, loadtest_spec& l) const {
@@ -241,15 +198,10 @@ request_template loader::load_request(const node_ref& at, loadtest_spec& l) cons
 // read it from the environment.
 void loader::check_template(const node_ref& at, const std::string& text_value,
                             loadtest_spec& l) const {
-  static const std::vector<std::string> variables = {"user_id", "seq", "prompt", "tier"};
-  std::size_t start = 0;
-  while ((start = text_value.find("${", start)) != std::string::npos) {
-    const std::size_t close = text_value.find('}', start);
-    if (close == std::string::npos) {
-      fail(at, "unclosed template variable at " + quoted(text_value.substr(start, 20)) +
-                   "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}, ${env:NAME}");
-    }
-    const std::string name = text_value.substr(start + 2, close - start - 2);
+  // The one list of variables and the one syntax: sim/scenario/loadtest_spec.hpp.
+  const std::vector<std::string> variables(template_variables.begin(), template_variables.end());
+  const auto variable = [&](std::string_view found) {
+    const std::string name(found);
     if (name.starts_with("env:")) {
       const auto env = env_variable_name(name);
       if (env.empty()) {
@@ -258,11 +210,10 @@ void loader::check_template(const node_ref& at, const std::string& text_value,
       l.env.push_back(
           {std::string(env),
            error_at(at.mark, at.path, "${" + name + "} is not set in the environment").what()});
-      start = close + 1;
-      continue;
+      return;
     }
-    if (std::find(variables.begin(), variables.end(), name) == variables.end()) {
-      std::string hint = "; variables are ${user_id}, ${seq}, ${prompt}, ${tier}, ${env:NAME}";
+    if (!is_template_variable(name)) {
+      std::string hint = "; variables are " + template_variables_text();
       // "${user}" means ${user_id} rather than the nearer ${seq}: a prefix wins.
       const auto prefix = std::find_if(variables.begin(), variables.end(), [&](const auto& v) {
         return !name.empty() && (v.starts_with(name) || name.starts_with(v));
@@ -277,8 +228,13 @@ void loader::check_template(const node_ref& at, const std::string& text_value,
     if (name == "prompt" && l.prompts.empty()) {
       fail(at, "${prompt} needs a list of prompts in loadtest.prompts or loadtest.prompts_file");
     }
-    start = close + 1;
-  }
+  };
+  const auto unclosed = [&](std::string_view rest) {
+    fail(at, "unclosed template variable at " + quoted(std::string(rest.substr(0, 20))) +
+                 "; variables are " + template_variables_text());
+  };
+  scan_template(
+      text_value, [](std::string_view) {}, variable, unclosed);
 }
 
 }  // namespace stampede::sim::loading

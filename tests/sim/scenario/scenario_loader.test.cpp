@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/scenario/loadtest_spec.hpp"
+
 using namespace stampede::sim;
 using Catch::Matchers::Contains;
 
@@ -444,25 +446,58 @@ TEST_CASE("loadtest values can be overridden with --set like any key", "[sim][lo
                  Contains("(from --set loadtest.time_scale=0)"));
 }
 
+namespace {
+
+/// The loader's message for a scenario whose loadtest.target is `url`, or "".
+std::string target_message(const std::string& url) {
+  return text_error(with_loadtest("  target: \"" + url + "\"\n  requests: {feed: {path: /f}}\n"));
+}
+
+}  // namespace
+
 TEST_CASE("target URLs must be http or https with a host and an optional port only",
           "[sim][loader]") {
-  const auto target_error = [](const std::string& url) {
-    return text_error(with_loadtest("  target: \"" + url + "\"\n  requests: {feed: {path: /f}}\n"));
+  CHECK(target_message("http://127.0.0.1:8080").empty());
+  CHECK(target_message("http://staging.example.com").empty());
+  CHECK(target_message("http://[::1]:1").empty());
+  CHECK(target_message("https://127.0.0.1").empty());
+  CHECK(target_message("https://[::1]:8443/").empty());
+  CHECK_THAT(target_message("https://127.0.0.1/v1"), Contains("no path"));
+  CHECK_THAT(target_message("ftp://127.0.0.1"), Contains("expected a URL like http://"));
+  CHECK_THAT(target_message("127.0.0.1:8080"), Contains("expected a URL like http://"));
+  CHECK_THAT(target_message("http://127.0.0.1:8080/v1"), Contains("no path"));
+  CHECK_THAT(target_message("http://127.0.0.1:0"), Contains("a port in 1..65535"));
+  CHECK_THAT(target_message("http://127.0.0.1:"), Contains("a port in 1..65535"));
+  CHECK_THAT(target_message("http://:80"), Contains("expected a URL"));
+  CHECK_THAT(target_message("http://::1:80"), Contains("expected a URL"));
+  CHECK_THAT(target_message("http://user@host"), Contains("expected a URL"));
+}
+
+TEST_CASE("the loader takes target URLs and allowed hosts by the generator's one rule",
+          "[sim][loader]") {
+  // The loader refused these while --target took them (parse_target_url):
+  // a scheme is case-insensitive, and resolvers take '_' in container names.
+  CHECK(target_message("HTTP://127.0.0.1:8080").empty());
+  CHECK(target_message("http://my_service:8080").empty());
+  CHECK(text_error(with_loadtest("  allow_hosts: [my_service]\n  requests: {feed: {path: /f}}\n"))
+            .empty());
+  // And both say why in the same words.
+  CHECK_THAT(target_message("http://[abc]:80"), Contains("(brackets hold an IPv6 address only)"));
+  CHECK_THAT(target_message("http://127.0.0.1:000080"), Contains("(a port in 1..65535)"));
+}
+
+TEST_CASE("the loader accepts each variable of the one list and no other", "[sim][loader]") {
+  const auto with_path = [](const std::string& path) {
+    return text_error(
+        with_loadtest("  prompts: [a]\n  requests: {feed: {path: \"" + path + "\"}}\n"));
   };
-  CHECK(target_error("http://127.0.0.1:8080").empty());
-  CHECK(target_error("http://staging.example.com").empty());
-  CHECK(target_error("http://[::1]:1").empty());
-  CHECK(target_error("https://127.0.0.1").empty());
-  CHECK(target_error("https://[::1]:8443/").empty());
-  CHECK_THAT(target_error("https://127.0.0.1/v1"), Contains("no path"));
-  CHECK_THAT(target_error("ftp://127.0.0.1"), Contains("expected a URL like http://"));
-  CHECK_THAT(target_error("127.0.0.1:8080"), Contains("expected a URL like http://"));
-  CHECK_THAT(target_error("http://127.0.0.1:8080/v1"), Contains("no path"));
-  CHECK_THAT(target_error("http://127.0.0.1:0"), Contains("a port in 1..65535"));
-  CHECK_THAT(target_error("http://127.0.0.1:"), Contains("a port in 1..65535"));
-  CHECK_THAT(target_error("http://:80"), Contains("expected a URL"));
-  CHECK_THAT(target_error("http://::1:80"), Contains("expected a URL"));
-  CHECK_THAT(target_error("http://user@host"), Contains("expected a URL"));
+  for (const std::string_view v : template_variables) {
+    INFO(v);
+    CHECK(with_path("/f/${" + std::string(v) + "}").empty());
+    CHECK(unknown_template_variables("/f/${" + std::string(v) + "}").empty());
+  }
+  CHECK_THAT(with_path("/f/${nope}"), Contains("unknown template variable ${nope}"));
+  CHECK(unknown_template_variables("/f/${nope}") == std::vector<std::string>{"nope"});
 }
 
 TEST_CASE("template variables are checked in paths, bodies and header values", "[sim][loader]") {
