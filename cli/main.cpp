@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   // One line per subcommand; each returns -1 when it was not the one invoked.
-  const std::vector<command> commands{add_validate(app), add_run(app), add_loadtest(app),
-                                      add_report(app), add_serve(app)};
+  const std::vector<command> commands{add_validate(app), add_run(app),    add_project(app),
+                                      add_loadtest(app), add_report(app), add_serve(app)};
 
   try {
     app.parse(argc, argv);

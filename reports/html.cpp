@@ -378,3 +378,15 @@ std::string report_html(const sim::run_result& r) {
 }
 
 }  // namespace stampede::reports
+
+namespace stampede::reports::detail {
+
+std::string_view page_style() {
+  return style;
+}
+
+std::string_view page_error_capture() {
+  return error_capture;
+}
+
+}  // namespace stampede::reports::detail

@@ -24,6 +24,8 @@ enum class stream : std::uint16_t {
   dispatch = 11,
   /// The modeled service's patience draws, for requests that do not carry one.
   service_patience = 12,
+  /// An ensemble member's seed and uncertain inputs (entity: the member index).
+  ensemble = 13,
   test = 100,
 };
 

@@ -309,6 +309,7 @@ run_result result_builder::build(vtime reached) {
               ? latency_breached(slo, x)
               : x.offered > 0 && static_cast<double>(x.rejected) / static_cast<double>(x.offered) >
                                      slo.threshold;
+      v.held_by_interval.push_back(!breached);
       if (breached) {
         ++v.breached_intervals;
         if (v.first_breach_interval < 0) v.first_breach_interval = i;

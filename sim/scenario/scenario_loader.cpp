@@ -18,6 +18,7 @@
 #include "sim/loadtest/loadtest_metrics.hpp"
 #include "sim/results/figures.hpp"
 #include "sim/scenario/limits.hpp"
+#include "sim/scenario/uncertainty.hpp"
 #include "sim/scenario/yaml_expansion.hpp"
 
 namespace stampede::sim {
@@ -585,11 +586,9 @@ class loader {
            "population, adoption, behavior and platform");
     }
     const auto items = entries(root, "a map of scenario keys (scenario, horizon, population, ...)");
-    check_keys(items,
-               {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
-                "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
-                "business", "figures", "tuned"},
-               {"projection"});
+    check_keys(items, {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
+                       "population", "adoption", "behavior", "platform", "slo", "loadtest",
+                       "events", "business", "figures", "tuned", "projection"});
 
     scenario s;
     s.source = file_;
@@ -640,6 +639,8 @@ class loader {
     if (auto n = optional(items, "figures")) load_figures(*n, s);
     if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
     if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
+    if (auto n = optional(items, "projection"))
+      s.projection = load_projection(n->node, file_, n->path);
     return s;
   }
 
