@@ -78,6 +78,24 @@ nlohmann::ordered_json number_or_null(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
+nlohmann::ordered_json sensitivity_json(const sim::projection_result& p) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& s : p.sensitivity) {
+    out.push_back(
+        {{"input", s.input}, {"outcome", s.outcome}, {"spearman", number_or_null(s.rho)}});
+  }
+  return out;
+}
+
+nlohmann::ordered_json series_json(const sim::projection_result& p) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& b : p.bands) {
+    out[b.outcome] = {
+        {"t_hours", b.t_hours}, {"p10", b.p10}, {"p50", b.p50}, {"p90", b.p90}, {"mean", b.mean}};
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string projection_json(const sim::projection_result& p) {
@@ -119,18 +137,8 @@ std::string projection_json(const sim::projection_result& p) {
                        {"slo_held_share", m.headline.slo_held_share}});
   }
   j["member_results"] = std::move(members);
-  auto sensitivity = nlohmann::ordered_json::array();
-  for (const auto& s : p.sensitivity) {
-    sensitivity.push_back(
-        {{"input", s.input}, {"outcome", s.outcome}, {"spearman", number_or_null(s.rho)}});
-  }
-  j["sensitivity"] = std::move(sensitivity);
-  nlohmann::ordered_json series = nlohmann::ordered_json::object();
-  for (const auto& b : p.bands) {
-    series[b.outcome] = {
-        {"t_hours", b.t_hours}, {"p10", b.p10}, {"p50", b.p50}, {"p90", b.p90}, {"mean", b.mean}};
-  }
-  j["series"] = std::move(series);
+  j["sensitivity"] = sensitivity_json(p);
+  j["series"] = series_json(p);
   return j.dump(2) + "\n";
 }
 
@@ -307,19 +315,7 @@ constexpr const char* projection_app = R"JS(
         plugins: { legend: { position: 'bottom' } } }
     }));
   }
-  document.body.dataset.charts = String(charts.length);
-  function painted() {
-    var n = 0;
-    charts.forEach(function (c) {
-      var canvas = c.canvas;
-      if (!canvas.width || !canvas.height) return;
-      var pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      for (var i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { n += 1; return; } }
-    });
-    document.body.dataset.painted = String(n);
-  }
-  painted();
-  window.addEventListener('load', function () { requestAnimationFrame(function () { setTimeout(painted, 0); }); });
+  stampedeCheckPainted(charts);
 })();
 )JS";
 
@@ -330,23 +326,13 @@ std::string projection_html(const sim::projection_result& p) {
   nlohmann::ordered_json data;
   data["endpoints"] = p.endpoints;
   data["pools"] = p.pools;
-  data["has_slos"] = false;
-  nlohmann::ordered_json series = nlohmann::ordered_json::object();
-  for (const auto& b : p.bands) {
-    if (b.outcome.starts_with("slo_held.")) data["has_slos"] = true;
-    series[b.outcome] = {
-        {"t_hours", b.t_hours}, {"p10", b.p10}, {"p50", b.p50}, {"p90", b.p90}, {"mean", b.mean}};
-  }
-  data["series"] = std::move(series);
+  data["has_slos"] = std::any_of(p.bands.begin(), p.bands.end(),
+                                 [](const auto& b) { return b.outcome.starts_with("slo_held."); });
+  data["series"] = series_json(p);
   auto inputs = nlohmann::ordered_json::array();
   for (const auto& in : p.inputs) inputs.push_back(in.key);
   data["inputs"] = std::move(inputs);
-  auto sensitivity = nlohmann::ordered_json::array();
-  for (const auto& s : p.sensitivity) {
-    sensitivity.push_back(
-        {{"input", s.input}, {"outcome", s.outcome}, {"spearman", number_or_null(s.rho)}});
-  }
-  data["sensitivity"] = std::move(sensitivity);
+  data["sensitivity"] = sensitivity_json(p);
 
   std::string h;
   h.reserve(chartjs.size() + 256 * 1024);
@@ -368,7 +354,7 @@ std::string projection_html(const sim::projection_result& p) {
   h += "<script>" + chartjs + "</script>\n";
   h += "<script type=\"application/json\" id=\"stampede-data\">" + json_for_script(data.dump()) +
        "</script>\n";
-  h += "<script>" + std::string(projection_app) + "</script>\n";
+  h += "<script>" + std::string(page_paint_check()) + projection_app + "</script>\n";
   h += "</body>\n</html>\n";
   return h;
 }
@@ -378,15 +364,10 @@ void write_projection(const sim::projection_result& p, const std::filesystem::pa
   const std::string csv = projection_csv(p);
   const std::string md = projection_md(p);
   const std::string html = projection_html(p);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    throw std::runtime_error("cannot create output folder " + dir.string() + ": " + ec.message());
-  }
-  write_file_atomically(dir / "projection.json", json);
-  write_file_atomically(dir / "projection.csv", csv);
-  write_file_atomically(dir / "summary.md", md);
-  write_file_atomically(dir / "report.html", html);
+  write_files(dir, {{"projection.json", json},
+                    {"projection.csv", csv},
+                    {"summary.md", md},
+                    {"report.html", html}});
 }
 
 }  // namespace stampede::reports

@@ -40,5 +40,8 @@ std::string read_chartjs(const std::string& path);
 /// <body data-errors> (installed before Chart.js): shared by every report.html.
 std::string_view page_style();
 std::string_view page_error_capture();
+/// Defines stampedeCheckPainted(charts): the page's data-charts and
+/// data-painted (charts with pixels), checked now and after `load`.
+std::string_view page_paint_check();
 
 }  // namespace stampede::reports::detail
