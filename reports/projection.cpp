@@ -192,7 +192,7 @@ std::string projection_md(const sim::projection_result& p) {
       md += "\n";
     };
     row("users (adopters)", "adopters", false);
-    row("active users in the hour", "active_users", false);
+    row("active adopters (not churned)", "active_users", false);
     for (const auto& e : p.endpoints) row(e + " completed, to date", "completed." + e, false);
     for (const auto& pool : p.pools) row(pool + " servers present", "servers." + pool, false);
     row("cost to date", "cost_usd", true);

@@ -182,8 +182,9 @@ class projection_reader {
       in.dist = distribution::geometric(mean.first);
     } else {
       fail(*dist_node, node.Mark(), path + ".dist",
-           "expected a distribution: constant, exponential, lognormal, uniform, triangular or "
-           "geometric");
+           "unknown distribution \"" + name +
+               "\"; known distributions are constant, exponential, lognormal, uniform, "
+               "triangular, geometric");
     }
     in.kind = kind.value_or(uncertain_input::unit::number);
     if (const YAML::Node* r = find(items, "round")) {
