@@ -74,7 +74,7 @@ ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
   const scenario base = load_scenario_text(yaml, file, user_overrides);
   std::vector<member_draw> draws(members);
   std::vector<std::optional<scenario>> scenarios(members);
-  parallel_for(members, options.threads, nullptr, [&](std::uint64_t i) {
+  parallel_for(members, options.threads, options.stop, [&](std::uint64_t i) {
     draws[i] = draw_member(base, i);
     scenarios[i] = load_member(yaml, file, user_overrides, base, draws[i]);
   });
