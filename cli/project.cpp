@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
+#include "cli/resources.hpp"
 #include "gpu/ensemble.hpp"
 #include "reports/projection.hpp"
 #include "sim/ensemble/ensemble.hpp"
@@ -142,6 +143,12 @@ sim::projection_result summarize(const sim::scenario& base, const sim::ensemble_
 
 int project_command(const project_args& a) {
   const sim::scenario base = sim::load_scenario_file(a.file, a.sets);
+  // Before anything is allocated: one member that cannot fit says so (members
+  // with larger draws are checked only by running them).
+  if (const std::string why = refuse_on_this_machine(base); !why.empty()) {
+    std::cerr << "error: " << a.file << ": " << why << "\n";
+    return exit_usage;
+  }
   std::ifstream in(a.file, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
