@@ -296,6 +296,14 @@ class loader {
   [[noreturn]] void fail(const node_ref& at, const std::string& message) const {
     fail(at.mark, at.path, message);
   }
+  /// An error at a 0-based place, for section readers in other files (error_maker).
+  std::exception_ptr operator()(int line0, int column0, const std::string& path,
+                                const std::string& message) const {
+    YAML::Mark mark;
+    mark.line = line0;
+    mark.column = column0;
+    return std::make_exception_ptr(error_at(mark, path, message));
+  }
   [[noreturn]] void expected(const node_ref& at, const std::string& what) const {
     fail(at, "expected " + what + ", got " + found(at.node));
   }
@@ -640,7 +648,7 @@ class loader {
     if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
     if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
     if (auto n = optional(items, "projection"))
-      s.projection = load_projection(n->node, file_, n->path);
+      s.projection = load_projection(n->node, n->path, *this);
     return s;
   }
 

@@ -24,13 +24,12 @@ std::string exact(double v) {
 
 class projection_reader {
  public:
-  projection_reader(const std::string& file) : file_(file) {}
+  explicit projection_reader(const error_maker& error) : error_(error) {}
 
   [[noreturn]] void fail(const YAML::Node& at, const YAML::Mark& fallback, const std::string& path,
                          const std::string& message) const {
     const YAML::Mark m = at.IsDefined() && at.Mark().line >= 0 ? at.Mark() : fallback;
-    throw scenario_error(file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
-                         path, message);
+    std::rethrow_exception(error_(m.line, m.column, path, message));
   }
 
   /// The keys of a map in file order, refusing a duplicate or one not in `known`.
@@ -201,7 +200,7 @@ class projection_reader {
   }
 
  private:
-  const std::string& file_;
+  const error_maker& error_;
 };
 
 }  // namespace
@@ -218,9 +217,9 @@ std::string uncertain_input::value_text(double v) const {
   return exact(round ? std::nearbyint(v) : v);
 }
 
-projection_spec load_projection(const YAML::Node& node, const std::string& file,
-                                const std::string& path) {
-  return projection_reader(file).read(node, path);
+projection_spec load_projection(const YAML::Node& node, const std::string& path,
+                                const error_maker& error) {
+  return projection_reader(error).read(node, path);
 }
 
 }  // namespace stampede::sim

@@ -2,6 +2,8 @@
 // The scenario's `projection:` section: which inputs are uncertain, each with a
 // distribution, and how many members an ensemble draws (`stampede project`).
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,10 +50,16 @@ struct projection_spec {
 /// The largest ensemble a scenario or --members may ask for.
 inline constexpr std::uint64_t max_members = 1'000'000;
 
-/// Reads `projection:` at `path` of `file` (for messages); throws scenario_error
-/// with file:line:col and the key path. The keys the inputs name are checked
-/// when a member is loaded with its draws (sim/ensemble/members.hpp).
-projection_spec load_projection(const YAML::Node& node, const std::string& file,
-                                const std::string& path);
+/// Makes the error for a place in the file (the loader's: it names the --set a
+/// value came from instead of a line).
+using error_maker = std::function<std::exception_ptr(
+    int line0, int column0, const std::string& key_path, const std::string& message)>;
+
+/// Reads `projection:` (the node at key path `path`); throws what `error`
+/// makes (0-based line and column, or -1 where there is none). The keys the
+/// inputs name are checked when a member is loaded with its draws
+/// (sim/ensemble/members.hpp).
+projection_spec load_projection(const YAML::Node& node, const std::string& path,
+                                const error_maker& error);
 
 }  // namespace stampede::sim

@@ -140,3 +140,16 @@ TEST_CASE("the projection section refuses what it cannot draw", "[sim][loader]")
                    "round: true}\n"),
              Contains("projection.uncertain.tick.round: only plain numbers can be rounded"));
 }
+
+TEST_CASE("a projection value given with --set is reported as coming from it", "[sim][loader]") {
+  std::string message;
+  try {
+    load_scenario_text(minimal + "projection:\n  members: 5\n", "inline.yaml",
+                       {"projection.members=0"});
+  } catch (const scenario_error& e) {
+    message = e.what();
+  }
+  CHECK(message ==
+        "inline.yaml: projection.members: expected a whole number of members from 1 to 1000000 "
+        "(from --set projection.members=0)");
+}
