@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       "\n"
       "  stampede validate scenarios/quickstart.yaml\n"
       "  stampede run scenarios/quickstart.yaml --out out/quickstart\n"
+      "  stampede project scenarios/ghibli-projection.yaml --out out/projection\n"
       "\n"
       "Scenario keys are documented in scenarios/README.md. Exit codes: 0 success,\n"
       "1 failure during a run, 2 usage or scenario error, 99 load-test SLOs breached.",
