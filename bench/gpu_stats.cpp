@@ -1,8 +1,9 @@
 // Wall time of gpu/stats (quantiles, histogram, moments) against a std::sort
 // reference. Numbers with their method, never pass/fail.
 //
-//   bench_gpu_stats [n ...] [--reps N] [--max-double N] [--max-sort N]
+//   bench_gpu_stats [n ...] [--reps N] [--max-double N] [--max-sort N] [--ensemble MxIxK]
 //       e.g. bench_gpu_stats 1e7 1e8 1e9 --reps 3
+//            bench_gpu_stats --ensemble 1000x8760x10 --reps 3
 //
 // Per size: quantiles of 4-byte floats (what `stampede run` sorts: every
 // completed latency, microseconds as floats), then the double statistics up to
@@ -10,6 +11,7 @@
 // copy). The one-thread std::sort reference is timed up to --max-sort values
 // (default 1e8; 1e9 takes minutes). Default sizes 1e6 and 1e7; 1e9 floats take
 // 4 GB plus the device copy.
+#include "gpu/ensemble.hpp"
 #include "gpu/stats.hpp"
 
 #include <algorithm>
@@ -77,6 +79,38 @@ std::vector<double> make_sample(std::size_t n) {
   return sample;
 }
 
+/// The ensemble case of `stampede project`: P10/P50/P90 and means of M members
+/// for I intervals x K outcomes (M·I·K doubles, Bass-like paths with member
+/// noise), and the rank correlations of 5 inputs with 3 headline outcomes.
+void run_ensemble_case(std::size_t members, std::size_t intervals, std::size_t outcomes, int reps) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(1.0, 0.1);
+  std::vector<double> values(members * intervals * outcomes);
+  for (std::size_t s = 0; s < intervals * outcomes; ++s) {
+    const double level = 1e6 * static_cast<double>(s % intervals + 1);
+    for (std::size_t m = 0; m < members; ++m) values[s * members + m] = level * noise(rng);
+  }
+  std::vector<double> inputs(5 * members), headline(3 * members);
+  for (double& x : inputs) x = noise(rng);
+  for (double& x : headline) x = noise(rng);
+  const std::vector<double> qs{0.1, 0.5, 0.9};
+  stampede::gpu::series_quantiles(values, members, qs);  // warm-up
+  const timing q = measure(reps, [&] { stampede::gpu::series_quantiles(values, members, qs); });
+  const timing r =
+      measure(reps, [&] { stampede::gpu::rank_correlations(inputs, headline, members); });
+  std::printf(
+      "# ensemble: %zu members x %zu intervals x %zu outcomes = %zu doubles; series_quantiles "
+      "(P10, P50, P90, mean per series) and rank_correlations (5 inputs x 3 outcomes); %d "
+      "timed runs after one warm-up; the last column is million values per second\n",
+      members, intervals, outcomes, values.size(), reps);
+  std::printf("%-11zu %-12s %11.2f %10.2f %10.2f %12.1f\n", values.size(), "ens.quantile",
+              q.median_ms, q.min_ms, q.max_ms,
+              static_cast<double>(values.size()) / (q.median_ms * 1e3));
+  std::printf("%-11zu %-12s %11.2f %10.2f %10.2f %12.1f\n", inputs.size() + headline.size(),
+              "ens.spearman", r.median_ms, r.min_ms, r.max_ms,
+              static_cast<double>(inputs.size() + headline.size()) / (r.median_ms * 1e3));
+}
+
 void print_row(std::size_t n, const char* op, const timing& t) {
   std::printf("%-11zu %-12s %11.2f %10.2f %10.2f %12.1f\n", n, op, t.median_ms, t.min_ms, t.max_ms,
               static_cast<double>(n) / (t.median_ms * 1e3));
@@ -87,6 +121,7 @@ int run(int argc, char** argv) {
   int reps = 5;
   double max_double = 1e8;
   double max_sort = 1e8;
+  std::vector<std::size_t> ensemble;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--reps" && i + 1 < argc) {
@@ -95,9 +130,18 @@ int run(int argc, char** argv) {
       max_double = std::strtod(argv[++i], nullptr);
     } else if (arg == "--max-sort" && i + 1 < argc) {
       max_sort = std::strtod(argv[++i], nullptr);
+    } else if (arg == "--ensemble" && i + 1 < argc) {
+      unsigned long long m = 0, in = 0, k = 0;
+      if (std::sscanf(argv[++i], "%llux%llux%llu", &m, &in, &k) != 3 || m == 0 || in == 0 ||
+          k == 0) {
+        std::fprintf(stderr, "--ensemble wants MEMBERSxINTERVALSxOUTCOMES, e.g. 1000x8760x10\n");
+        return 2;
+      }
+      ensemble = {m, in, k};
     } else if (arg == "--help" || arg == "-h") {
       std::printf(
-          "usage: %s [n ...] [--reps N] [--max-double N] [--max-sort N]   (default: 1e6 1e7, "
+          "usage: %s [n ...] [--reps N] [--max-double N] [--max-sort N] [--ensemble MxIxK]   "
+          "(default: 1e6 1e7, "
           "5 reps, doubles and std::sort up to 1e8)\n",
           argv[0]);
       return 0;
@@ -109,6 +153,10 @@ int run(int argc, char** argv) {
       }
       sizes.push_back(static_cast<std::size_t>(n));
     }
+  }
+  if (!ensemble.empty()) {
+    run_ensemble_case(ensemble[0], ensemble[1], ensemble[2], reps);
+    if (sizes.empty()) return 0;
   }
   if (sizes.empty()) {
     sizes = {1000000, 10000000};

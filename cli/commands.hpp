@@ -28,6 +28,8 @@ using command = std::function<int()>;
 
 command add_validate(CLI::App& app);
 command add_run(CLI::App& app);
+/// `stampede project` (cli/project.cpp): Monte Carlo growth projections.
+command add_project(CLI::App& app);
 /// `stampede loadtest` and `stampede report DIR` (cli/loadtest.cpp, cli/report.cpp).
 command add_loadtest(CLI::App& app);
 command add_report(CLI::App& app);

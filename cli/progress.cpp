@@ -40,6 +40,21 @@ void progress_display::update(const actors::progress& p) {
   drawn_ = true;
 }
 
+void progress_display::update_members(std::uint64_t done, std::uint64_t total,
+                                      std::uint64_t requests, double wall_seconds) {
+  if (!terminal_ && wall_seconds - last_line_ < 5 && done < total) return;
+  last_line_ = wall_seconds;
+  const double share = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
+  const double rate = wall_seconds > 0 ? static_cast<double>(requests) / wall_seconds : 0;
+  const double eta = share > 0 ? wall_seconds * (1 - share) / share : 0;
+  std::fprintf(stderr, "%smembers %llu of %llu (%3.0f%%)  %s simulated requests/s  ETA %s%s",
+               terminal_ ? "\r\033[K" : "", static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total), 100 * share, si(rate).c_str(),
+               sim::format_duration(sim::from_seconds(eta)).c_str(), terminal_ ? "" : "\n");
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
 void progress_display::finish() {
   if (terminal_ && drawn_) std::fputs("\n", stderr);
 }

@@ -10,6 +10,9 @@ class progress_display {
  public:
   explicit progress_display(bool terminal) : terminal_(terminal) {}
   void update(const actors::progress& p);
+  /// The line of an ensemble: members finished of `total`, with an ETA.
+  void update_members(std::uint64_t done, std::uint64_t total, std::uint64_t requests,
+                      double wall_seconds);
   /// Ends the line on a terminal.
   void finish();
 

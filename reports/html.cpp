@@ -292,6 +292,13 @@ constexpr const char* app = R"JS(
   var cost = column('cost_usd');
   if (cost) chart('Cost', 'Cost of the servers so far, USD.', 'USD', [line('cost', cost, palette[0])]);
 
+  stampedeCheckPainted(charts);
+})();
+)JS";
+
+// Records on <body> how many charts there are and how many have pixels.
+constexpr const char* paint_check = R"JS(
+function stampedeCheckPainted(charts) {
   document.body.dataset.charts = String(charts.length);
   function painted() {
     var n = 0;
@@ -308,7 +315,7 @@ constexpr const char* app = R"JS(
   painted();
   // Responsive charts redraw once they are laid out; check again after that.
   window.addEventListener('load', function () { requestAnimationFrame(function () { setTimeout(painted, 0); }); });
-})();
+}
 )JS";
 
 // The public figures next to the run's, each marked a calibration target or a
@@ -378,10 +385,26 @@ std::string report_html(const sim::run_result& r) {
   h += "<h2>Over time</h2>\n<section id=\"charts\"></section>\n</main>\n";
   h += "<script>" + chartjs + "</script>\n";
   h += "<script type=\"application/json\" id=\"stampede-data\">" + page_data(r) + "</script>\n";
-  h += "<script>" + std::string(app) + "</script>\n";
+  h += "<script>" + std::string(paint_check) + app + "</script>\n";
   h += loadtest_html_script(r);
   h += "</body>\n</html>\n";
   return h;
 }
 
 }  // namespace stampede::reports
+
+namespace stampede::reports::detail {
+
+std::string_view page_style() {
+  return style;
+}
+
+std::string_view page_error_capture() {
+  return error_capture;
+}
+
+std::string_view page_paint_check() {
+  return paint_check;
+}
+
+}  // namespace stampede::reports::detail

@@ -4,6 +4,8 @@
 // a half-written file.
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/results/result.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -24,6 +26,10 @@ std::string describe(const sim::scenario& s);
 
 /// Writes `content` to `path` atomically (temporary file in the same folder, then rename).
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+/// Creates `dir` if needed and writes each (name, content) into it atomically, in order.
+void write_files(const std::filesystem::path& dir,
+                 const std::vector<std::pair<std::string, std::string>>& files);
 
 /// Creates `dir` if needed and writes the four files into it.
 void write_all(const sim::run_result& r, const std::filesystem::path& dir);

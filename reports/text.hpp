@@ -36,4 +36,12 @@ std::string json_for_script(std::string_view json);
 /// std::runtime_error naming the path and the Debian package when it cannot be read.
 std::string read_chartjs(const std::string& path);
 
+/// The CSS of the report pages, and the script that counts the page's errors on
+/// <body data-errors> (installed before Chart.js): shared by every report.html.
+std::string_view page_style();
+std::string_view page_error_capture();
+/// Defines stampedeCheckPainted(charts): the page's data-charts and
+/// data-painted (charts with pixels), checked now and after `load`.
+std::string_view page_paint_check();
+
 }  // namespace stampede::reports::detail

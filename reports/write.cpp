@@ -64,15 +64,19 @@ void write_all(const sim::run_result& r, const std::filesystem::path& dir) {
   const std::string csv = timeseries_csv(r);
   const std::string md = summary_md(r);
   const std::string html = report_html(r);
+  write_files(
+      dir,
+      {{"summary.json", json}, {"timeseries.csv", csv}, {"summary.md", md}, {"report.html", html}});
+}
+
+void write_files(const std::filesystem::path& dir,
+                 const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     throw std::runtime_error("cannot create output folder " + dir.string() + ": " + ec.message());
   }
-  write_file_atomically(dir / "summary.json", json);
-  write_file_atomically(dir / "timeseries.csv", csv);
-  write_file_atomically(dir / "summary.md", md);
-  write_file_atomically(dir / "report.html", html);
+  for (const auto& [name, content] : files) write_file_atomically(dir / name, content);
 }
 
 }  // namespace stampede::reports

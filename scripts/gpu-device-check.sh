@@ -7,7 +7,7 @@
 #    with a static CUDA runtime, and copies catch2/catch.hpp beside them)
 # There:         scripts/gpu-device-check.sh      (carry build-gpu-cuda/device)
 #
-# Writes nvidia-smi.txt, tests.txt, tests-large.txt, bench.txt (and build.txt if
+# Writes nvidia-smi.txt, tests.txt, tests-large.txt, bench.txt, bench-ensemble.txt (and build.txt if
 # it had to rebuild) under $OUT (default out-device/). If the carried binaries
 # do not start there (a glibc older than the build machine's), it rebuilds them
 # with the local nvcc from the sources and the carried Catch2 header.
@@ -48,4 +48,7 @@ echo "-- bench"
 # shellcheck disable=SC2086  # BENCH_SIZES is a list of words on purpose
 "$dir/bench_gpu_stats" ${BENCH_SIZES:-1e7 1e8 1e9} --reps "${BENCH_REPS:-3}" \
   --max-double "${BENCH_MAX_DOUBLE:-1e9}" 2>&1 | tee "$out/bench.txt" || status=1
+echo "-- bench: the ensemble of stampede project (1,000 members x 8,760 hours x 10 outcomes)"
+"$dir/bench_gpu_stats" --ensemble 1000x8760x10 --reps "${BENCH_REPS:-3}" 2>&1 |
+  tee "$out/bench-ensemble.txt" || status=1
 exit $status

@@ -41,16 +41,23 @@ echo "-- nvcc $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), sm
   -DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_CUDA -DSTAMPEDE_THRUST_VERSION="$thrust_version" \
   -c gpu/stats.cpp -o "$obj/stats.o" &
 nvcc_pid=$!
+"$nvcc" "${common[@]}" -Xcompiler=-Wall,-Wextra -x cu "--generate-code=arch=compute_$arch,code=[compute_$arch,sm_$arch]" \
+  -DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_CUDA -DSTAMPEDE_THRUST_VERSION="$thrust_version" \
+  -c gpu/ensemble.cpp -o "$obj/ensemble.o" &
+nvcc_ensemble_pid=$!
 g++ "${cxxflags[@]}" "${catch_flags[@]}" -c tests/main.test.cpp -o "$obj/main.test.o" &
 main_pid=$!
 wait $nvcc_pid
+wait $nvcc_ensemble_pid
 wait $main_pid
 g++ "${cxxflags[@]}" "${catch_flags[@]}" -c tests/gpu/stats.test.cpp -o "$obj/stats.test.o"
+g++ "${cxxflags[@]}" "${catch_flags[@]}" -c tests/gpu/ensemble.test.cpp -o "$obj/ensemble.test.o"
 g++ "${cxxflags[@]}" -c bench/gpu_stats.cpp -o "$obj/gpu_stats.o"
 
 link=(-static-libstdc++ -static-libgcc "$cudart" -ldl -lrt -lpthread)
-g++ -o "$out/stampede_gpu_tests" "$obj/main.test.o" "$obj/stats.test.o" "$obj/stats.o" "${link[@]}"
-g++ -o "$out/bench_gpu_stats" "$obj/gpu_stats.o" "$obj/stats.o" "${link[@]}"
+g++ -o "$out/stampede_gpu_tests" "$obj/main.test.o" "$obj/stats.test.o" "$obj/ensemble.test.o" \
+  "$obj/stats.o" "$obj/ensemble.o" "${link[@]}"
+g++ -o "$out/bench_gpu_stats" "$obj/gpu_stats.o" "$obj/stats.o" "$obj/ensemble.o" "${link[@]}"
 
 # The Catch2 header travels with the binaries, so the GPU machine can rebuild
 # them with its own nvcc if these do not start there (an older glibc).

@@ -24,8 +24,10 @@ enum class stream : std::uint16_t {
   dispatch = 11,
   /// The modeled service's patience draws, for requests that do not carry one.
   service_patience = 12,
+  /// An ensemble member's seed and uncertain inputs (entity: the member index).
+  ensemble = 13,
   /// `stampede fit`: the bootstrap resamples of a fit.
-  fit_bootstrap = 13,
+  fit_bootstrap = 14,
   test = 100,
 };
 

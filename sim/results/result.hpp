@@ -108,6 +108,8 @@ struct slo_result {
   /// Reporting intervals in which it did not hold, and the first of them (-1 if none).
   int breached_intervals = 0;
   int first_breach_interval = -1;
+  /// Per reporting interval: true where it held (an interval breaches as counted above).
+  std::vector<bool> held_by_interval;
 };
 
 /// Columns of named values, one row per reporting interval. Column names

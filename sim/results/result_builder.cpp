@@ -315,6 +315,7 @@ void result_builder::add_slo_verdicts(run_result& r, int rows) const {
       const endpoint_interval x = endpoint_at(ei, static_cast<std::size_t>(i));
       const bool held = latency ? latency_held(slo, interval_evidence(x, slo.quantile))
                                 : rejected_held(slo, x.rejected, x.offered);
+      v.held_by_interval.push_back(held);
       if (!held) {
         ++v.breached_intervals;
         if (v.first_breach_interval < 0) v.first_breach_interval = i;

@@ -11,6 +11,7 @@
 
 #include "sim/base/distribution.hpp"
 #include "sim/base/units.hpp"
+#include "sim/scenario/uncertainty.hpp"
 
 namespace stampede::sim {
 
@@ -346,6 +347,8 @@ struct scenario {
   std::vector<event_spec> events;
   /// Present when the scenario has a `loadtest:` section.
   std::optional<loadtest_spec> loadtest;
+  /// `projection:` the uncertain inputs of `stampede project` (no effect on a run).
+  projection_spec projection;
   /// Public figures to compare the run with (`figures:`).
   std::vector<figure_spec> figures;
   /// Key paths of the values tuned to reproduce the calibration targets

@@ -12,6 +12,7 @@
 
 #include "sim/scenario/limits.hpp"
 #include "sim/scenario/loader/loader.hpp"
+#include "sim/scenario/uncertainty.hpp"
 #include "sim/scenario/yaml_expansion.hpp"
 
 namespace stampede::sim {
@@ -102,8 +103,7 @@ scenario loader::load(const YAML::Node& root_node) const {
   check_keys(items,
              {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
               "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
-              "business", "figures", "tuned"},
-             {"projection"});
+              "business", "figures", "tuned", "projection"});
 
   scenario s;
   s.source = file_;
@@ -154,6 +154,9 @@ scenario loader::load(const YAML::Node& root_node) const {
   if (auto n = optional(items, "figures")) load_figures(*n, s);
   if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
   if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
+  if (auto n = optional(items, "projection")) {
+    s.projection = load_projection(n->node, n->path, *this);
+  }
   return s;
 }
 

@@ -39,6 +39,7 @@ std::vector<std::string> shipped_scenarios() {
 std::string reduced(const std::string& file) {
   static const std::map<std::string, std::string> flags = {
       {"scenarios/ghibli-autoscaled.yaml", " --scale 0.0025"},
+      {"scenarios/ghibli-projection.yaml", " --scale 0.00004"},
       {"scenarios/viral-cascade.yaml", " --scale 0.1"},
   };
   const auto it = flags.find(file);

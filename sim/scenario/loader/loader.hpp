@@ -108,6 +108,15 @@ class loader {
   scenario_error error_at(const YAML::Mark& mark, const std::string& path,
                           const std::string& message) const;
   [[noreturn]] void fail(const node_ref& at, const std::string& message) const;
+  /// An error at a 0-based place, for section readers in other files
+  /// (uncertainty.hpp's error_maker).
+  std::exception_ptr operator()(int line0, int column0, const std::string& path,
+                                const std::string& message) const {
+    YAML::Mark mark;
+    mark.line = line0;
+    mark.column = column0;
+    return std::make_exception_ptr(error_at(mark, path, message));
+  }
   [[noreturn]] void expected(const node_ref& at, const std::string& what) const;
 
   // ------------------------------------------------------------ maps (nodes.cpp)

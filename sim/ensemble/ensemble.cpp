@@ -1,0 +1,112 @@
+#include "sim/ensemble/ensemble.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "sim/scenario/scenario_loader.hpp"
+#include "sim/world/world.hpp"
+
+namespace stampede::sim {
+
+namespace {
+
+/// Calls body(i) for i in [0, n) on `threads` threads pulling indices from one
+/// counter; stops handing out indices after a throw (rethrown on the caller,
+/// the lowest index's exception when several threw) or when *stop is set.
+void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
+                  const std::function<void(std::uint64_t)>& body) {
+  std::atomic<std::uint64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  std::optional<std::uint64_t> failed_at;
+  std::exception_ptr error;
+  auto work = [&] {
+    for (;;) {
+      if (failed.load() || (stop != nullptr && stop->load())) return;
+      const std::uint64_t i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        body(i);
+      } catch (...) {
+        const std::lock_guard lock(mutex);
+        if (!failed_at || i < *failed_at) {
+          failed_at = i;
+          error = std::current_exception();
+        }
+        failed.store(true);
+      }
+    }
+  };
+  const auto count = static_cast<std::uint64_t>(std::max(1, threads));
+  std::vector<std::thread> pool;
+  for (std::uint64_t t = 1; t < std::min(count, n); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace
+
+std::string ensemble_digest(const std::vector<member_result>& members) {
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](const void* data, std::size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  };
+  for (const member_result& m : members) {
+    mix(&m.draw.index, sizeof m.draw.index);
+    mix(&m.draw.seed, sizeof m.draw.seed);
+    mix(m.digest.data(), m.digest.size());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
+                             const std::vector<std::string>& user_overrides, std::uint64_t members,
+                             const ensemble_options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const scenario base = load_scenario_text(yaml, file, user_overrides);
+  std::vector<member_draw> draws(members);
+  std::vector<std::optional<scenario>> scenarios(members);
+  parallel_for(members, options.threads, options.stop, [&](std::uint64_t i) {
+    draws[i] = draw_member(base, i);
+    scenarios[i] = load_member(yaml, file, user_overrides, base, draws[i]);
+  });
+
+  std::vector<std::optional<member_result>> results(members);
+  std::mutex mutex;
+  std::uint64_t done = 0, requests = 0;
+  world_options world;
+  world.stop = options.stop;
+  parallel_for(members, options.threads, options.stop, [&](std::uint64_t i) {
+    const run_result r = run_world(*scenarios[i], world);
+    scenarios[i].reset();
+    if (r.simulated_s < r.horizon_s) return;  // stopped: not a member of the ensemble
+    member_result m{std::move(draws[i]), r.digest, r.simulated_requests, outcomes_of(r), {}};
+    m.headline = headline_of(m.paths);
+    const std::lock_guard lock(mutex);
+    requests += r.simulated_requests;
+    results[i] = std::move(m);
+    ++done;
+    if (options.on_member) options.on_member(done, requests);
+  });
+
+  ensemble_result e;
+  e.asked = members;
+  for (std::uint64_t i = 0; i < members; ++i) {
+    if (!results[i]) continue;
+    e.simulated_requests += results[i]->simulated_requests;
+    e.members.push_back(std::move(*results[i]));
+  }
+  e.digest = ensemble_digest(e.members);
+  e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return e;
+}
+
+}  // namespace stampede::sim
