@@ -100,10 +100,9 @@ scenario loader::load(const YAML::Node& root_node) const {
          "population, adoption, behavior and platform");
   }
   const auto items = entries(root, "a map of scenario keys (scenario, horizon, population, ...)");
-  check_keys(items,
-             {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
-              "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
-              "business", "figures", "tuned", "projection"});
+  check_keys(items, {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
+                     "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
+                     "business", "figures", "tuned", "projection"});
 
   scenario s;
   s.source = file_;
@@ -155,7 +154,11 @@ scenario loader::load(const YAML::Node& root_node) const {
   if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
   if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
   if (auto n = optional(items, "projection")) {
-    s.projection = load_projection(n->node, n->path, *this);
+    const error_maker error = [this](int line0, int column0, const std::string& path,
+                                     const std::string& message) {
+      return (*this)(line0, column0, path, message);
+    };
+    s.projection = load_projection(n->node, n->path, error);
   }
   return s;
 }
