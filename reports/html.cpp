@@ -205,12 +205,7 @@ constexpr const char* app = R"JS(
   var container = document.getElementById('charts');
   function chart(title, note, yTitle, datasets, yOptions) {
     if (!datasets.length) return;
-    var figure = document.createElement('figure');
-    var h = document.createElement('h3'); h.textContent = title; figure.appendChild(h);
-    var p = document.createElement('p'); p.textContent = note; figure.appendChild(p);
-    var box = document.createElement('div'); box.className = 'chart'; figure.appendChild(box);
-    var canvas = document.createElement('canvas'); box.appendChild(canvas);
-    container.appendChild(figure);
+    var canvas = stampedeFigure(container, title, note);
     var y = Object.assign({ beginAtZero: true, title: { display: true, text: yTitle } }, yOptions || {});
     charts.push(new Chart(canvas, {
       type: 'line',
@@ -296,8 +291,18 @@ constexpr const char* app = R"JS(
 })();
 )JS";
 
-// Records on <body> how many charts there are and how many have pixels.
+// Shared by every report page: a chart's figure (title, note, canvas), and
+// a record on <body> of how many charts there are and how many have pixels.
 constexpr const char* paint_check = R"JS(
+function stampedeFigure(container, title, note) {
+  var figure = document.createElement('figure');
+  var h = document.createElement('h3'); h.textContent = title; figure.appendChild(h);
+  var p = document.createElement('p'); p.textContent = note; figure.appendChild(p);
+  var box = document.createElement('div'); box.className = 'chart'; figure.appendChild(box);
+  var canvas = document.createElement('canvas'); box.appendChild(canvas);
+  container.appendChild(figure);
+  return canvas;
+}
 function stampedeCheckPainted(charts) {
   document.body.dataset.charts = String(charts.length);
   function painted() {

@@ -241,15 +241,7 @@ constexpr const char* projection_app = R"JS(
   var data = JSON.parse(document.getElementById('stampede-data').textContent);
   var charts = [];
   var container = document.getElementById('charts');
-  function figure(title, note) {
-    var f = document.createElement('figure');
-    var h = document.createElement('h3'); h.textContent = title; f.appendChild(h);
-    var p = document.createElement('p'); p.textContent = note; f.appendChild(p);
-    var box = document.createElement('div'); box.className = 'chart'; f.appendChild(box);
-    var canvas = document.createElement('canvas'); box.appendChild(canvas);
-    container.appendChild(f);
-    return canvas;
-  }
+  function figure(title, note) { return stampedeFigure(container, title, note); }
   function points(b, key) {
     return b.t_hours.map(function (t, i) { var v = b[key][i]; return { x: t / 24, y: typeof v === 'number' ? v : null }; });
   }

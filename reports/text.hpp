@@ -40,8 +40,9 @@ std::string read_chartjs(const std::string& path);
 /// <body data-errors> (installed before Chart.js): shared by every report.html.
 std::string_view page_style();
 std::string_view page_error_capture();
-/// Defines stampedeCheckPainted(charts): the page's data-charts and
-/// data-painted (charts with pixels), checked now and after `load`.
+/// Defines stampedeFigure(container, title, note), a chart's figure that
+/// returns its canvas, and stampedeCheckPainted(charts): the page's
+/// data-charts and data-painted (charts with pixels), now and after `load`.
 std::string_view page_paint_check();
 
 }  // namespace stampede::reports::detail
