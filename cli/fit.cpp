@@ -1,5 +1,6 @@
 // `stampede fit adoption SIGNUPS.csv --out DIR`: Bass p, q and market size
 // from observed signups (sim/fit/bass_fit.hpp), with bootstrap intervals.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "sim/base/distribution.hpp"
 #include "sim/fit/bass_fit.hpp"
 
 namespace stampede::cli {
@@ -53,6 +55,25 @@ std::string fragment(const fit_args& a, const sim::bass_fit& f) {
     << range(f.innovation_per_day, "/day") << "\n"
     << "  imitation: " << number(f.imitation_per_day.value) << "/day   "
     << range(f.imitation_per_day, "/day") << "\n";
+  // For `stampede project`: each value lognormal, its percentiles at the
+  // interval's ends (median sqrt(low·high), sigma ln(high/low) / 2z).
+  const double z = sim::inverse_normal_cdf(1 - (1 - f.level) / 2);
+  const auto spread = [&](const sim::estimate& e) {
+    return e.low > 0 && e.high > e.low ? std::log(e.high / e.low) / (2 * z) : 0.0;
+  };
+  const auto lognormal = [&](const sim::estimate& e, const char* unit, const char* extra) {
+    return "{dist: lognormal, median: " + number(std::sqrt(e.low * e.high), 6) + unit +
+           ", sigma: " + number(spread(e), 6) + extra + "}";
+  };
+  if (spread(f.innovation_per_day) > 0 && spread(f.imitation_per_day) > 0 &&
+      spread(f.market_size) > 0) {
+    y << "projection:\n"
+      << "  uncertain:   # lognormal, its " << 50 - pct / 2 << "th and " << 50 + pct / 2
+      << "th percentiles at the interval's ends\n"
+      << "    adoption.innovation: " << lognormal(f.innovation_per_day, "/day", "") << "\n"
+      << "    adoption.imitation: " << lognormal(f.imitation_per_day, "/day", "") << "\n"
+      << "    population.size: " << lognormal(f.market_size, "", ", round: true") << "\n";
+  }
   return y.str();
 }
 
@@ -110,7 +131,8 @@ command add_fit(CLI::App& app) {
       "FILE is CSV with a header naming `date` (2025-03-25 or 2025-03-25T17:00:00Z)\n"
       "and either `signups` (new in each period) or `adopters` (cumulative); the\n"
       "launch is taken to be one period before the first row. Writes DIR/fit.json\n"
-      "(each value with its interval) and DIR/fit.yaml (a scenario fragment).");
+      "(each value with its interval) and DIR/fit.yaml (a scenario fragment: adoption,\n"
+      "population.size, and a projection section for `stampede project`).");
   adoption->add_option("FILE", a->file, "CSV of signups or adopters by date")->required();
   adoption->add_option("--out", a->out, "Output folder (created if missing)")
       ->required()

@@ -100,5 +100,27 @@ TEST_CASE("fit adoption gets back the Bass values a stampede run was given", "[c
   CHECK(j["innovation_per_day"]["value"].get<double>() == Approx(0.01).epsilon(0.05));
   CHECK(j["imitation_per_day"]["value"].get<double>() == Approx(0.8).epsilon(0.05));
   CHECK(j["market_size"]["value"].get<double>() == Approx(2e6).epsilon(0.05));
+
+  // fit.yaml's projection section: each value lognormal with its 10th and
+  // 90th percentiles at the 80% interval's ends (z = 1.2815515655).
+  const std::string yaml = test::read_all(dir / "fit" / "fit.yaml");
+  const auto& q = j["imitation_per_day"];
+  const double sigma =
+      std::log(q["high"].get<double>() / q["low"].get<double>()) / (2 * 1.2815515655);
+  const auto at = yaml.find("adoption.imitation: {dist: lognormal, median: ");
+  REQUIRE(at != std::string::npos);
+  const auto s_at = yaml.find("sigma: ", at);
+  CHECK(std::stod(yaml.substr(s_at + 7)) == Approx(sigma).epsilon(1e-4));
+  // The section as written is one `stampede project` takes.
+  std::ofstream scenario(dir / "projected.yaml");
+  scenario << test::read_all(std::filesystem::path(STAMPEDE_SOURCE_DIR) / "scenarios" /
+                             "quickstart.yaml")
+           << yaml.substr(yaml.find("projection:"));
+  scenario.close();
+  const auto p =
+      test::run_stampede("project " + (dir / "projected.yaml").string() + " --out " +
+                         (dir / "proj").string() + " --members 2 --set scale=0.01 --quiet");
+  INFO(p.err);
+  CHECK(p.exit_code == 0);
   std::filesystem::remove_all(dir);
 }
