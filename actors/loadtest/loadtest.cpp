@@ -20,6 +20,7 @@
 #include "sim/results/result_builder.hpp"
 #include "sim/results/slo.hpp"
 #include "sim/scenario/wall_clock.hpp"
+#include "sim/world/pool_set.hpp"
 #include "sim/world/population_slice.hpp"
 #include "sim/world/window.hpp"
 
@@ -884,9 +885,9 @@ class generator {
       const sim::window_summary summary = summer_.take();
       adoption_->close(w, summary);
       exposures_ = summary.exposures;
+      // The slice sorted each pool's batch: merge them into one send order.
       batch_.clear();
-      for (auto& v : per_pool_) batch_.insert(batch_.end(), v.begin(), v.end());
-      std::sort(batch_.begin(), batch_.end(), sim::by_arrival{});
+      for (const auto& v : per_pool_) sim::merge_arrivals(batch_, v, merge_scratch_);
       model_requests_ += batch_.size();
       for (const sim::request& r : batch_) {
         if (!setup_.templates[r.endpoint].active) {
@@ -1191,6 +1192,7 @@ class generator {
   std::int64_t window_index_ = 0;
   std::vector<std::vector<sim::request>> per_pool_;
   std::vector<sim::request> batch_;
+  std::vector<sim::request> merge_scratch_;
   sim::vtime window_t0_ = 0;
   std::int64_t lookahead_us_ = 0;
   std::uint64_t model_requests_ = 0;

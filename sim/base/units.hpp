@@ -64,5 +64,7 @@ std::string format_duration(vtime t);
 /// Formats a number for people: integers without an exponent (2000000, not
 /// 2e+06), others with 6 significant digits.
 std::string number_text(double v);
+/// `s` without the spaces and tabs at either end.
+std::string_view trim(std::string_view s);
 
 }  // namespace stampede::sim

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/base/rng.hpp"
+#include "sim/base/units.hpp"
 #include "sim/population/adoption.hpp"
 
 namespace stampede::sim {
@@ -33,14 +34,6 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& v) {
     v = v * 10 + static_cast<unsigned>(s[i] - '0');
   }
   return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 /// One CSV line cut at commas, each field trimmed, with its column (1-based).
@@ -199,8 +192,8 @@ adoption_series parse_adoption_csv(std::string_view text, const std::string& fil
   std::size_t start = 0, number = 0;
   while (start <= text.size()) {
     const std::size_t end = text.find('\n', start);
-    const std::string_view line =
-        text.substr(start, end == std::string_view::npos ? end : end - start);
+    std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF files
     ++number;
     if (!trim(line).empty()) lines.emplace_back(number, line);
     if (end == std::string_view::npos) break;
