@@ -14,8 +14,8 @@
 #include "actors/engine/affinity.hpp"
 #include "actors/engine/free_cores.hpp"
 #include "actors/engine/messages.hpp"
-#include "sim/world/pool_set.hpp"
 #include "sim/results/result_builder.hpp"
+#include "sim/world/pool_set.hpp"
 #include "sim/world/population_slice.hpp"
 #include "sim/world/world.hpp"
 
@@ -234,13 +234,7 @@ void take_outcomes(shard_self self, outcomes_msg& m) {
 /// The last window ran, ending at `reached`: final figures to the sink.
 void finish(shard_self self, sim::vtime reached) {
   auto& st = self->state;
-  // A stop inside a reporting interval: its figures up to `reached`, so that
-  // the last row of the series is the state reached, not an empty one.
-  if (reached % st.scenario->report_interval != 0 && reached < st.scenario->horizon) {
-    if (auto row = st.slice->interval_row(reached - 1, reached, true)) {
-      self->send(st.sink, std::move(*row));
-    }
-  }
+  if (auto row = st.slice->stopped_row(reached)) self->send(st.sink, std::move(*row));
   self->send(st.sink, st.slice->final_figures());
   std::vector<sim::pool_interval> rows;
   std::vector<sim::pool_final> finals;

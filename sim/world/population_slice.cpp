@@ -86,6 +86,11 @@ std::optional<population_interval> population_slice::interval_row(vtime t0, vtim
   return row;
 }
 
+std::optional<population_interval> population_slice::stopped_row(vtime reached) {
+  if (reached % s_->report_interval == 0 || reached >= s_->horizon) return std::nullopt;
+  return interval_row(reached - 1, reached, true);
+}
+
 std::uint64_t population_slice::adopted() const {
   std::uint64_t n = 0;
   for (const auto& b : blocks_) n += b.adopted();

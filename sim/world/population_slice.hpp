@@ -37,6 +37,10 @@ class population_slice {
   /// closes, if it closes one; with `partial` (the run stops at t1), of the
   /// interval it is in.
   std::optional<population_interval> interval_row(vtime t0, vtime t1, bool partial = false);
+  /// The run ended at `reached`: if that is inside a reporting interval (a
+  /// stop), that interval's figures up to `reached`, so that the last row of
+  /// the series is the state reached, not an empty one.
+  std::optional<population_interval> stopped_row(vtime reached);
   /// Adopted users in the slice now.
   std::uint64_t adopted() const;
   /// The slice's figures at the end of the run.

@@ -1,7 +1,7 @@
 #include "sim/world/world.hpp"
 
-#include "sim/world/pool_set.hpp"
 #include "sim/results/result_builder.hpp"
+#include "sim/world/pool_set.hpp"
 #include "sim/world/population_slice.hpp"
 
 namespace stampede::sim {
@@ -42,11 +42,7 @@ run_result run_world(const scenario& s, const world_options& options) {
     if (options.on_window) options.on_window(reached, summary.requests_sent);
     if (summary.stop) break;
   }
-  // A stop inside a reporting interval: its figures up to `reached`, so that
-  // the last row of the series is the state reached, not an empty one.
-  if (reached % s.report_interval != 0 && reached < s.horizon) {
-    if (auto row = population.interval_row(reached - 1, reached, true)) builder.add(*row);
-  }
+  if (auto row = population.stopped_row(reached)) builder.add(*row);
   builder.add(population.final_figures());
   std::vector<pool_final> finals;
   pools.finish(reached, rows, finals);
