@@ -47,6 +47,24 @@ inline std::array<std::uint32_t, 4> philox4x32(std::array<std::uint32_t, 4> ctr,
   return ctr;
 }
 
+/// Draws keyed by a counter without a stream, for a draw made in every window
+/// whatever happens in it (a pool's queue sampling instant, the window being
+/// the counter): splitmix64's finalizer, weaker than Philox but a few cycles.
+/// keyed_draw(draw_key(seed, purpose, entity), counter).
+inline std::uint64_t splitmix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+inline std::uint64_t draw_key(std::uint64_t seed, stream purpose, std::uint64_t entity) {
+  constexpr std::uint64_t golden = 0x9e3779b97f4a7c15ULL;
+  const std::uint64_t z = splitmix64(seed + golden * (static_cast<std::uint64_t>(purpose) + 1));
+  return splitmix64(z + golden * (entity + 1));
+}
+inline std::uint64_t keyed_draw(std::uint64_t key, std::uint64_t counter) {
+  return splitmix64(key + 0x9e3779b97f4a7c15ULL * (counter + 1));
+}
+
 /// One random stream of one entity: a counter that walks through Philox blocks.
 /// Copying a stream copies its position; two streams with the same key and
 /// counter yield the same numbers.

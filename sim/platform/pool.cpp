@@ -76,7 +76,7 @@ pool_model::pool_model(const scenario& s, int pool, engine e)
       batch_timeout_(spec_->batch.timeout),
       service_rng_(s.seed, stream::service, static_cast<std::uint64_t>(pool)),
       reservoir_rng_(s.seed, stream::reservoir, static_cast<std::uint64_t>(pool)),
-      sampling_rng_(s.seed, stream::sampling, static_cast<std::uint64_t>(pool)),
+      sampling_key_(draw_key(s.seed, stream::sampling, static_cast<std::uint64_t>(pool))),
       endpoints_(s.endpoints.size()),
       busy_seconds_(static_cast<std::size_t>(interval_count(s)), 0.0) {
   initial_sim_ = s.simulated_servers(pool);
@@ -492,7 +492,11 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
   // Sampling at a fixed instant (say the window's end) would be biased: users
   // whose think time ended early are sent at the window's start, so the queue
   // has a sawtooth within each window.
-  const vtime u = t0 + static_cast<vtime>(sampling_rng_.below(static_cast<std::uint64_t>(t1 - t0)));
+  // The instant is keyed by the window's start, so that it does not depend on
+  // which windows were served before (a runner may skip idle ones).
+  const std::uint64_t bits = keyed_draw(sampling_key_, static_cast<std::uint64_t>(t0));
+  const vtime u =
+      t0 + static_cast<vtime>(rng_stream::scale(bits, static_cast<std::uint64_t>(t1 - t0)));
   const auto split = std::partition_point(arrivals.begin(), arrivals.end(),
                                           [u](const request& r) { return r.at <= u; });
   const auto before = static_cast<std::size_t>(split - arrivals.begin());
@@ -518,6 +522,27 @@ std::optional<pool_interval> pool_model::serve_window(vtime t0, vtime t1,
       std::min(horizon_, static_cast<vtime>(next_interval_ + 1) * report_interval_);
   if (t1 < interval_end) return std::nullopt;
   return close_interval(q);
+}
+
+vtime pool_model::idle_until(vtime t) {
+  if (batched_ || replicas_) return t;
+  vtime until = std::min(horizon_, static_cast<vtime>(next_interval_ + 1) * report_interval_);
+  if (!leaves_in_order_.empty()) until = std::min(until, leaves_in_order_.front());
+  if (!leaves_at_.empty()) until = std::min(until, leaves_at_.top());
+  if (spec_->autoscale.enabled) until = std::min(until, next_look_);
+  const auto& events = scenario_->events;
+  if (next_event_ < events.size()) until = std::min(until, events[next_event_].at);
+  return until;
+}
+
+void pool_model::skip_idle(vtime t1, std::int64_t windows) {
+  // What serve_window does in a window without arrivals or changes: the
+  // queue, unchanged, is sampled once per window.
+  const std::int64_t q = queue_length(t1);
+  queue_samples_sum_ += static_cast<double>(q) * static_cast<double>(windows);
+  queue_samples_ += static_cast<std::uint64_t>(windows);
+  sim_servers_.advance(t1);
+  real_servers_.advance(t1);
 }
 
 std::optional<pool_interval> pool_model::close_partial_interval(vtime reached) {

@@ -42,6 +42,7 @@
 // A pool with `dispatch` other than `shared` has no shared queue: a load
 // balancer routes each arrival to one server with its own queue and batches
 // (replica_pool, dispatch.hpp), which books its decisions here.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -65,32 +66,36 @@
 namespace stampede::sim {
 
 /// A piecewise-constant level of time and its exact integral, stepped in time
-/// order: what the two ledgers below share.
+/// order: what the two ledgers below share. The integral adds one term per
+/// step, never one per reach: so it depends only on when the level stepped and
+/// when it is read, not on how often time was moved on in between (a runner
+/// that skips quiet windows gets the same bits as one that steps each).
 class level_integral {
  public:
   /// The level at the last advance.
   double level() const { return level_; }
   /// ∫ level dt from 0 to the last advance, in level·seconds.
-  double integral() const { return integral_; }
+  double integral() const { return integral_ + level_ * to_seconds(reached_ - at_); }
 
  protected:
   /// The level steps by `delta` at `when` (not before the last step).
   void step(vtime when, double delta) {
     integral_ += level_ * to_seconds(when - at_);
     at_ = when;
+    reached_ = std::max(reached_, when);
     level_ += delta;
   }
   /// Integrates on to t (not before the last step).
-  void reach(vtime t) {
-    integral_ += level_ * to_seconds(t - at_);
-    at_ = t;
-  }
-  vtime at() const { return at_; }
+  void reach(vtime t) { reached_ = t; }
+  /// The time of the last advance.
+  vtime at() const { return reached_; }
 
  private:
   double level_ = 0;
+  /// ∫ level dt up to the last step, at_.
   double integral_ = 0;
   vtime at_ = 0;
+  vtime reached_ = 0;
 };
 
 /// A step function of time built from changes that may be announced ahead of
@@ -161,6 +166,16 @@ class pool_model : private replica_books {
   /// interval returns that interval's figures.
   std::optional<pool_interval> serve_window(vtime t0, vtime t1, std::span<const request> arrivals,
                                             std::vector<outcome>& out);
+
+  /// The pool changes nothing on its own before this time: a window [t0, t1)
+  /// with t1 < idle_until() and no arrivals is idle (no server change, no
+  /// queue movement, no autoscaler look, no interval closed). `t` is the end of
+  /// the last window served; the result is t when the pool cannot tell (the
+  /// event-driven engine, load-balanced replicas).
+  vtime idle_until(vtime t);
+  /// Ends `windows` idle windows, the last ending at `t1`, as that many calls
+  /// of serve_window without arrivals would: the same state, bit for bit.
+  void skip_idle(vtime t1, std::int64_t windows);
 
   /// A run stopped at `reached` (the end of the last window served), inside a
   /// reporting interval: that interval's figures up to `reached`. Nothing when
@@ -247,7 +262,8 @@ class pool_model : private replica_books {
   vtime batch_timeout_;
   rng_stream service_rng_;
   rng_stream reservoir_rng_;
-  rng_stream sampling_rng_;
+  /// Keys the queue sampling instant of each window (keyed_draw).
+  std::uint64_t sampling_key_;
 
   // Eager engine.
   /// When each server is next free (servers still to join: when they join).

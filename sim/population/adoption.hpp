@@ -28,24 +28,43 @@ double imitation_boost(const scenario& s, vtime t);
 double bass_share(double p, double q, double t);
 
 /// The cumulative Bass hazard H(t), advanced once per window from the adopted
-/// share at the end of the previous window (piecewise-constant hazard). Every
-/// copy advanced with the same shares holds the same H, so whoever runs the
-/// windows may keep one per shard. The share is the adopters' pull: each adopter weighted by their
-/// satisfaction (behavior.feedback), so unhappy adopters recruit fewer.
+/// share at the end of the window (piecewise-constant hazard). Every copy
+/// advanced with the same shares holds the same H, so whoever runs the windows
+/// may keep one per shard. The share is the adopters' pull: each adopter
+/// weighted by their satisfaction (behavior.feedback), so unhappy adopters
+/// recruit fewer.
+///
+/// H is kept as a line, H(t) = H(since) + rate·(t - since), re-anchored only
+/// when the rate changes: so windows in which the rate stays add nothing
+/// up, and H at a time does not depend on whether those windows were run one
+/// by one or skipped together.
 class bass_hazard {
  public:
   bass_hazard(double innovation, double imitation) : p_(innovation), q_(imitation) {}
-  /// Advances H over `dt_seconds` with the adopted share `share` in [0, 1] and
-  /// the imitation multiplied by `boost` (events: an influencer post).
-  void advance(double share, double dt_seconds, double boost = 1) {
-    h_ += (p_ + q_ * boost * share) * dt_seconds;
+  /// Advances H over the window [t0, t1) (t0 the end of the last one) with the
+  /// adopted share `share` in [0, 1] and the imitation multiplied by `boost`
+  /// (events: an influencer post).
+  void advance(vtime t0, vtime t1, double share, double boost = 1) {
+    const double rate = p_ + q_ * boost * share;
+    if (rate != rate_) {
+      h_since_ = at(t0);
+      since_ = t0;
+      rate_ = rate;
+    }
+    reached_ = t1;
   }
-  double value() const { return h_; }
+  /// H at the end of the last window.
+  double value() const { return at(reached_); }
+  /// H at time t, had the rate of the last window gone on until then.
+  double at(vtime t) const { return h_since_ + rate_ * to_seconds(t - since_); }
 
  private:
   double p_;
   double q_;
-  double h_ = 0;
+  double rate_ = 0;
+  double h_since_ = 0;
+  vtime since_ = 0;
+  vtime reached_ = 0;
 };
 
 /// The adoption state of one block of users: the users in slots [0, adopted())

@@ -69,7 +69,7 @@ population_block::population_block(const scenario& s, const block_layout& layout
   counts_ = edge_counts::zero(s.endpoints.size());
   totals_ = counts_;
   satisfaction_sum_ = std::uint64_t{full_satisfaction} * adoption_.adopted();
-  to_next_session_ = -std::log(starts_rng_.uniform());
+  clock_ = session_gap(starts_rng_.uniform());
   next_start_bits_ = starts_rng_.next_u64();
   always_step_ =
       s.business.churn > 0 || (s.business.conversion > 0 && s.business.convert_from == tier_);
@@ -154,9 +154,9 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
 
 bool population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
-  if (const double mass = session_rate(t0) * to_seconds(t1 - t0); quiet(t1, h, mass)) {
+  if (const std::int64_t mass = session_mass(session_rate(t0), t1 - t0); quiet(t1, h, mass)) {
     adoption_.advance_to(h);  // adopts nobody, notes h for expose()
-    to_next_session_ -= mass;
+    clock_ -= mass;
     return false;
   }
   take_answers(t1);
@@ -166,6 +166,19 @@ bool population_block::step(vtime t0, vtime t1, double h,
   start_sessions(t0, t1, per_pool);
   send_due(t0, t1, per_pool);
   return true;
+}
+
+vtime population_block::diurnal_steady_until(vtime t) const {
+  const auto& weight = scenario_->behavior.diurnal;
+  const int now = hour_of_day(t, utc_offset_);
+  // The start of the local hour after t, then on hour by hour for a day.
+  vtime next = t - ((t + utc_offset_) % hour + hour) % hour + hour;
+  for (int h = 1; h < 24; ++h, next += hour) {
+    if (weight[static_cast<std::size_t>((now + h) % 24)] != weight[static_cast<std::size_t>(now)]) {
+      return next;
+    }
+  }
+  return std::numeric_limits<vtime>::max();
 }
 
 void population_block::take_answers(vtime t1) {
@@ -219,21 +232,21 @@ void population_block::start_sessions(vtime t0, vtime t1,
   // One Poisson process for all adopted users of the block, with
   // the rate of the local diurnal hour the window starts in. Run on its own
   // clock: the next start comes when the integrated rate has grown by an Exp(1)
-  // draw since the last one (`to_next_session_` is what is left of it), so a
+  // draw since the last one (`clock_` is what is left of it, in fixed point), so a
   // window without a start costs a comparison, and the process stays exact
   // across windows of different rates (memoryless).
   const double rate = session_rate(t0);
-  const double mass = rate * to_seconds(t1 - t0);
+  const std::int64_t mass = session_mass(rate, t1 - t0);
   // The window's starts are drawn first and started after, so that the users'
   // records can be fetched meanwhile (the draws keep their order).
   starting_.clear();
-  while (to_next_session_ <= mass) {
-    const vtime at = t0 + from_seconds(to_next_session_ / rate);
+  while (clock_ <= mass) {
+    const vtime at = t0 + from_seconds(static_cast<double>(clock_) / clock_unit / rate);
     starting_.push_back(draw_start(std::min(at, t1 - 1)));
     users_.prefetch(starting_.back().user);
-    to_next_session_ += -std::log(starts_rng_.uniform());
+    clock_ += session_gap(starts_rng_.uniform());
   }
-  to_next_session_ -= mass;
+  clock_ -= mass;
   for (const session_start& start : starting_) start_session(start, per_pool);
 }
 

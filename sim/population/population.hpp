@@ -25,6 +25,8 @@
 // share_exposure (times any imitation boost). The block only names the users
 // who adopt; they may live in any block, and adopt at the start of the next
 // window (exposures()/expose()).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -109,7 +111,19 @@ class alignas(64) population_block {
   /// events (rate limits) take effect at the next window that is not quiet,
   /// before any request it sends.
   bool quiet(vtime t0, vtime t1, double h) const {
-    return quiet(t1, h, session_rate(t0) * to_seconds(t1 - t0));
+    return quiet(t1, h, session_mass(session_rate(t0), t1 - t0));
+  }
+  /// How many of the windows [t0 + j·tick, t0 + (j+1)·tick), j = 0, 1, ...,
+  /// at most `most`, are quiet one after another, if the cumulative hazard at
+  /// the start of a window at time t is hazard_at(t) (non-decreasing).
+  template <class Hazard>
+  std::int64_t quiet_windows(vtime t0, vtime tick, std::int64_t most, Hazard hazard_at) const;
+  /// Ends `windows` quiet windows of length `tick` (those quiet_windows
+  /// counted), the last one stepped at hazard `h`: the same state as that many
+  /// quiet step() calls.
+  void skip_quiet(vtime t0, vtime tick, std::int64_t windows, double h) {
+    clock_ -= windows * session_mass(session_rate(t0), tick);
+    adoption_.advance_to(h);
   }
 
   /// Records what became of a request; takes effect in the next step().
@@ -195,10 +209,25 @@ class alignas(64) population_block {
     return adoption_.adopted() * session_rate_per_user_ *
            scenario_->behavior.diurnal[static_cast<std::size_t>(hour_of_day(t0, utc_offset_))];
   }
-  bool quiet(vtime t1, double h, double session_mass) const {
+  bool quiet(vtime t1, double h, std::int64_t session_mass) const {
     return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&
-           to_next_session_ > session_mass;
+           clock_ > session_mass;
   }
+  /// The session clock counts integrated session rate in fixed point, units of
+  /// 2^-32 sessions: in integers a run of quiet windows takes off the same
+  /// amount whether they are stepped one by one or skipped together.
+  static constexpr double clock_unit = 0x1.0p32;
+  static std::int64_t session_mass(double rate, vtime dt) {
+    return std::llround(rate * to_seconds(dt) * clock_unit);
+  }
+  /// The Exp(1) gap to the next session start for the uniform draw `u`, in
+  /// clock units, at least one (so the clock stays above zero after a start).
+  static std::int64_t session_gap(double u) {
+    return std::max<std::int64_t>(1, std::llround(-std::log(u) * clock_unit));
+  }
+  /// The first time after t at which the block's diurnal weight changes (never
+  /// if it is the same all day).
+  vtime diurnal_steady_until(vtime t) const;
   // The parts of a step that is not quiet, in the order step() calls them.
   /// Outcomes of earlier windows: a retry after a backoff, the next request
   /// after a think time, or the session's end; satisfaction and shares.
@@ -236,8 +265,9 @@ class alignas(64) population_block {
   /// due_.top().at, or never: kept here so that a block with nothing due
   /// does not touch its heap (cold, at full scale) every window.
   vtime next_due_ = std::numeric_limits<vtime>::max();
-  /// Integrated session rate still to go until the next session starts.
-  double to_next_session_ = 0;
+  /// Integrated session rate still to go until the next session starts, in
+  /// clock units (session_mass).
+  std::int64_t clock_ = 0;
   double session_rate_per_user_ = 0;
   vtime utc_offset_;
   std::uint64_t satisfaction_sum_ = 0;
@@ -341,5 +371,34 @@ class alignas(64) population_block {
   std::uint32_t converted_ = 0;
   std::uint64_t sessions_started_ = 0;
 };
+
+template <class Hazard>
+std::int64_t population_block::quiet_windows(vtime t0, vtime tick, std::int64_t most,
+                                             Hazard hazard_at) const {
+  if (always_step_ || has_answered_ || most <= 0) return 0;
+  // Windows that end by the next request due, start before the diurnal
+  // weight changes, and leave the session clock above zero.
+  std::int64_t n = most;
+  if (next_due_ != std::numeric_limits<vtime>::max()) n = std::min(n, (next_due_ - t0) / tick);
+  const vtime steady = diurnal_steady_until(t0);
+  if (steady != std::numeric_limits<vtime>::max()) n = std::min(n, (steady - t0 + tick - 1) / tick);
+  const std::int64_t mass = session_mass(session_rate(t0), tick);
+  if (clock_ <= 0) return 0;
+  if (mass > 0) n = std::min(n, (clock_ - 1) / mass);
+  // Nobody adopts: the hazard at each window's start stays below the next
+  // threshold. The hazard does not decrease, so the windows where it does form
+  // a prefix: the answer is the first window where it does not.
+  const double threshold = adoption_.next_threshold();
+  std::int64_t lo = 0, hi = std::max<std::int64_t>(n, 0);
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (hazard_at(t0 + mid * tick) < threshold) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
 
 }  // namespace stampede::sim

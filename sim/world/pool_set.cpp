@@ -1,6 +1,7 @@
 #include "sim/world/pool_set.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace stampede::sim {
 
@@ -16,6 +17,16 @@ void pool_set::serve(const window& w, std::size_t slot, std::span<const request>
   if (auto row = models_[slot]->serve_window(w.t0, w.t1, arrivals, outcomes)) {
     rows.push_back(std::move(*row));
   }
+}
+
+vtime pool_set::idle_until(vtime t) {
+  vtime until = std::numeric_limits<vtime>::max();
+  for (auto& model : models_) until = std::min(until, model->idle_until(t));
+  return until;
+}
+
+void pool_set::skip_idle(vtime t1, std::int64_t windows) {
+  for (auto& model : models_) model->skip_idle(t1, windows);
 }
 
 void pool_set::finish(vtime reached, std::vector<pool_interval>& rows,

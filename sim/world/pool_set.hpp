@@ -27,6 +27,11 @@ class pool_set {
   /// window closes to `rows`.
   void serve(const window& w, std::size_t slot, std::span<const request> arrivals,
              std::vector<outcome>& outcomes, std::vector<pool_interval>& rows);
+  /// The pools change nothing on their own before this time (the earliest of
+  /// pool_model::idle_until); `t` is the end of the last window served.
+  vtime idle_until(vtime t);
+  /// Every pool ends `windows` idle windows, the last ending at `t1`.
+  void skip_idle(vtime t1, std::int64_t windows);
   /// The run ended at `reached`: the figures of an interval it stopped inside
   /// go to `rows`, every pool's final figures to `finals`.
   void finish(vtime reached, std::vector<pool_interval>& rows, std::vector<pool_final>& finals);

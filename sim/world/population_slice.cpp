@@ -35,7 +35,10 @@ void population_slice::step_blocks(const window& w, double h,
                                    slice_report& report) {
   // What the close step needs, summed while each block is in cache.
   const auto step_one = [&](population_block& b) {
-    if (b.step(w.t0, w.t1, h, per_pool)) b.take_exposures(report.exposures);
+    if (b.step(w.t0, w.t1, h, per_pool)) {
+      b.take_exposures(report.exposures);
+      report.quiet = false;
+    }
     report.satisfaction += b.satisfaction_sum();
     report.requests_sent += b.requests_sent();
   };
@@ -57,6 +60,20 @@ slice_report population_slice::step(const window& w, double h,
   // The blocks sent in order, so the ids increase in the order sent.
   for (auto& batch : per_pool) sorter_.sort(batch);
   return report;
+}
+
+std::int64_t population_slice::quiet_windows(vtime t0, vtime tick, std::int64_t most,
+                                             const adoption_clock& adoption) const {
+  const auto hazard_at = [&](vtime t) { return adoption.hazard_at(t); };
+  for (const auto& b : blocks_) {
+    if (most <= 0) break;
+    most = std::min(most, b.quiet_windows(t0, tick, most, hazard_at));
+  }
+  return std::max<std::int64_t>(most, 0);
+}
+
+void population_slice::skip_quiet(vtime t0, vtime tick, std::int64_t windows, double h) {
+  for (auto& b : blocks_) b.skip_quiet(t0, tick, windows, h);
 }
 
 std::optional<population_interval> population_slice::interval_row(vtime t0, vtime t1,

@@ -28,6 +28,14 @@ class population_slice {
   /// arrivals are appended to per_pool[pool] and each batch is sorted in the
   /// pools' order (time, id). Returns what the close step needs.
   slice_report step(const window& w, double h, std::vector<std::vector<request>>& per_pool);
+  /// How many windows from the one starting at t0 on (at most `most`, each
+  /// `tick` long) would be quiet for every block, the hazard following
+  /// `adoption` (adoption_clock::hazard_at) throughout.
+  std::int64_t quiet_windows(vtime t0, vtime tick, std::int64_t most,
+                             const adoption_clock& adoption) const;
+  /// Ends the `windows` quiet windows from t0 on that quiet_windows counted,
+  /// the last one stepped at hazard `h`, as that many step() calls would.
+  void skip_quiet(vtime t0, vtime tick, std::int64_t windows, double h);
   /// What became of a request of a block held here; takes effect at the next step.
   void receive(const outcome& o) { held(o.block)->receive(o); }
   /// Whether block `block` (global index) is held here.

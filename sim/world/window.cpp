@@ -1,6 +1,7 @@
 #include "sim/world/window.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "sim/population/population.hpp"
 
@@ -36,15 +37,28 @@ window_summary window_summer::take() {
 
 adoption_clock::adoption_clock(const scenario& s, std::uint64_t users)
     : s_(&s),
-      users_(static_cast<double>(users)),
+      share_per_satisfaction_(
+          users > 0 ? 1.0 / (static_cast<double>(population_block::full_satisfaction) *
+                             static_cast<double>(users))
+                    : 0.0),
       hazard_(s.adoption.innovation, s.adoption.imitation) {}
 
 void adoption_clock::close(const window& w, const window_summary& summary) {
-  // Summed as integers, so F does not depend on how the population is sliced.
-  const double pull =
-      static_cast<double>(summary.satisfaction) / population_block::full_satisfaction;
-  const double share = users_ > 0 ? pull / users_ : 0;
-  hazard_.advance(share, to_seconds(w.t1 - w.t0), imitation_boost(*s_, w.t0));
+  // Summed as integers, so F does not depend on how the population is sliced;
+  // one multiplication, as it runs every window.
+  const double share = static_cast<double>(summary.satisfaction) * share_per_satisfaction_;
+  hazard_.advance(w.t0, w.t1, share, imitation_boost(*s_, w.t0));
+}
+
+vtime adoption_clock::boost_steady_until(vtime t0) const {
+  // The boost changes only where an imitation_boost event starts or ends.
+  vtime until = std::numeric_limits<vtime>::max();
+  for (const event_spec& e : s_->events) {
+    if (e.what != event_spec::kind::imitation_boost) continue;
+    if (e.at > t0) until = std::min(until, e.at);
+    if (e.duration > 0 && e.at + e.duration > t0) until = std::min(until, e.at + e.duration);
+  }
+  return until;
 }
 
 }  // namespace stampede::sim

@@ -34,6 +34,8 @@ struct slice_report {
   std::vector<std::uint64_t> exposures;
   /// The run stops after this window (Ctrl-C; decided by one slice alone).
   bool stop = false;
+  /// Every block of the slice was quiet (population_block::quiet).
+  bool quiet = true;
 };
 
 /// What every slice needs of all the others after a window: the reports summed,
@@ -67,12 +69,19 @@ class adoption_clock {
   /// `users`: simulated users in the whole population (block_layout::users).
   adoption_clock(const scenario& s, std::uint64_t users);
   double hazard() const { return hazard_.value(); }
+  /// The hazard at time t ≥ the end of the last window closed, if every window
+  /// until then closes with the last one's pull and imitation boost.
+  double hazard_at(vtime t) const { return hazard_.at(t); }
+  /// The first window start after `t0` at which the imitation boost differs
+  /// from the one at t0 (never if it does not change again).
+  vtime boost_steady_until(vtime t0) const;
   /// Window `w` closed with `summary`.
   void close(const window& w, const window_summary& summary);
 
  private:
   const scenario* s_;
-  double users_;
+  /// The adopted share one unit of summed satisfaction stands for.
+  double share_per_satisfaction_;
   bass_hazard hazard_;
 };
 

@@ -366,9 +366,97 @@ platform:
       }
     }
     answer_next = per_pool[0];
-    hazard.advance(0, to_seconds(s.tick));
+    hazard.advance(t0, t0 + s.tick, 0);
   }
   CHECK(quiet > busy);  // the point of it: most windows are quiet
   CHECK(busy > 100);
   CHECK(follow_ups > 100);
+}
+
+TEST_CASE("quiet_windows counts the windows step() passes quietly, and skip_quiet ends them alike",
+          "[sim][population]") {
+  // Adoption (p) and a diurnal curve, so that a run of quiet windows can end at
+  // a threshold, a session start, a request due or an hour with another weight.
+  const scenario s = load_scenario_text(
+      R"(
+scenario: skip-test
+horizon: 2d
+tick: 1s
+population: {size: 20_000}
+adoption: {model: bass, innovation: 0.05/day, imitation: 0.0/day, initial_adopters: 5}
+behavior:
+  sessions_per_day: 6
+  requests_per_session: 2
+  think_time: 30s
+  mix: {generate: 1}
+  diurnal: standard
+platform:
+  endpoints: {generate: {pool: gpu, work: 1s}}
+  pools: [{name: gpu, servers: 10}]
+)",
+      "t.yaml");
+  const block_layout layout = block_layout::of(s);
+  // Two blocks alike: `b` skips its quiet windows, `twin` steps every window.
+  population_block b(s, layout, 0), twin(s, layout, 0);
+  bass_hazard hazard(s.adoption.innovation, s.adoption.imitation), twin_hazard = hazard;
+  const auto hazard_at = [&](vtime t) { return hazard.at(t); };
+  std::vector<request> answer_next;
+  std::uint64_t runs = 0, skipped = 0, cut_at_hour = 0;
+  const std::int64_t most = 2000;
+  for (vtime t0 = 0; t0 + most * s.tick < s.horizon; t0 += s.tick) {
+    for (const request& r : answer_next) {
+      b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+      twin.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+    }
+    answer_next.clear();
+    // hazard.at(t) extends the rate of the last window advanced: none before t = 0.
+    const std::int64_t n = t0 == 0 ? 0 : b.quiet_windows(t0, s.tick, most, hazard_at);
+    std::int64_t quiet = 0;
+    std::vector<std::vector<request>> none(1);
+    while (t0 > 0 && quiet < most && twin.quiet(t0 + quiet * s.tick, t0 + (quiet + 1) * s.tick,
+                                      twin_hazard.value())) {
+      const vtime t = t0 + quiet * s.tick;
+      REQUIRE_FALSE(twin.step(t, t + s.tick, twin_hazard.value(), none));
+      twin_hazard.advance(t, t + s.tick, 0);
+      ++quiet;
+    }
+    // The count stops where the local hour's diurnal weight changes (the
+    // session rate does); the twin may go on quietly past it.
+    if (n != quiet) {
+      REQUIRE(n < quiet);
+      CHECK((t0 + n * s.tick) % hour == 0);
+      ++cut_at_hour;
+    }
+    if (n > 0) {
+      b.skip_quiet(t0, s.tick, n, hazard.at(t0 + (n - 1) * s.tick));
+      hazard.advance(t0, t0 + n * s.tick, 0);
+      ++runs;
+      skipped += static_cast<std::uint64_t>(n);
+    }
+    for (std::int64_t j = n; j < quiet; ++j) {  // on to where the twin is, quietly
+      const vtime t = t0 + j * s.tick;
+      REQUIRE_FALSE(b.step(t, t + s.tick, hazard.value(), none));
+      hazard.advance(t, t + s.tick, 0);
+    }
+    t0 += quiet * s.tick;
+    // Both are at t0 again: the window sends the same requests from each.
+    REQUIRE(hazard.value() == twin_hazard.value());
+    std::vector<std::vector<request>> a(1), c(1);
+    REQUIRE(b.step(t0, t0 + s.tick, hazard.value(), a) ==
+            twin.step(t0, t0 + s.tick, twin_hazard.value(), c));
+    REQUIRE(a[0].size() == c[0].size());
+    for (std::size_t i = 0; i < a[0].size(); ++i) {
+      CHECK(a[0][i].at == c[0][i].at);
+      CHECK(a[0][i].session == c[0][i].session);
+    }
+    answer_next = a[0];
+    hazard.advance(t0, t0 + s.tick, 0);
+    twin_hazard.advance(t0, t0 + s.tick, 0);
+  }
+  CHECK(b.adopted() == twin.adopted());
+  CHECK(b.sessions_started() == twin.sessions_started());
+  CHECK(runs > 100);
+  CHECK(skipped > 5 * runs);  // runs of quiet windows are several windows long here
+  CHECK(cut_at_hour > 0);
+  CHECK(cut_at_hour < runs / 10);
 }
