@@ -74,6 +74,7 @@ sim::projection_result summarize(const sim::scenario& base, const sim::ensemble_
   for (const auto& x : base.endpoints) p.endpoints.push_back(x.name);
   for (const auto& x : base.pools) p.pools.push_back(x.name);
   for (const auto& in : base.projection.uncertain) p.inputs.push_back(input_of(in));
+  p.milestones = base.projection.milestones;
   for (const auto& m : e.members) {
     sim::projection_member pm{m.draw.index, m.draw.seed, m.digest,
                               {},           m.headline,  m.draw.overrides};

@@ -10,6 +10,7 @@
 #include "reports/analysis.hpp"
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
+#include "sim/results/capacity.hpp"
 
 #ifndef STAMPEDE_CHARTJS_PATH
 #define STAMPEDE_CHARTJS_PATH "/usr/share/javascript/chart.js/chart.min.js"
@@ -194,7 +195,10 @@ std::string projection_md(const sim::projection_result& p) {
     row("users (adopters)", "adopters", false);
     row("active adopters (not churned)", "active_users", false);
     for (const auto& e : p.endpoints) row(e + " completed, to date", "completed." + e, false);
-    for (const auto& pool : p.pools) row(pool + " servers present", "servers." + pool, false);
+    for (const auto& pool : p.pools) {
+      row(pool + " servers needed (first-order)", "servers_needed." + pool, false);
+      row(pool + " servers present", "servers." + pool, false);
+    }
     row("cost to date", "cost_usd", true);
     row("revenue to date", "revenue_usd", true);
     row("margin to date (revenue - cost)", "margin_usd", true);
@@ -203,8 +207,22 @@ std::string projection_md(const sim::projection_result& p) {
       for (const auto& [name, i] : points) md += " " + percent(held->mean[i]) + " |";
       md += "\n";
     }
+    for (const sim::milestone& m : p.milestones) {
+      const sim::projection_band* reached = band(p, sim::milestone_path(m));
+      if (reached == nullptr) continue;
+      const bool dollars = m.outcome.find("_usd") != std::string::npos;
+      md += "| chance " + md_cell(m.outcome) + " has reached " +
+            (dollars ? money(m.value) : compact(m.value)) + " |";
+      for (const auto& [name, i] : points) md += " " + percent(reached->mean[i]) + " |";
+      md += "\n";
+    }
     md += "\nCounts are real-world estimates (simulated × 1/scale, scale " + shortest(p.scale) +
-          "). Servers are those present (events and autoscaling included), not a plan.\n\n";
+          "). Servers present are the scenario's (events and autoscaling included). Servers "
+          "needed are a first-order estimate on each member's path: the highest demand so "
+          "far (first attempts that passed the rate limits × mean work, batching ignored) "
+          "at " +
+          std::to_string(static_cast<int>(std::lround(sim::target_utilization * 100))) +
+          "% utilization; `stampede plan` searches the capacity that holds the SLOs.\n\n";
   }
 
   if (!p.sensitivity.empty()) {

@@ -86,9 +86,10 @@ ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
   world.stop = options.stop;
   parallel_for(members, options.threads, options.stop, [&](std::uint64_t i) {
     const run_result r = run_world(*scenarios[i], world);
-    scenarios[i].reset();
     if (r.simulated_s < r.horizon_s) return;  // stopped: not a member of the ensemble
-    member_result m{std::move(draws[i]), r.digest, r.simulated_requests, outcomes_of(r), {}};
+    member_result m{
+        std::move(draws[i]), r.digest, r.simulated_requests, outcomes_of(r, *scenarios[i]), {}};
+    scenarios[i].reset();
     m.headline = headline_of(m.paths);
     const std::lock_guard lock(mutex);
     requests += r.simulated_requests;

@@ -1,6 +1,9 @@
 #include "sim/ensemble/outcomes.hpp"
 
 #include <algorithm>
+#include <charconv>
+
+#include "sim/results/capacity.hpp"
 
 namespace stampede::sim {
 
@@ -18,7 +21,14 @@ double last(const std::vector<double>& v, double otherwise = 0) {
 
 }  // namespace
 
-outcome_paths outcomes_of(const run_result& r) {
+std::string milestone_path(const milestone& m) {
+  char buf[400];
+  // Fixed notation: "reached.adopters.1000000", not "1e+06".
+  const auto end = std::to_chars(buf, buf + sizeof buf, m.value, std::chars_format::fixed).ptr;
+  return "reached." + m.outcome + "." + std::string(buf, end);
+}
+
+outcome_paths outcomes_of(const run_result& r, const scenario& s) {
   outcome_paths p;
   const timeseries& ts = r.series;
   const std::size_t rows = ts.rows.size();
@@ -57,6 +67,21 @@ outcome_paths outcomes_of(const run_result& r) {
     add("queue." + pool.name, column("queue." + pool.name));
     add("servers." + pool.name, column("servers." + pool.name));
   }
+  for (std::size_t k = 0; k < s.pools.size(); ++k) {
+    std::vector<double> busy(rows, 0.0);  // servers the first attempts keep busy
+    for (const endpoint_spec& e : s.endpoints) {
+      if (e.pool != static_cast<int>(k)) continue;
+      const std::vector<double> rate = column("first_attempts_rps." + e.name);
+      for (std::size_t i = 0; i < rows; ++i) busy[i] += rate[i] * e.work.mean();
+    }
+    std::vector<double> needed(rows);
+    double peak = 0;
+    for (std::size_t i = 0; i < rows; ++i) {
+      peak = std::max(peak, servers_needed(1.0, busy[i]));
+      needed[i] = peak;
+    }
+    add("servers_needed." + s.pools[k].name, std::move(needed));
+  }
   const std::vector<double> cost = column("cost_usd");
   const std::vector<double> revenue = cumulative(column("revenue_per_day_usd"), 86400.0);
   std::vector<double> margin(rows);
@@ -76,6 +101,14 @@ outcome_paths outcomes_of(const run_result& r) {
     add("slo_held." + s.endpoint + "." + s.objective.substr(0, s.objective.find(' ')), held);
   }
   add("slo_held", all_held);
+  for (const milestone& m : s.projection.milestones) {
+    const std::vector<double> outcome = path(p, m.outcome);
+    std::vector<double> reached(rows, 0.0);
+    for (std::size_t i = 0; i < rows && i < outcome.size(); ++i) {
+      reached[i] = outcome[i] >= m.value || (i > 0 && reached[i - 1] > 0) ? 1.0 : 0.0;
+    }
+    add(milestone_path(m), std::move(reached));
+  }
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/results/result.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace stampede::sim {
 
@@ -33,8 +34,17 @@ struct member_headline {
   double slo_held_share = 1;
 };
 
-/// The outcomes of `r`, from its time series and SLO verdicts.
-outcome_paths outcomes_of(const run_result& r);
+/// The outcomes of `r`, a run of `s`, from its time series and SLO verdicts;
+/// also, on the member's own path:
+/// - "servers_needed.<pool>": the servers that would have served the highest
+///   demand so far at the target utilization (sim/results/capacity.hpp), the
+///   demand being the first attempts that passed the rate limits (no retries)
+///   times each endpoint's mean work: a first-order estimate, not a plan;
+/// - "reached.<outcome>.<value>" per milestone of s.projection: 1 from the
+///   interval in which the outcome first reached the value on.
+outcome_paths outcomes_of(const run_result& r, const scenario& s);
+/// The name of a milestone's path ("reached.adopters.1000000").
+std::string milestone_path(const milestone& m);
 /// The headline of a member from its outcomes.
 member_headline headline_of(const outcome_paths& p);
 

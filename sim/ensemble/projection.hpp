@@ -67,6 +67,9 @@ struct projection_result {
   /// Endpoint and pool names, for the report's choice of charts.
   std::vector<std::string> endpoints, pools;
   std::vector<projection_input> inputs;
+  /// The scenario's milestones; each has the band milestone_path(m), whose
+  /// mean is the chance of having reached it.
+  std::vector<milestone> milestones;
   std::vector<projection_member> members;
   std::vector<projection_band> bands;
   std::vector<projection_sensitivity> sensitivity;

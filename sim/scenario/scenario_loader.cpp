@@ -158,7 +158,10 @@ scenario loader::load(const YAML::Node& root_node) const {
                                      const std::string& message) {
       return (*this)(line0, column0, path, message);
     };
-    s.projection = load_projection(n->node, n->path, error);
+    std::vector<std::string> endpoints, pools;
+    for (const auto& e : s.endpoints) endpoints.push_back(e.name);
+    for (const auto& p : s.pools) pools.push_back(p.name);
+    s.projection = load_projection(n->node, n->path, error, milestone_outcomes(endpoints, pools));
   }
   return s;
 }

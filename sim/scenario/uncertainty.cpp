@@ -63,10 +63,11 @@ class projection_reader {
     return nullptr;
   }
 
-  projection_spec read(const YAML::Node& node, const std::string& path) const {
+  projection_spec read(const YAML::Node& node, const std::string& path,
+                       const std::vector<std::string>& outcomes) const {
     projection_spec p;
     const auto items =
-        entries(node, path, {"members", "uncertain"},
+        entries(node, path, {"members", "uncertain", "milestones"},
                 "a map like {members: 200, uncertain: {adoption.imitation: {dist: ...}}}");
     if (const auto* m = find(items, "members")) {
       const auto v = m->IsScalar() ? parse_number(m->Scalar()) : std::nullopt;
@@ -80,6 +81,21 @@ class projection_reader {
       const std::string upath = path + ".uncertain";
       for (const auto& [key, dist] : entries(*u, upath, {}, "a map of key paths to distributions"))
         p.uncertain.push_back(input(key, dist, upath + "." + key));
+    }
+    if (const auto* m = find(items, "milestones")) {
+      const std::string mpath = path + ".milestones";
+      for (const auto& [outcome, values] :
+           entries(*m, mpath, outcomes, "a map of outcomes to lists of values")) {
+        const std::string here = mpath + "." + outcome;
+        if (!values.IsSequence() || values.size() == 0) {
+          fail(values, m->Mark(), here, "expected a list of values, like [1_000_000, 10_000_000]");
+        }
+        for (const auto& v : values) {
+          const auto x = v.IsScalar() ? parse_number(v.Scalar()) : std::nullopt;
+          if (!x || !std::isfinite(*x)) fail(v, values.Mark(), here, "expected a number");
+          p.milestones.push_back({outcome, *x});
+        }
+      }
     }
     return p;
   }
@@ -217,9 +233,18 @@ std::string uncertain_input::value_text(double v) const {
   return exact(round ? std::nearbyint(v) : v);
 }
 
+std::vector<std::string> milestone_outcomes(const std::vector<std::string>& endpoints,
+                                            const std::vector<std::string>& pools) {
+  std::vector<std::string> out{"adopters", "active_users", "cost_usd", "revenue_usd", "margin_usd"};
+  for (const auto& e : endpoints) out.push_back("completed." + e);
+  for (const auto& p : pools) out.push_back("servers_needed." + p);
+  return out;
+}
+
 projection_spec load_projection(const YAML::Node& node, const std::string& path,
-                                const error_maker& error) {
-  return projection_reader(error).read(node, path);
+                                const error_maker& error,
+                                const std::vector<std::string>& outcomes) {
+  return projection_reader(error).read(node, path, outcomes);
 }
 
 }  // namespace stampede::sim

@@ -40,12 +40,28 @@ struct uncertain_input {
 };
 
 /// `projection:` the ensemble of `stampede project`.
+/// `projection.milestones: {adopters: [1_000_000]}`: a value an outcome may
+/// reach; the leadership table gives the chance that it has by each date.
+struct milestone {
+  /// An outcome of the projection (milestone_outcomes).
+  std::string outcome;
+  double value = 0;
+};
+
 struct projection_spec {
   /// Members when --members does not say (0: the section gave none).
   std::uint64_t members = 0;
   /// In the order of the file; member draws follow this order.
   std::vector<uncertain_input> uncertain;
+  /// In the order of the file.
+  std::vector<milestone> milestones;
 };
+
+/// The outcomes a milestone may name, for endpoints and pools of these names:
+/// adopters, active_users, cost_usd, revenue_usd, margin_usd,
+/// completed.<endpoint> and servers_needed.<pool>.
+std::vector<std::string> milestone_outcomes(const std::vector<std::string>& endpoints,
+                                            const std::vector<std::string>& pools);
 
 /// The largest ensemble a scenario or --members may ask for.
 inline constexpr std::uint64_t max_members = 1'000'000;
@@ -59,7 +75,8 @@ using error_maker = std::function<std::exception_ptr(
 /// makes (0-based line and column, or -1 where there is none). The keys the
 /// inputs name are checked when a member is loaded with its draws
 /// (sim/ensemble/members.hpp).
+/// `outcomes` are those milestones may name (milestone_outcomes).
 projection_spec load_projection(const YAML::Node& node, const std::string& path,
-                                const error_maker& error);
+                                const error_maker& error, const std::vector<std::string>& outcomes);
 
 }  // namespace stampede::sim

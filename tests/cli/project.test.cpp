@@ -39,6 +39,8 @@ projection:
   uncertain:
     adoption.imitation: {dist: uniform, low: 0.5/day, high: 2/day}
     platform.pools[0].servers: {dist: uniform, low: 1, high: 5, round: true}
+  milestones:
+    adopters: [1, 625, 1_000_000]
 )";
 
 std::filesystem::path write_scenario(const std::filesystem::path& dir, const std::string& name,
@@ -111,7 +113,20 @@ TEST_CASE("stampede project writes projection.json, projection.csv, summary.md a
   for (const auto& m : j["member_results"]) sum += m["adopters"].get<double>();
   CHECK(adopters["mean"][7].get<double>() == Approx(sum / 5).epsilon(1e-12));
 
+  // Milestones: every member starts with 100 adopters of 3,000, so none
+  // reaches a million and all have 1; 625 at the horizon is reached by the
+  // members whose own final adopters are at least that (adopters only grow here).
+  double reached = 0;
+  for (const auto& m : j["member_results"]) reached += m["adopters"].get<double>() >= 625;
+  CHECK(j["series"]["reached.adopters.625"]["mean"][7].get<double>() ==
+        Approx(reached / 5).epsilon(1e-12));
+  CHECK(j["series"]["reached.adopters.1"]["mean"][0].get<double>() == 1);
+  CHECK(j["series"]["reached.adopters.1000000"]["mean"][7].get<double>() == 0);
+  CHECK(j["series"].contains("servers_needed.web"));
+
   const std::string md = read_all(dir / "out" / "summary.md");
+  CHECK(md.find("| chance adopters has reached 1.00M | 0.00% |") != std::string::npos);
+  CHECK(md.find("| web servers needed (first-order) |") != std::string::npos);
   CHECK(md.find("P10 is the low case: the 10th percentile") != std::string::npos);
   CHECK(md.find("| users (adopters) |") != std::string::npos);
   CHECK(md.find("horizon (8 h)") != std::string::npos);
@@ -187,6 +202,15 @@ TEST_CASE("a bad projection section is a one-line error with its place, exit 2",
   CHECK(
       run_stampede("project " + file.string() + " --out " + (dir / "out").string() + " --members 0")
           .exit_code == 2);
+  // A milestone must name an outcome the projection has.
+  std::string misnamed = small_projection;
+  misnamed.replace(misnamed.find("    adopters: [1,"), 12, "    adoptors");
+  write_scenario(dir, "misnamed.yaml", misnamed);
+  const auto m = run_stampede("validate " + (dir / "misnamed.yaml").string());
+  CHECK(m.exit_code == 2);
+  CHECK(m.err.find("misnamed.yaml:22:5: projection.milestones.adoptors: unknown key; allowed keys "
+                   "are adopters, active_users, cost_usd, revenue_usd, margin_usd, completed.api, "
+                   "servers_needed.web") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -124,7 +124,7 @@ TEST_CASE("margin, cumulative revenue and SLOs held are read on each member's ow
   slo.objective = "latency_p99 <= 10s";
   slo.held_by_interval = {true, false};
   r.slos.push_back(slo);
-  const outcome_paths p = outcomes_of(r);
+  const outcome_paths p = outcomes_of(r, scenario{});
   const auto at = [&](const std::string& name) {
     for (std::size_t k = 0; k < p.names.size(); ++k) {
       if (p.names[k] == name) return p.values[k];
@@ -141,4 +141,38 @@ TEST_CASE("margin, cumulative revenue and SLOs held are read on each member's ow
   CHECK(h.adopters == 20);
   CHECK(h.margin_usd == -4);
   CHECK(h.slo_held_share == 0.5);
+}
+
+TEST_CASE("servers needed follow the peak first-attempt demand, and a milestone once reached stays",
+          "[sim][ensemble]") {
+  scenario s;
+  s.pools.emplace_back();
+  s.pools[0].name = "gpu";
+  endpoint_spec generate;
+  generate.name = "generate";
+  generate.work = distribution::constant(6);  // 6 s of a GPU per image
+  endpoint_spec edit;
+  edit.name = "edit";
+  edit.work = distribution::exponential(4);  // 4 s on average
+  s.endpoints = {generate, edit};
+  s.projection.milestones = {{"adopters", 15}, {"adopters", 100}, {"servers_needed.gpu", 150}};
+  run_result r;
+  r.series.columns = {"t_hours", "adopters", "first_attempts_rps.generate",
+                      "first_attempts_rps.edit"};
+  // Busy GPUs: hour 1 10×6 + 5.5×4 = 82, so 82 / 0.8 = 102.5 → 103 needed; hour 2
+  // 4×6 + 1×4 = 28 (35), the peak so far stays 103; hour 3 21×6 = 126 → 157.5 → 158.
+  r.series.rows = {{1, 10, 10, 5.5}, {2, 20, 4, 1}, {3, 12, 21, 0}};
+  const outcome_paths p = outcomes_of(r, s);
+  const auto at = [&](const std::string& name) {
+    for (std::size_t k = 0; k < p.names.size(); ++k) {
+      if (p.names[k] == name) return p.values[k];
+    }
+    FAIL("no outcome " << name);
+    return std::vector<double>{};
+  };
+  CHECK(at("servers_needed.gpu") == std::vector<double>{103, 103, 158});
+  // Adopters fall back to 12 in hour 3 (churn): 15 was reached in hour 2 and stays so.
+  CHECK(at("reached.adopters.15") == std::vector<double>{0, 1, 1});
+  CHECK(at("reached.adopters.100") == std::vector<double>{0, 0, 0});
+  CHECK(at("reached.servers_needed.gpu.150") == std::vector<double>{0, 0, 1});
 }
