@@ -181,8 +181,12 @@ void loader::load_metrics(const node_ref& at, scenario& s) const {
 
 }  // namespace loading
 
-scenario load_scenario_text(std::string_view yaml, const std::string& name,
-                            const std::vector<std::string>& overrides) {
+namespace {
+
+/// The document `yaml` (named `name` in messages) with `overrides` applied.
+YAML::Node overridden_document(std::string_view yaml, const std::string& name,
+                               const std::vector<std::string>& overrides,
+                               std::vector<loading::override_entry>& applied) {
   YAML::Node root;
   try {
     check_expansion(yaml, name, limits::max_expanded_bytes);
@@ -192,10 +196,26 @@ scenario load_scenario_text(std::string_view yaml, const std::string& name,
     throw scenario_error(name, e.mark.line + 1, e.mark.column + 1, "",
                          "YAML syntax error: " + e.msg);
   }
-  std::vector<loading::override_entry> applied;
   for (const auto& argument : overrides) {
     applied.push_back(loading::apply_override(root, argument));
   }
+  return root;
+}
+
+}  // namespace
+
+std::string scenario_yaml_with(std::string_view yaml, const std::string& name,
+                               const std::vector<std::string>& overrides) {
+  std::vector<loading::override_entry> applied;
+  YAML::Emitter out;
+  out << overridden_document(yaml, name, overrides, applied);
+  return std::string(out.c_str()) + "\n";
+}
+
+scenario load_scenario_text(std::string_view yaml, const std::string& name,
+                            const std::vector<std::string>& overrides) {
+  std::vector<loading::override_entry> applied;
+  const YAML::Node root = overridden_document(yaml, name, overrides, applied);
   try {
     return loading::loader(name, std::move(applied)).load(root);
   } catch (const YAML::Exception& e) {
