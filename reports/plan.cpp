@@ -112,10 +112,14 @@ double attainment(const sim::plan_candidate& c) {
 }
 
 std::vector<bool> pareto_front(const sim::plan_result& p) {
-  std::vector<bool> front(p.tried.size(), true);
+  // Only runs over the whole horizon: a cost to the end of one period is no cost of the plan.
+  const auto whole = [&](const sim::plan_candidate& c) { return c.until_s >= p.horizon_s; };
+  std::vector<bool> front(p.tried.size());
+  for (std::size_t i = 0; i < p.tried.size(); ++i) front[i] = whole(p.tried[i]);
   for (std::size_t i = 0; i < p.tried.size(); ++i) {
     const double ci = p.tried[i].cost, ai = attainment(p.tried[i]);
     for (std::size_t j = 0; j < p.tried.size() && front[i]; ++j) {
+      if (!whole(p.tried[j])) continue;
       const double cj = p.tried[j].cost, aj = attainment(p.tried[j]);
       if (cj <= ci && aj >= ai && (cj < ci || aj > ai)) front[i] = false;
     }
@@ -179,6 +183,7 @@ std::string plan_json(const sim::plan_result& p) {
     json x;
     x["index"] = i;
     x["purpose"] = c.purpose;
+    x["until_s"] = c.until_s;
     json servers = json::object();
     for (std::size_t k = 0; k < p.pools.size(); ++k) servers[p.pools[k].name] = c.servers[k];
     x["servers"] = std::move(servers);
@@ -335,7 +340,9 @@ std::string plan_md(const sim::plan_result& p) {
   md += "## Candidates: cost against SLOs\n\n";
   md +=
       "Sorted by cost; \"front\" marks the Pareto front (nothing cheaper holds as much). "
-      "Attainment is the share of SLO verdicts (per SLO, period and member) that held.\n\n";
+      "Attainment is the share of SLO verdicts (per SLO, period and member) that held. A "
+      "candidate tried for a period ran to that period's end: its cost and attainment cover "
+      "that much.\n\n";
   md += "| # | servers | cost | attainment | holds | front | tried for |\n";
   md += "| ---: | --- | ---: | ---: | --- | --- | --- |\n";
   const std::vector<bool> front = pareto_front(p);
@@ -345,8 +352,10 @@ std::string plan_md(const sim::plan_result& p) {
                    [&](std::size_t a, std::size_t b) { return p.tried[a].cost < p.tried[b].cost; });
   for (std::size_t i : order) {
     const auto& c = p.tried[i];
+    const bool whole = c.until_s >= p.horizon_s;
     md += "| " + std::to_string(i) + " | " + md_cell(servers_text(p, c)) + " | " + dollars(c.cost) +
-          " | " + percent(attainment(c)) + " | " + (c.holds ? "yes" : "no") +
+          (whole ? "" : " to " + duration_text(c.until_s)) + " | " + percent(attainment(c)) +
+          " | " + (whole ? (c.holds ? "yes" : "no") : "to " + duration_text(c.until_s)) +
           (p.chosen && *p.chosen == i ? " (the plan)" : "") + " | " + (front[i] ? "front" : "") +
           " | " + md_cell(c.purpose) + " |\n";
   }
@@ -366,8 +375,9 @@ constexpr const char* plan_app = R"JS(
   function figure(title, note) { return stampedeFigure(container, title, note); }
   var front = data.candidates.filter(function (c) { return c.pareto; })
     .sort(function (a, b) { return a.cost_usd - b.cost_usd; });
+  var whole = data.candidates.filter(function (c) { return c.until_s >= data.horizon_s; });
   var sets = [
-    { label: 'candidates', data: data.candidates.map(function (c) { return { x: c.cost_usd, y: c.attainment * 100 }; }),
+    { label: 'candidates', data: whole.map(function (c) { return { x: c.cost_usd, y: c.attainment * 100 }; }),
       backgroundColor: '#94a3b8', pointRadius: 4 },
     { label: 'Pareto front', data: front.map(function (c) { return { x: c.cost_usd, y: c.attainment * 100 }; }),
       showLine: true, borderColor: '#2563eb', backgroundColor: '#2563eb', borderWidth: 2, pointRadius: 5, stepped: 'before' }
@@ -377,7 +387,7 @@ constexpr const char* plan_app = R"JS(
     sets.push({ label: 'the plan', data: [{ x: c.cost_usd, y: c.attainment * 100 }],
       backgroundColor: '#059669', pointRadius: 9, pointStyle: 'rectRot' });
   }
-  charts.push(new Chart(figure('Cost against SLOs', 'Every candidate the search ran: its cost over the horizon and the share of SLO verdicts (per SLO, period and member) that held.'), {
+  charts.push(new Chart(figure('Cost against SLOs', 'Every candidate the search ran over the whole horizon: its cost and the share of SLO verdicts (per SLO, period and member) that held.'), {
     type: 'scatter', data: { datasets: sets },
     options: { animation: false, responsive: true, maintainAspectRatio: false,
       scales: { x: { type: 'linear', title: { display: true, text: 'cost over the horizon, USD' } },

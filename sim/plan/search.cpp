@@ -71,7 +71,7 @@ class planner {
           if (out_.pools[p].planned && !bisect(x, p, k)) return;
         }
       }
-      const auto c = evaluate(x, "the plan, checked whole");
+      const auto c = evaluate(x, "the plan, checked whole", base_.horizon);
       if (!c) return;
       if (out_.tried[*c].holds) {
         out_.chosen = *c;
@@ -88,7 +88,7 @@ class planner {
   /// stopped, or when a pool fails even at the engine's limit.
   bool upper_bound(schedule& x) {
     for (;;) {
-      const auto c = evaluate(x, "upper bound");
+      const auto c = evaluate(x, "upper bound", base_.horizon);
       if (!c) return false;
       bool all = true;
       for (std::size_t p = 0; p < x.size(); ++p) {
@@ -116,9 +116,11 @@ class planner {
         out_.pools[p].name + (starts_.size() > 1 ? ", period " + std::to_string(k + 1) + " (from " +
                                                        format_duration(starts_[k]) + ")"
                                                  : "");
+    // Period k cannot depend on later ones: its runs stop at its end.
+    const vtime until = k + 1 < starts_.size() ? starts_[k + 1] : base_.horizon;
     // From a count that holds (more may be needed once earlier periods shrank).
     for (;;) {
-      const auto c = evaluate(x, purpose);
+      const auto c = evaluate(x, purpose, until);
       if (!c) return false;
       if (holds(*c, p, k)) break;
       if (x[p][k] >= max_simulated_) {
@@ -131,7 +133,7 @@ class planner {
     std::int64_t fails = 0, held = x[p][k];
     while (held - fails > 1) {
       x[p][k] = fails + (held - fails) / 2;
-      const auto c = evaluate(x, purpose);
+      const auto c = evaluate(x, purpose, until);
       if (!c) return false;
       (holds(*c, p, k) ? held : fails) = x[p][k];
     }
@@ -142,7 +144,8 @@ class planner {
   /// Whether every SLO of pool p held in period k (over the run without periods).
   bool holds(std::size_t candidate, std::size_t p, std::size_t k) const {
     for (const slo_attainment& a : out_.tried[candidate].slos) {
-      if (a.pool == static_cast<int>(p) && !enough(a.period_held_share[k])) return false;
+      if (a.pool != static_cast<int>(p)) continue;
+      if (k >= a.period_held_share.size() || !enough(a.period_held_share[k])) return false;
     }
     return true;
   }
@@ -188,23 +191,32 @@ class planner {
     return apply_schedule(document_, real_schedule(x), starts_, header_);
   }
 
-  /// The candidate x (index into out_.tried), run on every member; nothing when stopped.
-  std::optional<std::size_t> evaluate(const schedule& x, const std::string& purpose) {
-    if (const auto it = seen_.find(x); it != seen_.end()) return it->second;
+  /// The candidate x run on every member up to `until` (index into out_.tried);
+  /// nothing when stopped. A run cut short judges the periods that ended by then.
+  std::optional<std::size_t> evaluate(const schedule& x, const std::string& purpose, vtime until) {
+    // A longer run of the same candidate judges everything a shorter one does.
+    if (const auto it = seen_.lower_bound({x, until}); it != seen_.end() && it->first.first == x) {
+      return it->second;
+    }
     const auto start = std::chrono::steady_clock::now();
     const std::string text = text_of(x);
     const std::uint64_t members = std::max<std::uint64_t>(1, options_.members);
     std::vector<std::optional<member_verdicts>> runs(members);
-    world_options world;
-    world.stop = options_.stop;
     parallel_for(members, options_.threads, options_.stop, [&](std::uint64_t i) {
       scenario s = draws_.empty() ? load_scenario_text(text, file_)
                                   : load_member(text, file_, {}, base_, draws_[i]);
       if (s.sample_memory == 0) s.sample_memory = options_.sample_memory;
+      // Stops after the window that reaches `until` (or when the user stops).
+      std::atomic<bool> cut{false};
+      world_options world;
+      world.stop = &cut;
+      world.on_window = [&](vtime reached, std::uint64_t) {
+        if (reached >= until || (options_.stop && options_.stop->load())) cut.store(true);
+      };
       run_result r = run_world(s, world);
-      if (r.simulated_s < r.horizon_s) return;  // stopped
+      if (r.simulated_s < to_seconds(until)) return;  // stopped by the user
       if (options_.settle) options_.settle(r);
-      runs[i] = verdicts_of(s, r);
+      runs[i] = verdicts_of(s, r, until);
     });
     for (const auto& m : runs) {
       if (!m) {
@@ -221,6 +233,7 @@ class planner {
       }
     }
     c.purpose = purpose;
+    c.until_s = to_seconds(until);
     c.digest = runs.front()->digest;
     const double n = static_cast<double>(members);
     for (const auto& m : runs) {
@@ -237,12 +250,12 @@ class planner {
       a.threshold = spec.threshold;
       std::vector<double> measured;
       std::uint64_t held = 0;
-      a.period_held_share.assign(starts_.size(), 0);
+      a.period_held_share.assign(runs.front()->period_held[j].size(), 0);
       for (const auto& m : runs) {
         held += m->held[j] ? 1 : 0;
         if (a.note.empty()) a.note = m->notes[j];
         measured.push_back(m->measured[j]);
-        for (std::size_t k = 0; k < starts_.size(); ++k) {
+        for (std::size_t k = 0; k < a.period_held_share.size(); ++k) {
           a.period_held_share[k] += m->period_held[j][k] ? 1 / n : 0;
         }
       }
@@ -253,20 +266,21 @@ class planner {
       std::sort(measured.begin(), measured.end());
       const auto at = static_cast<std::size_t>(std::max(0.0, std::ceil(out_.hold * n - 1e-9) - 1));
       a.measured = measured[std::min(at, measured.size() - 1)];
-      c.holds = c.holds && enough(a.held_share);
+      c.holds = c.holds && until >= base_.horizon && enough(a.held_share);
       for (double share : a.period_held_share) c.holds = c.holds && enough(share);
       c.slos.push_back(std::move(a));
     }
     c.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out_.tried.push_back(std::move(c));
-    seen_[x] = out_.tried.size() - 1;
+    seen_[{x, until}] = out_.tried.size() - 1;
     if (options_.on_candidate) options_.on_candidate(out_);
     return out_.tried.size() - 1;
   }
 
-  /// One member's SLO verdicts: over the run, and per period over its intervals.
-  member_verdicts verdicts_of(const scenario& s, const run_result& r) const {
+  /// One member's SLO verdicts: over the run, and per period that ended by
+  /// `until` over its intervals.
+  member_verdicts verdicts_of(const scenario& s, const run_result& r, vtime until) const {
     member_verdicts m;
     m.digest = r.digest;
     m.requests = r.simulated_requests;
@@ -275,9 +289,12 @@ class planner {
       m.held.push_back(v.held);
       m.measured.push_back(v.measured);
       m.notes.push_back(v.held ? std::string() : v.note);
-      std::vector<bool> period(starts_.size(), true);
+      const auto judged = static_cast<std::size_t>(
+          std::lower_bound(starts_.begin(), starts_.end(), until) - starts_.begin());
+      std::vector<bool> period(judged, true);
       for (std::size_t i = 0; i < v.held_by_interval.size(); ++i) {
         const vtime t = static_cast<vtime>(i) * s.report_interval;
+        if (t >= until) break;  // the interval after the cut, partial
         const auto k = static_cast<std::size_t>(
             std::upper_bound(starts_.begin(), starts_.end(), t) - starts_.begin() - 1);
         if (!v.held_by_interval[i]) period[k] = false;
@@ -296,7 +313,8 @@ class planner {
   std::vector<vtime> starts_;
   std::vector<member_draw> draws_;
   std::int64_t max_simulated_ = 1;
-  std::map<schedule, std::size_t> seen_;
+  /// Candidates run, by servers and the time their runs reached.
+  std::map<std::pair<schedule, vtime>, std::size_t> seen_;
 };
 
 }  // namespace

@@ -17,7 +17,8 @@
 //      the current count (holds) on that pool's SLOs in that period, the other
 //      pools and the earlier periods as found, the later ones at the bound.
 //      A period's capacity cannot change what happened before it, so the
-//      periods are settled in time order;
+//      periods are settled in time order, and these runs stop at the end of
+//      the period searched;
 //   3. the whole plan run once more; if coupling between pools (retries,
 //      satisfaction) broke an SLO there, steps 2-3 again (at most 3 rounds).
 // Bisection assumes that more servers never break an SLO that fewer held; on
@@ -82,7 +83,8 @@ struct slo_attainment {
   /// Share of members in which it held over the run.
   double held_share = 0;
   /// Per period: share of members in which it held in every reporting interval
-  /// of the period (with no period: the same as held_share).
+  /// of the period (with no period: the same as held_share); only the periods
+  /// that ended by the candidate's until_s.
   std::vector<double> period_held_share;
   /// Over the run, the measured value (seconds or rejected share) of the member
   /// at the hold share: the value that held in that share of members.
@@ -98,10 +100,15 @@ struct plan_candidate {
   std::vector<std::vector<std::int64_t>> servers;
   /// What it was tried for: "upper bound", "gpu, period 2", "check".
   std::string purpose;
+  /// Virtual seconds its runs covered: the horizon, or the end of the period
+  /// being searched (a period cannot change an earlier one, so the runs stop
+  /// there); over-the-run figures (cost, held_share, measured) cover this much.
+  double until_s = 0;
   /// Mean over members of the run's server cost, USD over the horizon.
   double cost = 0;
   std::vector<slo_attainment> slos;
-  /// Every SLO held in the required share of members (and in every period).
+  /// Every SLO held in the required share of members (and in every period),
+  /// over the whole horizon (false for a run cut short).
   bool holds = false;
   /// Member 0's run digest: with one member, `stampede run plan.yaml` gives it.
   std::string digest;

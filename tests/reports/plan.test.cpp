@@ -20,6 +20,7 @@ sim::plan_candidate candidate(std::int64_t day1, std::int64_t day2, double cost,
   sim::plan_candidate c;
   c.servers = {{day1, day2}, {20, 20}};
   c.purpose = std::move(purpose);
+  c.until_s = 2 * 86400;
   c.cost = cost;
   sim::slo_attainment a;
   a.endpoint = "api";
