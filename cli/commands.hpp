@@ -30,6 +30,8 @@ command add_validate(CLI::App& app);
 command add_run(CLI::App& app);
 /// `stampede project` (cli/project.cpp): Monte Carlo growth projections.
 command add_project(CLI::App& app);
+/// `stampede plan` (cli/plan.cpp): the least capacity that holds the SLOs.
+command add_plan(CLI::App& app);
 /// `stampede loadtest` and `stampede report DIR` (cli/loadtest.cpp, cli/report.cpp).
 command add_loadtest(CLI::App& app);
 command add_report(CLI::App& app);
@@ -42,6 +44,18 @@ command add_fit(CLI::App& app);
 std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
                                       const std::optional<std::string>& seed,
                                       const std::optional<std::string>& scale);
+
+/// The latency quantiles of every endpoint from its kept samples, on Thrust;
+/// then the SLO verdicts from them, so that one p99 per endpoint is shown
+/// (cli/run.cpp; `plan` judges its candidates the same way).
+void add_quantiles(sim::run_result& r);
+
+/// The default of metrics.sample_memory: a sixth of the memory the kernel
+/// reports available (MemAvailable). Sorting one endpoint's samples takes a copy
+/// and, on the OpenMP backend, a temporary of the same size: with every sample
+/// in one endpoint, the peak is half of what was available, the other half left
+/// to the population. 1 GiB where /proc/meminfo cannot be read.
+std::int64_t default_sample_memory();
 
 /// A CLI11 check for --out and DIR: an empty path names no folder (and
 /// std::filesystem's message for it names no flag).

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
       "  stampede validate scenarios/quickstart.yaml\n"
       "  stampede run scenarios/quickstart.yaml --out out/quickstart\n"
       "  stampede project scenarios/ghibli-projection.yaml --out out/projection\n"
+      "  stampede plan scenarios/quickstart-plan.yaml --out out/plan\n"
       "\n"
       "Scenario keys are documented in scenarios/README.md. Exit codes: 0 success,\n"
       "1 failure during a run, 2 usage or scenario error, 99 load-test SLOs breached.",
@@ -34,9 +35,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   // One line per subcommand; each returns -1 when it was not the one invoked.
-  const std::vector<command> commands{add_validate(app), add_run(app),    add_project(app),
-                                      add_fit(app),      add_loadtest(app), add_report(app),
-                                      add_serve(app)};
+  const std::vector<command> commands{add_validate(app), add_run(app),  add_project(app),
+                                      add_plan(app),     add_fit(app),  add_loadtest(app),
+                                      add_report(app),   add_serve(app)};
 
   try {
     app.parse(argc, argv);

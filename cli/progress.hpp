@@ -1,5 +1,7 @@
 #pragma once
 // The progress line of long runs, on stderr.
+#include <string>
+
 #include "actors/engine/engine.hpp"
 
 namespace stampede::cli {
@@ -13,6 +15,9 @@ class progress_display {
   /// The line of an ensemble: members finished of `total`, with an ETA.
   void update_members(std::uint64_t done, std::uint64_t total, std::uint64_t requests,
                       double wall_seconds);
+  /// The line of a capacity search (`plan`): candidates tried so far and the
+  /// last one in words ("gpu 290 servers: holds").
+  void update_plan(std::size_t tried, const std::string& last, double wall_seconds);
   /// Ends the line on a terminal.
   void finish();
 

@@ -24,10 +24,6 @@ std::vector<std::string> overrides_of(const std::vector<std::string>& sets,
   return all;
 }
 
-namespace {
-
-/// The latency quantiles of every endpoint from its kept samples, on Thrust;
-/// then the SLO verdicts from them, so that one p99 per endpoint is shown.
 void add_quantiles(sim::run_result& r) {
   const std::vector<double> qs{0.5, 0.9, 0.99, 0.999};
   for (auto& e : r.endpoints) {
@@ -50,11 +46,6 @@ void add_quantiles(sim::run_result& r) {
   sim::settle_latency_slos(r);
 }
 
-/// The default of metrics.sample_memory: a sixth of the memory the kernel
-/// reports available (MemAvailable). Sorting one endpoint's samples takes a copy
-/// and, on the OpenMP backend, a temporary of the same size: with every sample
-/// in one endpoint, the peak is half of what was available, the other half left
-/// to the population. 1 GiB where /proc/meminfo cannot be read.
 std::int64_t default_sample_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
@@ -65,6 +56,8 @@ std::int64_t default_sample_memory() {
   }
   return std::int64_t{1} << 30;
 }
+
+namespace {
 
 struct run_args {
   std::string file;

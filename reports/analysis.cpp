@@ -66,7 +66,6 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
     s.pool = pool.name;
     const auto util = column_values(r, "utilization." + pool.name);
     const auto queue = column_values(r, "queue." + pool.name);
-    const auto servers = column_values(r, "servers." + pool.name);
     // A queue longer than the servers means a request waits at least about one
     // service time: growth past that is capacity running out, not noise. The
     // queue column is a real-world estimate, so it compares with real servers.
@@ -101,51 +100,6 @@ std::vector<pool_story> pool_stories(const sim::run_result& r) {
     s.saturated =
         s.first_saturated_row >= 0 || sim::saturated(pool.peak_utilization) || slo_breached;
 
-    // Demand: utilization = completed rate × mean work / servers in every
-    // interval, so Σ(util·servers) / Σ completed estimates the mean work; the
-    // rate of first attempts that passed the rate limits times it, over the
-    // servers, is the utilization that demand would have caused with unbounded
-    // capacity. Retries are left out (a pool that held would not have caused
-    // them), and so are requests a rate limit refused (they never reach a
-    // server). Servers cancel out, so their unit (real or simulated) does not
-    // matter.
-    std::vector<double> demand(r.series.rows.size(), 0.0);
-    std::vector<double> completed(r.series.rows.size(), 0.0);
-    bool have_rates = !util.empty();
-    for (const auto& e : r.endpoints) {
-      if (e.pool != pool.name) continue;
-      const auto d = column_values(r, "first_attempts_rps." + e.name);
-      const auto c = column_values(r, "completed_rps." + e.name);
-      if (d.empty() || c.empty()) {
-        have_rates = false;
-        break;
-      }
-      for (std::size_t i = 0; i < demand.size(); ++i) {
-        demand[i] += is_finite(d[i]) ? d[i] : 0.0;
-        completed[i] += is_finite(c[i]) ? c[i] : 0.0;
-      }
-    }
-    double busy = 0, done = 0;
-    if (have_rates) {
-      for (std::size_t i = 0; i < util.size(); ++i) {
-        const double n = servers.empty() || !is_finite(servers[i]) ? 1.0 : servers[i];
-        if (!is_finite(util[i])) continue;
-        busy += util[i] * n;
-        done += completed[i];
-      }
-    }
-    if (have_rates && done > 0 && busy > 0) {
-      const double work = busy / done;
-      for (std::size_t i = 0; i < demand.size(); ++i) {
-        const double n = servers.empty() || !is_finite(servers[i]) ? 1.0 : servers[i];
-        if (n > 0) s.peak_demand = std::max(s.peak_demand, demand[i] * work / n);
-      }
-      s.demand_from_rates = true;
-    } else {
-      s.peak_demand = pool.peak_utilization;
-      s.demand_lower_bound = sim::saturated(pool.peak_utilization);
-    }
-    s.servers_needed = sim::servers_needed(static_cast<double>(pool.servers), s.peak_demand);
     stories.push_back(std::move(s));
   }
   return stories;

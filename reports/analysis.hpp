@@ -37,14 +37,6 @@ struct pool_story {
   /// Whether the pool counts as saturated (the above, a saturated peak utilization,
   /// or a breached SLO on one of its endpoints).
   bool saturated = false;
-  /// Peak demand as a utilization (may exceed 1) and how it was found.
-  double peak_demand = 0;
-  bool demand_from_rates = false;
-  /// True when only a lower bound is known (saturated, no usable rates).
-  bool demand_lower_bound = false;
-  /// Servers (real) for the busiest interval to run at sim::target_utilization
-  /// (sim::servers_needed).
-  double servers_needed = 0;
 };
 
 /// Consecutive rows in which an SLO did not hold (inclusive).

@@ -412,4 +412,25 @@ std::string_view page_paint_check() {
   return paint_check;
 }
 
+std::string report_page(std::string_view title, std::string_view main, std::string_view data_json,
+                        std::string_view app) {
+  const std::string chartjs = read_chartjs(STAMPEDE_CHARTJS_PATH);
+  std::string h;
+  h.reserve(chartjs.size() + main.size() + data_json.size() + 16 * 1024);
+  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+  h += html_escape(title);
+  h += "</title>\n<style>" + std::string(style) + "</style>\n</head>\n";
+  h += "<body data-charts=\"0\" data-painted=\"0\" data-errors=\"0\">\n";
+  h += "<pre id=\"errors\" hidden></pre>\n<script>" + std::string(error_capture) + "</script>\n";
+  h += "<main>\n";
+  h += main;
+  h += "</main>\n<script>" + chartjs + "</script>\n";
+  h += "<script type=\"application/json\" id=\"stampede-data\">" + json_for_script(data_json) +
+       "</script>\n";
+  h += "<script>" + std::string(paint_check) + std::string(app) + "</script>\n";
+  h += "</body>\n</html>\n";
+  return h;
+}
+
 }  // namespace stampede::reports::detail

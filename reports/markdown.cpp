@@ -342,44 +342,19 @@ void what_would_have_held(std::string& md, const sim::run_result& r,
     md += "Nothing more was needed: the SLOs held with the capacity as configured.\n\n";
     return;
   }
-  md +=
-      "*A rough, first-order estimate, not a plan:* servers needed ≈ servers × peak demand "
-      "÷ " +
-      shortest(sim::target_utilization) +
-      ", that is enough servers for the busiest interval to run at " +
-      fixed(100 * sim::target_utilization, 0) +
-      "% utilization. "
-      "Demand counts each request's first attempt that passed the rate limits: retries are "
-      "left out (a pool that held would not have caused them), and so are requests a rate "
-      "limit refused (HTTP 429; they never reach a server). It ignores the variability of "
-      "service times and patience, and users who gave up after a failure would have sent more "
-      "requests to a pool that held, so it may fall short.\n\n";
+  std::string short_of;
   for (std::size_t i = 0; i < pools.size(); ++i) {
-    const auto& s = pools[i];
-    const auto& p = r.pools[i];
-    if (!s.saturated) continue;
-    md += "- **" + md_cell(p.name) + "**: " + grouped(static_cast<double>(p.servers)) +
-          " servers → " + (s.demand_lower_bound ? "at least " : "about ") +
-          grouped(s.servers_needed) + ". ";
-    if (s.demand_from_rates) {
-      md += "At the peak, demand was " + fixed(s.peak_demand, 2) +
-            "× the pool's capacity (the rate of first attempts times the mean work, estimated "
-            "from utilization and completed requests).";
-    } else if (s.demand_lower_bound) {
-      md +=
-          "The pool was saturated and the time series has no rates of first attempts to "
-          "measure the demand, so this only scales the peak utilization of " +
-          percent(p.peak_utilization) + ".";
-    } else {
-      md += "From the peak utilization of " + percent(p.peak_utilization) + ".";
-    }
-    if (p.servers > 0 && p.cost > 0) {
-      md += " Provisioned for the whole run that would cost about " +
-            dollars(p.cost * s.servers_needed / static_cast<double>(p.servers)) + " instead of " +
-            dollars(p.cost) + ".";
-    }
-    md += "\n";
+    if (!pools[i].saturated) continue;
+    short_of += (short_of.empty() ? "" : ", ") + ("**" + md_cell(r.pools[i].name) + "**");
   }
+  if (!short_of.empty()) md += "Short of capacity: " + short_of + ". ";
+  md +=
+      "`stampede plan` finds the fewest servers per pool that hold every SLO, each candidate "
+      "a full run of this scenario, and its summary.md says what to buy, when to order it and "
+      "what it costs (`--period 1d` for a schedule; one simulated server stands for 1/scale "
+      "real ones, so plan at this run's scale first):\n\n"
+      "    stampede plan SCENARIO.yaml --out plan --set scale=" +
+      shortest(r.scale) + "\n\n";
   if (!any_saturated) {
     md +=
         "No pool was saturated, so the breaches come from something other than raw "

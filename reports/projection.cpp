@@ -12,10 +12,6 @@
 #include "reports/text.hpp"
 #include "sim/results/capacity.hpp"
 
-#ifndef STAMPEDE_CHARTJS_PATH
-#define STAMPEDE_CHARTJS_PATH "/usr/share/javascript/chart.js/chart.min.js"
-#endif
-
 namespace stampede::reports {
 
 namespace {
@@ -332,7 +328,6 @@ constexpr const char* projection_app = R"JS(
 }  // namespace
 
 std::string projection_html(const sim::projection_result& p) {
-  const std::string chartjs = read_chartjs(STAMPEDE_CHARTJS_PATH);
   nlohmann::ordered_json data;
   data["endpoints"] = p.endpoints;
   data["pools"] = p.pools;
@@ -344,29 +339,16 @@ std::string projection_html(const sim::projection_result& p) {
   data["inputs"] = std::move(inputs);
   data["sensitivity"] = sensitivity_json(p);
 
-  std::string h;
-  h.reserve(chartjs.size() + 256 * 1024);
-  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-  h += html_escape(p.scenario) + " \xE2\x80\x94 stampede projection</title>\n<style>" +
-       std::string(page_style()) + "</style>\n</head>\n";
-  h += "<body data-charts=\"0\" data-painted=\"0\" data-errors=\"0\">\n";
-  h += "<pre id=\"errors\" hidden></pre>\n<script>" + std::string(page_error_capture()) +
-       "</script>\n";
-  h += "<main>\n<header>\n<h1>" + html_escape(p.scenario) + ": projection</h1>\n";
+  std::string h = "<header>\n<h1>" + html_escape(p.scenario) + ": projection</h1>\n";
   if (!p.description.empty()) h += "<p class=\"desc\">" + html_escape(p.description) + "</p>\n";
   h += "<p class=\"meta\">" + grouped(static_cast<double>(p.members.size())) + " members of " +
        html_escape(hours_text(p.horizon_s / 3600.0)) + ", seed " + std::to_string(p.seed) +
        ", scale " + html_escape(shortest(p.scale)) + ", ensemble digest <code>" +
        html_escape(p.digest) + "</code></p>\n</header>\n";
   h += "<p>" + html_escape(low_case_note) + "</p>\n";
-  h += "<h2>Futures</h2>\n<section id=\"charts\"></section>\n</main>\n";
-  h += "<script>" + chartjs + "</script>\n";
-  h += "<script type=\"application/json\" id=\"stampede-data\">" + json_for_script(data.dump()) +
-       "</script>\n";
-  h += "<script>" + std::string(page_paint_check()) + projection_app + "</script>\n";
-  h += "</body>\n</html>\n";
-  return h;
+  h += "<h2>Futures</h2>\n<section id=\"charts\"></section>\n";
+  return report_page(p.scenario + " \xE2\x80\x94 stampede projection", h, data.dump(),
+                     projection_app);
 }
 
 void write_projection(const sim::projection_result& p, const std::filesystem::path& dir) {

@@ -45,4 +45,11 @@ std::string_view page_error_capture();
 /// data-charts and data-painted (charts with pixels), now and after `load`.
 std::string_view page_paint_check();
 
+/// A whole report page of a command's results (`project`, `plan`): the shared
+/// head (`title`, style, error capture), `main` (its header, tables and a
+/// <section id="charts">), then Chart.js, `data_json` as the page's
+/// <script id="stampede-data"> and the paint check followed by `app`.
+std::string report_page(std::string_view title, std::string_view main, std::string_view data_json,
+                        std::string_view app);
+
 }  // namespace stampede::reports::detail

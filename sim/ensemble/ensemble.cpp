@@ -12,11 +12,6 @@
 
 namespace stampede::sim {
 
-namespace {
-
-/// Calls body(i) for i in [0, n) on `threads` threads pulling indices from one
-/// counter; stops handing out indices after a throw (rethrown on the caller,
-/// the lowest index's exception when several threw) or when *stop is set.
 void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
                   const std::function<void(std::uint64_t)>& body) {
   std::atomic<std::uint64_t> next{0};
@@ -48,8 +43,6 @@ void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
 }
-
-}  // namespace
 
 std::string ensemble_digest(const std::vector<member_result>& members) {
   std::uint64_t h = 14695981039346656037ull;

@@ -58,6 +58,13 @@ ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
                              const std::vector<std::string>& user_overrides, std::uint64_t members,
                              const ensemble_options& options);
 
+/// Calls body(i) for i in [0, n) on `threads` threads pulling indices from one
+/// counter; stops handing out indices after a throw (rethrown on the caller,
+/// the lowest index's exception when several threw) or when *stop is set. The
+/// worker pool of the ensemble, shared with the capacity planner (sim/plan/).
+void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
+                  const std::function<void(std::uint64_t)>& body);
+
 /// The digest of a list of members, as ensemble_result::digest.
 std::string ensemble_digest(const std::vector<member_result>& members);
 

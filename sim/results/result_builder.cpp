@@ -160,8 +160,10 @@ void settle_latency_slos(run_result& r) {
     spec.threshold = v.threshold;
     spec.key = v.objective.substr(0, v.objective.find(' '));
     slo_result judged = judge_latency(spec, v.endpoint, run_evidence(*e, v.quantile), gave_up);
+    // The run-wide verdict changes; the per-interval ones stand.
     judged.breached_intervals = v.breached_intervals;
     judged.first_breach_interval = v.first_breach_interval;
+    judged.held_by_interval = std::move(v.held_by_interval);
     v = std::move(judged);
   }
 }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "sim/scenario/limits.hpp"
 #include "sim/scenario/loader/loader.hpp"
@@ -184,8 +185,80 @@ void loader::load_metrics(const node_ref& at, scenario& s) const {
 
 }  // namespace loading
 
-scenario load_scenario_text(std::string_view yaml, const std::string& name,
-                            const std::vector<std::string>& overrides) {
+namespace {
+
+/// The offset of the first byte of `text` that starts no valid UTF-8 character
+/// (overlong forms, surrogates and code points past U+10FFFF included), if any.
+std::optional<std::size_t> invalid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    int length = 0;
+    unsigned low = 0x80, high = 0xbf;  // the allowed range of the second byte
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      length = 2;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b == 0xe0) low = 0xa0;   // no overlong three-byte forms
+      if (b == 0xed) high = 0x9f;  // no surrogates
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b == 0xf0) low = 0x90;   // no overlong four-byte forms
+      if (b == 0xf4) high = 0x8f;  // nothing past U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + static_cast<std::size_t>(length) > text.size()) return i;
+    for (int k = 1; k < length; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+      const bool second = k == 1;
+      if (c < (second ? low : 0x80) || c > (second ? high : 0xbf)) return i;
+    }
+    i += static_cast<std::size_t>(length);
+  }
+  return std::nullopt;
+}
+
+std::string not_utf8(unsigned char byte) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", byte);
+  return std::string("not UTF-8 text: byte ") + hex + " starts no valid character";
+}
+
+/// Refuses a document or a --set that is not UTF-8: every report writes the
+/// scenario's text into JSON, and a terminal shows its errors.
+void require_utf8(std::string_view yaml, const std::string& name,
+                  const std::vector<std::string>& overrides) {
+  if (const auto at = invalid_utf8(yaml)) {
+    const std::string_view before = yaml.substr(0, *at);
+    const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const auto column = static_cast<int>(*at - (before.rfind('\n') + 1)) + 1;
+    throw scenario_error(name, line, column, "", not_utf8(static_cast<unsigned char>(yaml[*at])));
+  }
+  for (const std::string& argument : overrides) {
+    const auto at = invalid_utf8(argument);
+    if (!at) continue;
+    std::string shown;  // the argument with every byte past ASCII as \xHH
+    for (const char c : argument) {
+      const auto u = static_cast<unsigned char>(c);
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", u);
+      shown += u < 0x80 ? std::string(1, c) : std::string(hex);
+    }
+    throw scenario_error(
+        "", 0, 0, "",
+        "--set " + shown + ": " + not_utf8(static_cast<unsigned char>(argument[*at])));
+  }
+}
+
+/// The document `yaml` (named `name` in messages) with `overrides` applied.
+YAML::Node overridden_document(std::string_view yaml, const std::string& name,
+                               const std::vector<std::string>& overrides,
+                               std::vector<loading::override_entry>& applied) {
+  require_utf8(yaml, name, overrides);
   YAML::Node root;
   try {
     check_expansion(yaml, name, limits::max_expanded_bytes);
@@ -195,10 +268,26 @@ scenario load_scenario_text(std::string_view yaml, const std::string& name,
     throw scenario_error(name, e.mark.line + 1, e.mark.column + 1, "",
                          "YAML syntax error: " + e.msg);
   }
-  std::vector<loading::override_entry> applied;
   for (const auto& argument : overrides) {
     applied.push_back(loading::apply_override(root, argument));
   }
+  return root;
+}
+
+}  // namespace
+
+std::string scenario_yaml_with(std::string_view yaml, const std::string& name,
+                               const std::vector<std::string>& overrides) {
+  std::vector<loading::override_entry> applied;
+  YAML::Emitter out;
+  out << overridden_document(yaml, name, overrides, applied);
+  return std::string(out.c_str()) + "\n";
+}
+
+scenario load_scenario_text(std::string_view yaml, const std::string& name,
+                            const std::vector<std::string>& overrides) {
+  std::vector<loading::override_entry> applied;
+  const YAML::Node root = overridden_document(yaml, name, overrides, applied);
   try {
     return loading::loader(name, std::move(applied)).load(root);
   } catch (const YAML::Exception& e) {

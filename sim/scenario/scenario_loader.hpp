@@ -50,4 +50,10 @@ scenario load_scenario_file(const std::string& path,
 scenario load_scenario_text(std::string_view yaml, const std::string& name,
                             const std::vector<std::string>& overrides = {});
 
+/// The document `yaml` with `overrides` applied, as YAML text (its comments
+/// dropped): what --set makes of a file, written out as a scenario of its own
+/// (the plan of `stampede plan`). Throws scenario_error as load_scenario_text.
+std::string scenario_yaml_with(std::string_view yaml, const std::string& name,
+                               const std::vector<std::string>& overrides);
+
 }  // namespace stampede::sim

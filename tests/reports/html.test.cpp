@@ -9,6 +9,7 @@
 
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
+#include "tests/reports/chromium.hpp"
 #include "tests/reports/sample_result.hpp"
 
 namespace fs = std::filesystem;
@@ -20,23 +21,6 @@ std::size_t occurrences(const std::string& text, const std::string& part) {
   std::size_t n = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
   return n;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A value of an attribute of <body> in a serialized DOM, or -1.
-int body_attribute(const std::string& dom, const std::string& name) {
-  std::smatch body;
-  if (!std::regex_search(dom, body, std::regex("<body[^>]*>"))) return -1;
-  const std::string tag = body.str();
-  std::smatch value;
-  if (!std::regex_search(tag, value, std::regex(name + "=\"([0-9]+)\""))) return -1;
-  return std::stoi(value[1].str());
 }
 
 }  // namespace
@@ -86,30 +70,17 @@ TEST_CASE("report.html draws every chart without errors in headless Chromium", "
   // A hostile name must not break the page either.
   r.scenario = "viral </script> launch";
   stampede::reports::write_all(r, dir / "out");
-  const fs::path page = dir / "out" / "report.html";
-  const fs::path dom = dir / "dom.html";
-  const std::string command =
-      "timeout 60 " + chromium.string() +
-      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
-      " --disable-background-networking --disable-component-update --disable-sync"
-      " --user-data-dir=" +
-      (dir / "profile").string() + " --virtual-time-budget=5000 --dump-dom 'file://" +
-      page.string() + "' > '" + dom.string() + "' 2> '" + (dir / "chromium.log").string() + "'";
-  const int status = std::system(command.c_str());
-  const std::string text = read(dom);
-  INFO("chromium exit status " << status << "; log:\n" << read(dir / "chromium.log"));
-  REQUIRE(status == 0);
-  REQUIRE(text.find("<body") != std::string::npos);
-  std::smatch errors;
-  if (std::regex_search(text, errors, std::regex("<pre id=\"errors\"[^>]*>([^<]*)</pre>"))) {
-    INFO("errors recorded by the page:\n" << errors[1].str());
-  }
-  const int charts = body_attribute(text, "data-charts");
+  const auto page = stampede::test::render_in_chromium(dir / "out" / "report.html", dir);
+  INFO("chromium exit status " << page.status << "; log:\n" << page.log);
+  REQUIRE(page.status == 0);
+  REQUIRE(page.dom.find("<body") != std::string::npos);
+  INFO("errors recorded by the page:\n" << page.error_text);
+  const int charts = page.charts;
   // adoption, traffic, rejected/abandoned, queues, utilization, 2 latency, servers, cost.
   CHECK(charts >= 5);
   CHECK(charts == 9);
-  CHECK(body_attribute(text, "data-painted") == charts);
-  CHECK(body_attribute(text, "data-errors") == 0);
+  CHECK(page.painted == charts);
+  CHECK(page.errors == 0);
   fs::remove_all(dir);
 }
 

@@ -1,5 +1,6 @@
 #include "sim/platform/pool.hpp"
 #include "sim/results/result_builder.hpp"
+#include "tests/sim/erlang.hpp"
 #include "tests/sim/platform/pool_fixtures.hpp"
 
 #include <algorithm>
@@ -8,26 +9,12 @@
 #include <span>
 
 using namespace stampede::sim;
+using stampede::sim::test::erlang_c;
 using stampede::sim::test::one_pool;
 using stampede::sim::test::poisson_arrivals;
 using stampede::sim::test::run_windows;
 using stampede::sim::test::server_event;
 using stampede::sim::test::windowed;
-
-namespace {
-
-/// Erlang C: probability that an arrival waits in M/M/c with offered load a = λ/μ.
-double erlang_c(int c, double a) {
-  double term = 1, sum = 1;  // sum over k < c of a^k / k!
-  for (int k = 1; k < c; ++k) {
-    term *= a / k;
-    sum += term;
-  }
-  const double top = term * a / c * (c / (c - a));  // a^c / c! · c / (c - a)
-  return top / (sum + top);
-}
-
-}  // namespace
 
 TEST_CASE("an M/M/c pool waits as long as Erlang C says", "[sim][queue]") {
   const int c = 4;
