@@ -77,7 +77,7 @@ outcome_paths outcomes_of(const run_result& r, const scenario& s) {
     std::vector<double> needed(rows);
     double peak = 0;
     for (std::size_t i = 0; i < rows; ++i) {
-      peak = std::max(peak, servers_needed(1.0, busy[i]));
+      peak = std::max(peak, servers_needed(busy[i]));
       needed[i] = peak;
     }
     add("servers_needed." + s.pools[k].name, std::move(needed));
