@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,16 @@ struct ensemble_result {
 ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
                              const std::vector<std::string>& user_overrides, std::uint64_t members,
                              const ensemble_options& options);
+
+/// The member of `draw` (its scenario `member`, as load_member loads it) run
+/// to the horizon on this thread; nothing when *stop ended it before. What
+/// run_ensemble keeps of each member, and what a remote worker sends back.
+std::optional<member_result> run_member(const scenario& member, member_draw draw,
+                                        const std::atomic<bool>* stop = nullptr);
+
+/// The ensemble of `results` (slot i: member i, empty when it did not finish),
+/// `asked` = results.size(); wall_seconds is left to the caller.
+ensemble_result gather_members(std::vector<std::optional<member_result>> results);
 
 /// The digest of a list of members, as ensemble_result::digest.
 std::string ensemble_digest(const std::vector<member_result>& members);

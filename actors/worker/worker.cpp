@@ -1,0 +1,147 @@
+#include "actors/worker/worker.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "actors/worker/messages.hpp"
+#include "sim/scenario/scenario_loader.hpp"
+
+namespace stampede::actors {
+
+namespace {
+
+/// One coordinator's run on this worker: its scenario, loaded once.
+struct session {
+  std::string id;
+  std::string file;
+  std::string yaml;
+  std::vector<std::string> overrides;
+  sim::scenario base;
+  /// Set when the coordinator asks to stop or is gone: running work ends at
+  /// its next window.
+  std::atomic<bool> stop{false};
+};
+
+struct worker_state {
+  std::map<caf::actor_addr, std::shared_ptr<session>> sessions;
+  ~worker_state() {
+    for (auto& [who, s] : sessions) s->stop.store(true);
+  }
+};
+
+/// Why `h` may not open a session here, or "".
+std::string refusal(const worker_options& o, const hello_msg& h) {
+  if (h.version != o.version) {
+    return "this worker runs stampede " + o.version + ", the coordinator stampede " + h.version;
+  }
+  if (scenario_id(h.yaml, h.overrides) != h.scenario_id) {
+    return "the scenario of " + h.file + " arrived altered";
+  }
+  if (!o.pinned_id.empty() && h.scenario_id != o.pinned_id) {
+    return "this worker serves only " + o.pinned_file + " (scenario " + o.pinned_id +
+           "); the coordinator runs " + h.file + " (scenario " + h.scenario_id + ")";
+  }
+  return {};
+}
+
+/// Runs member `index` of `s` on a thread of its own and sends the result to `to`.
+void run_member_task(caf::event_based_actor* self, std::shared_ptr<session> s, std::uint64_t index,
+                     caf::actor to) {
+  member_done d;
+  d.index = index;
+  try {
+    sim::member_draw draw = sim::draw_member(s->base, index);
+    const sim::scenario member = sim::load_member(s->yaml, s->file, s->overrides, s->base, draw);
+    if (auto m = sim::run_member(member, std::move(draw), &s->stop)) {
+      d.finished = true;
+      d.result = std::move(*m);
+    }
+  } catch (const std::exception& e) {
+    d.error = sim::one_line(e.what());
+  }
+  self->send(to, std::move(d));
+}
+
+caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, const worker_options* o) {
+  self->set_down_handler([=](caf::down_msg& d) {
+    auto it = self->state.sessions.find(d.source);
+    if (it == self->state.sessions.end()) return;
+    it->second->stop.store(true);
+    if (o->on_event) o->on_event("coordinator of " + it->second->file + " left");
+    self->state.sessions.erase(it);
+  });
+  return {
+      [=](hello_msg& h) -> welcome_msg {
+        welcome_msg w;
+        const std::string who = "coordinator of " + sim::one_line(h.file) + " (scenario " +
+                                sim::one_line(h.scenario_id) + ")";
+        w.version = o->version;
+        w.threads = o->threads;
+        w.why = refusal(*o, h);
+        if (w.why.empty()) {
+          auto s = std::make_shared<session>();
+          try {
+            s->base = sim::load_scenario_text(h.yaml, h.file, h.overrides);
+          } catch (const std::exception& e) {
+            w.why = sim::one_line(e.what());
+          }
+          if (w.why.empty()) {
+            s->id = h.scenario_id;
+            s->file = std::move(h.file);
+            s->yaml = std::move(h.yaml);
+            s->overrides = std::move(h.overrides);
+            const auto from = caf::actor_cast<caf::actor_addr>(self->current_sender());
+            self->monitor(from);
+            self->state.sessions[from] = std::move(s);
+          }
+        }
+        w.accepted = w.why.empty();
+        if (o->on_event)
+          o->on_event(w.accepted ? who + " joined" : "refused a " + who + ": " + w.why);
+        return w;
+      },
+      [=](const member_task& t) {
+        const auto to = caf::actor_cast<caf::actor>(self->current_sender());
+        auto it = self->state.sessions.find(caf::actor_cast<caf::actor_addr>(to));
+        if (it == self->state.sessions.end()) {
+          self->send(to, member_done{t.index, false, "no session: send hello_msg first", {}});
+          return;
+        }
+        // A member takes seconds to hours: it gets a thread of its own, and
+        // the coordinator sends no more at once than this worker's threads.
+        self->spawn<caf::detached>(run_member_task, it->second, t.index, to);
+      },
+      [=](stop_task) {
+        auto it =
+            self->state.sessions.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (it != self->state.sessions.end()) it->second->stop.store(true);
+      },
+  };
+}
+
+}  // namespace
+
+void serve_worker(const worker_options& options) {
+  caf::actor_system_config cfg;
+  configure_node(cfg, options.tls);
+  caf::actor_system system{cfg};
+  auto worker = system.spawn(worker_actor, &options);
+  auto port = publish_node(system, worker, options.listen, options.tls);
+  if (!port) {
+    caf::anon_send_exit(worker, caf::exit_reason::kill);
+    throw worker_refused("cannot listen on " + options.listen.text() + ": " +
+                         system.render(port.error()));
+  }
+  if (options.on_listening) options.on_listening(endpoint{options.listen.host, *port});
+  while (options.stop == nullptr || !options.stop->load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // The state's destructor stops every session's running work.
+  caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace stampede::actors
