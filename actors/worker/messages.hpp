@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/loadtest/loadtest.hpp"
 #include "sim/ensemble/ensemble.hpp"
 
 namespace stampede::actors {
@@ -53,6 +54,36 @@ struct member_done {
 /// Coordinator -> worker: stop the session's running work (Ctrl-C).
 struct stop_task {};
 
+/// Coordinator -> worker: generate share `share` of `shares` of the session's
+/// load test (loadtest_options::share) against `target`.
+struct loadtest_task {
+  std::string target;
+  double duration_s = 0;
+  double interval_s = 1;
+  /// The ${env:NAME} values, names and values side by side.
+  std::vector<std::string> env_names;
+  std::vector<std::string> env_values;
+  std::uint32_t share = 0;
+  std::uint32_t shares = 1;
+};
+
+/// Worker -> coordinator: the generator of `share` is set up and waits at the
+/// start barrier; `runner` takes the loadtest_go.
+struct loadtest_ready {
+  caf::actor runner;
+  std::uint32_t share = 0;
+};
+
+/// Coordinator -> every runner, once all are ready: start the clock.
+struct loadtest_go {};
+
+/// Worker -> coordinator: share `share` ran (or failed: `error`).
+struct loadtest_done {
+  std::uint32_t share = 0;
+  std::string error;
+  loadtest_part part;
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hello_msg& x) {
   return f(caf::meta::type_name("hello_msg"), x.version, x.scenario_id, x.file, x.yaml,
@@ -73,6 +104,34 @@ typename Inspector::result_type inspect(Inspector& f, member_done& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stop_task&) {
   return f(caf::meta::type_name("stop_task"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_task& x) {
+  return f(caf::meta::type_name("loadtest_task"), x.target, x.duration_s, x.interval_s, x.env_names,
+           x.env_values, x.share, x.shares);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_ready& x) {
+  return f(caf::meta::type_name("loadtest_ready"), x.runner, x.share);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_go&) {
+  return f(caf::meta::type_name("loadtest_go"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_sample& x) {
+  return f(caf::meta::type_name("loadtest_sample"), x.intended_us, x.endpoint, x.what, x.status,
+           x.corrected_us, x.uncorrected_us, x.lag_us);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_part& x) {
+  return f(caf::meta::type_name("loadtest_part"), x.sent, x.not_sent, x.unsent_at_stop, x.samples,
+           x.model_requests, x.peak_connections, x.wall_s, x.interrupted, x.population, x.adopters);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, loadtest_done& x) {
+  return f(caf::meta::type_name("loadtest_done"), x.share, x.error, x.part);
 }
 
 /// Registers every type above (and those of sim/ they carry) on `cfg`, under
@@ -96,6 +155,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_headline& x) {
   return f(caf::meta::type_name("member_headline"), x.adopters, x.cost_usd, x.revenue_usd,
            x.margin_usd, x.slo_held_share);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, population_final& x) {
+  return f(caf::meta::type_name("population_final"), x.users, x.requests_sent, x.daily_active,
+           x.rate_limited, x.retried, x.memory_bytes, x.shares, x.adopted_by_share);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_result& x) {

@@ -96,6 +96,10 @@ void add_worker_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<member_task>("stampede::member_task");
   cfg.add_message_type<member_done>("stampede::member_done");
   cfg.add_message_type<stop_task>("stampede::stop_task");
+  cfg.add_message_type<loadtest_task>("stampede::loadtest_task");
+  cfg.add_message_type<loadtest_ready>("stampede::loadtest_ready");
+  cfg.add_message_type<loadtest_go>("stampede::loadtest_go");
+  cfg.add_message_type<loadtest_done>("stampede::loadtest_done");
 }
 
 }  // namespace stampede::actors

@@ -66,6 +66,59 @@ void run_member_task(caf::event_based_actor* self, std::shared_ptr<session> s, s
   self->send(to, std::move(d));
 }
 
+/// "load-test share 0 of 2: intended I, sent S, 2xx C, failed F, timed out
+/// T, in flight N, latencies L": what this worker's part counted (L: samples in
+/// its corrected histograms), for its operator.
+std::string share_line(const loadtest_task& t, const sim::loadtest_result& lt) {
+  std::uint64_t n[7] = {};
+  for (const auto& e : lt.endpoints) {
+    const std::uint64_t each[7] = {e.intended,  e.sent,      e.completed,        e.failed,
+                                   e.timed_out, e.in_flight, e.corrected.count()};
+    for (int i = 0; i < 7; ++i) n[i] += each[i];
+  }
+  const char* names[7] = {"intended",  "sent",      "2xx",      "failed",
+                          "timed out", "in flight", "latencies"};
+  std::string line =
+      "load-test share " + std::to_string(t.share) + " of " + std::to_string(t.shares) + ":";
+  for (int i = 0; i < 7; ++i) {
+    line += std::string(i ? ", " : " ") + names[i] + " " + std::to_string(n[i]);
+  }
+  return line;
+}
+
+/// Runs share `t.share` of the session's load test on a thread of its own:
+/// set up, tell `to` it is ready, wait for the start, run, send the part back.
+void run_loadtest_task(caf::blocking_actor* self, std::shared_ptr<session> s, loadtest_task t,
+                       caf::actor to, const worker_options* options) {
+  loadtest_done d;
+  d.share = t.share;
+  loadtest_options o;
+  try {
+    o.target = sim::parse_target_url(t.target);
+    o.duration_s = t.duration_s;
+    o.interval_s = t.interval_s;
+    for (std::size_t i = 0; i < t.env_names.size() && i < t.env_values.size(); ++i) {
+      o.env.emplace_back(t.env_names[i], t.env_values[i]);
+    }
+    o.share = t.share;
+    o.shares = t.shares;
+    o.stop = &s->stop;
+    o.part = &d.part;
+    o.on_ready = [&] {
+      self->send(to, loadtest_ready{caf::actor_cast<caf::actor>(self), t.share});
+      for (bool go = false; !go && !s->stop.load();) {
+        self->receive([&](loadtest_go) { go = true; },
+                      caf::after(std::chrono::milliseconds(100)) >> [] {});
+      }
+    };
+    const sim::run_result r = run_loadtest(s->base, o);
+    if (options->on_event) options->on_event(share_line(t, *r.loadtest));
+  } catch (const std::exception& e) {
+    d.error = sim::one_line(sim::redact(e.what(), o.env));
+  }
+  self->send(to, std::move(d));
+}
+
 caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, const worker_options* o) {
   self->set_down_handler([=](caf::down_msg& d) {
     auto it = self->state.sessions.find(d.source);
@@ -114,6 +167,15 @@ caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, const worker
         // A member takes seconds to hours: it gets a thread of its own, and
         // the coordinator sends no more at once than this worker's threads.
         self->spawn<caf::detached>(run_member_task, it->second, t.index, to);
+      },
+      [=](loadtest_task& t) {
+        const auto to = caf::actor_cast<caf::actor>(self->current_sender());
+        auto it = self->state.sessions.find(caf::actor_cast<caf::actor_addr>(to));
+        if (it == self->state.sessions.end()) {
+          self->send(to, loadtest_done{t.share, "no session: send hello_msg first", {}});
+          return;
+        }
+        self->spawn(run_loadtest_task, it->second, std::move(t), to, o);
       },
       [=](stop_task) {
         auto it =

@@ -9,6 +9,8 @@
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -216,4 +218,79 @@ TEST_CASE(
   CHECK(half.exit_code == 2);
   CHECK_THAT(half.err, Catch::Matchers::Contains("--tls-cert and --tls-key go together"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("loadtest on two workers sends the one schedule, and the report is the sum of the parts",
+          "[cli][worker]") {
+  const auto dir = temp_dir("worker-loadtest");
+  const std::string steady = "tests/scenarios/good/loadtest-blocks.yaml";
+  child serve({STAMPEDE_BINARY, "serve", steady, "--listen", "127.0.0.1:0"});
+  const std::string line = serve.read_line(std::chrono::seconds(20));
+  REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
+  const std::string target = line.substr(std::string("listening on ").size());
+  std::vector<worker_process> workers;
+  workers.push_back(start_worker(dir, "w1"));
+  workers.push_back(start_worker(dir, "w2"));
+
+  // About 200 requests/s for 3 s against 8 servers of 1 ms: every request is
+  // answered, so no response changes the schedule and both runs intend the
+  // same. Three blocks: worker 0 sends blocks 0 and 2, worker 1 block 1.
+  const std::string args =
+      "loadtest " + steady + " --target " + target + " --duration 3s --quiet --out ";
+  const auto one = run_stampede(args + (dir / "one").string());
+  INFO(one.err);
+  REQUIRE(one.exit_code == 0);
+  const auto spread =
+      run_stampede(args + (dir / "spread").string() + " --workers " + list_of(workers));
+  INFO(spread.err);
+  REQUIRE(spread.exit_code == 0);
+  const auto endpoint = [&](const std::string& out) {
+    return nlohmann::json::parse(
+        read_all(dir / out / "summary.json"))["loadtest"]["endpoints"]["ping"];
+  };
+  const auto single = endpoint("one"), merged = endpoint("spread");
+  CHECK(merged["intended"] == single["intended"]);
+  CHECK(merged["intended"].get<std::uint64_t>() > 300);
+
+  // Each worker's own counts, as it told its operator, add up to the report.
+  const std::regex share_line(
+      "load-test share ([01]) of 2: intended (\\d+), sent (\\d+), 2xx (\\d+), failed (\\d+), "
+      "timed out (\\d+), in flight (\\d+), latencies (\\d+)");
+  std::uint64_t sum[7] = {};
+  std::set<std::string> shares;
+  for (const auto& w : workers) {
+    const std::string err = read_all(w.err);
+    std::smatch m;
+    REQUIRE(std::regex_search(err, m, share_line));
+    shares.insert(m[1]);
+    CHECK(std::stoull(m[3]) > 0);  // both generators sent
+    for (int i = 0; i < 7; ++i) sum[i] += std::stoull(m[i + 2]);
+  }
+  CHECK(shares.size() == 2);
+  CHECK(merged["intended"] == sum[0]);
+  CHECK(merged["sent"] == sum[1]);
+  CHECK(merged["completed"] == sum[2]);
+  CHECK(merged["failed"] == sum[3]);
+  CHECK(merged["timed_out"] == sum[4]);
+  CHECK(merged["in_flight"] == sum[5]);
+  CHECK(merged["latency_corrected"]["count"] == sum[6]);
+  // Exact accounting of the merged report.
+  CHECK(merged["sent"].get<std::uint64_t>() ==
+        merged["completed"].get<std::uint64_t>() + merged["failed"].get<std::uint64_t>() +
+            merged["timed_out"].get<std::uint64_t>() + merged["in_flight"].get<std::uint64_t>());
+  // results.csv holds every finished request once: `report DIR` rebuilds the same counts.
+  const auto rebuilt = run_stampede("report " + (dir / "spread").string());
+  INFO(rebuilt.err);
+  CHECK(rebuilt.exit_code == 0);
+  CHECK(endpoint("spread")["completed"] == merged["completed"]);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("loadtest --workers without a target every worker reaches is a usage error",
+          "[cli][worker]") {
+  const auto r = run_stampede(
+      "loadtest tests/scenarios/good/loadtest-steady.yaml --out /tmp/unused --workers "
+      "127.0.0.1:9");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("--workers needs a target"));
 }
