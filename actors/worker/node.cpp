@@ -100,6 +100,14 @@ void add_worker_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<loadtest_ready>("stampede::loadtest_ready");
   cfg.add_message_type<loadtest_go>("stampede::loadtest_go");
   cfg.add_message_type<loadtest_done>("stampede::loadtest_done");
+  cfg.add_message_type<run_setup>("stampede::run_setup");
+  cfg.add_message_type<run_ready>("stampede::run_ready");
+  cfg.add_message_type<step_task>("stampede::step_task");
+  cfg.add_message_type<step_done>("stampede::step_done");
+  cfg.add_message_type<serve_task>("stampede::serve_task");
+  cfg.add_message_type<serve_done>("stampede::serve_done");
+  cfg.add_message_type<finish_task>("stampede::finish_task");
+  cfg.add_message_type<finish_done>("stampede::finish_done");
 }
 
 }  // namespace stampede::actors

@@ -9,6 +9,8 @@
 
 #include "actors/worker/messages.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "sim/world/pool_set.hpp"
+#include "sim/world/population_slice.hpp"
 
 namespace stampede::actors {
 
@@ -24,6 +26,15 @@ struct session {
   /// Set when the coordinator asks to stop or is gone: running work ends at
   /// its next window.
   std::atomic<bool> stop{false};
+  /// A simulated run's part here (run_setup): a population slice and a pool set.
+  struct run_part {
+    std::uint32_t index = 0;
+    sim::block_layout layout;
+    std::unique_ptr<sim::population_slice> slice;
+    std::unique_ptr<sim::pool_set> pools;
+    std::vector<std::vector<sim::request>> per_pool;
+  };
+  std::unique_ptr<run_part> run;
 };
 
 struct worker_state {
@@ -119,6 +130,50 @@ void run_loadtest_task(caf::blocking_actor* self, std::shared_ptr<session> s, lo
   self->send(to, std::move(d));
 }
 
+/// The session of the coordinator that sent the current message, or nullptr.
+session* session_of(caf::stateful_actor<worker_state>* self) {
+  auto it = self->state.sessions.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+  return it == self->state.sessions.end() ? nullptr : it->second.get();
+}
+
+/// One window of a run's part: outcomes, exposures, the slice's step.
+step_done step_part(session& s, step_task& t) {
+  auto& part = *s.run;
+  for (const sim::outcome& o : t.outcomes) part.slice->receive(o);
+  if (!t.exposures.empty()) part.slice->expose(t.exposures);
+  const sim::window w = sim::window_at(s.base, t.window);
+  step_done d;
+  d.index = part.index;
+  for (auto& batch : part.per_pool) batch.clear();
+  d.report = part.slice->step(w, t.hazard, part.per_pool);
+  d.per_pool = part.per_pool;
+  if (auto row = part.slice->interval_row(w.t0, w.t1)) d.rows.push_back(std::move(*row));
+  return d;
+}
+
+/// One window of the part's pools, each with its merged arrivals.
+serve_done serve_part(session& s, const serve_task& t) {
+  auto& part = *s.run;
+  const sim::window w = sim::window_at(s.base, t.window);
+  serve_done d;
+  d.index = part.index;
+  for (std::size_t slot = 0; slot < part.pools->size() && slot < t.arrivals.size(); ++slot) {
+    part.pools->serve(w, slot, t.arrivals[slot], d.outcomes, d.rows);
+  }
+  return d;
+}
+
+/// The part's figures at the end of the run.
+finish_done finish_part(session& s, const finish_task& t) {
+  auto& part = *s.run;
+  finish_done d;
+  d.index = part.index;
+  if (auto row = part.slice->stopped_row(t.reached)) d.population_rows.push_back(std::move(*row));
+  d.population = part.slice->final_figures();
+  part.pools->finish(t.reached, d.pool_rows, d.pools);
+  return d;
+}
+
 caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, const worker_options* o) {
   self->set_down_handler([=](caf::down_msg& d) {
     auto it = self->state.sessions.find(d.source);
@@ -176,6 +231,38 @@ caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, const worker
           return;
         }
         self->spawn(run_loadtest_task, it->second, std::move(t), to, o);
+      },
+      // A run's rounds: each answer goes back as a message of its own (the
+      // coordinator waits for every worker's, or a worker's loss).
+      [=](const run_setup& m) {
+        auto* s = session_of(self);
+        if (s == nullptr) return;
+        auto part = std::make_unique<session::run_part>();
+        part->index = m.index;
+        part->layout = sim::block_layout::of(s->base);
+        part->slice = std::make_unique<sim::population_slice>(s->base, part->layout, m.index,
+                                                              std::max<std::uint32_t>(1, m.count));
+        part->pools = std::make_unique<sim::pool_set>(s->base, m.index, m.count);
+        part->per_pool.resize(s->base.pools.size());
+        s->run = std::move(part);
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), run_ready{m.index});
+      },
+      [=](step_task& t) {
+        auto* s = session_of(self);
+        if (s == nullptr || !s->run) return;
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), step_part(*s, t));
+      },
+      [=](const serve_task& t) {
+        auto* s = session_of(self);
+        if (s == nullptr || !s->run) return;
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), serve_part(*s, t));
+      },
+      [=](const finish_task& t) {
+        auto* s = session_of(self);
+        if (s == nullptr || !s->run) return;
+        finish_done d = finish_part(*s, t);
+        s->run.reset();
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), std::move(d));
       },
       [=](stop_task) {
         auto it =

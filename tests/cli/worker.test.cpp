@@ -294,3 +294,54 @@ TEST_CASE("loadtest --workers without a target every worker reaches is a usage e
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Matchers::Contains("--workers needs a target"));
 }
+
+TEST_CASE("run on three workers gives the single process's digest and time series",
+          "[cli][worker]") {
+  const auto dir = temp_dir("worker-run");
+  std::vector<worker_process> workers;
+  for (const char* name : {"w1", "w2", "w3"}) workers.push_back(start_worker(dir, name));
+  const std::string args = "run tests/scenarios/good/small.yaml --set horizon=6h --quiet --out ";
+  const auto one = run_stampede(args + (dir / "one").string() + " --threads 2");
+  REQUIRE(one.exit_code == 0);
+  const auto spread =
+      run_stampede(args + (dir / "spread").string() + " --workers " + list_of(workers));
+  INFO(spread.err);
+  REQUIRE(spread.exit_code == 0);
+  const auto summary = [&](const std::string& out) {
+    return nlohmann::json::parse(read_all(dir / out / "summary.json"));
+  };
+  CHECK(summary("spread")["digest"] == summary("one")["digest"]);
+  CHECK(read_all(dir / "spread" / "timeseries.csv") == read_all(dir / "one" / "timeseries.csv"));
+  for (const auto& w : workers) CHECK_THAT(read_all(w.err), Catch::Matchers::Contains("joined"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a worker lost during run ends it with exit 1, naming the worker and the time reached",
+          "[cli][worker]") {
+  const auto dir = temp_dir("worker-run-lost");
+  std::vector<worker_process> workers;
+  for (const char* name : {"w1", "w2", "w3"}) workers.push_back(start_worker(dir, name));
+  // 25,920 windows of 10 s: seconds of rounds between the nodes, so the
+  // worker is killed mid-run.
+  auto spread = std::async(std::launch::async, [&] {
+    return run_stampede("run tests/scenarios/good/small.yaml --set horizon=3d --quiet --out " +
+                        (dir / "spread").string() + " --workers " + list_of(workers));
+  });
+  const bool joined = wait_for_text(workers[1].err, "joined", std::chrono::seconds(30));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  workers[1].proc->signal(SIGKILL);
+  const auto r = spread.get();
+  INFO(r.err);
+  REQUIRE(joined);
+  CHECK(r.exit_code == 1);
+  const std::regex message("error: worker " + workers[1].address() +
+                           " was lost at virtual time ([^;]+); the report covers the virtual "
+                           "time reached\n");
+  std::smatch m;
+  REQUIRE(std::regex_search(r.err, m, message));
+  // The partial report: up to the time reached, short of the horizon.
+  const auto j = nlohmann::json::parse(read_all(dir / "spread" / "summary.json"));
+  CHECK(j["simulated_s"].get<double>() < j["horizon_s"].get<double>());
+  CHECK(j["simulated_s"].get<double>() > 0);
+  std::filesystem::remove_all(dir);
+}
