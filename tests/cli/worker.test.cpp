@@ -149,7 +149,7 @@ TEST_CASE("a worker serving one scenario refuses a coordinator with another, exi
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--workers that cannot be used are errors before any work", "[cli][worker]") {
+TEST_CASE("worker lists that cannot be used are errors before any work", "[cli][worker]") {
   const auto dir = temp_dir("worker-bad");
   const std::string project =
       "project " + projection_file + " --out " + (dir / "out").string() + " --members 2 --workers ";
