@@ -345,3 +345,25 @@ TEST_CASE("a worker lost during run ends it with exit 1, naming the worker and t
   CHECK(j["simulated_s"].get<double>() > 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("Ctrl-C on a projection over workers stops their members and keeps those finished",
+          "[cli][worker]") {
+  const auto dir = temp_dir("worker-interrupted");
+  auto w = start_worker(dir, "w", {"--threads", "1"});
+  // 12 members of about 0.4 s on one thread: still running a second after it joined.
+  child coordinator({STAMPEDE_BINARY, "project", projection_file, "--members", "12", "--set",
+                     "population.size=300000", "--set", "horizon=3d", "--out",
+                     (dir / "out").string(), "--workers", w.address()},
+                    (dir / "coordinator.err").string());
+  REQUIRE(wait_for_text(w.err, "joined", std::chrono::seconds(30)));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  coordinator.signal(SIGINT);
+  const auto rc = coordinator.wait(std::chrono::seconds(60));
+  const std::string err = read_all(dir / "coordinator.err");
+  INFO(err);
+  CHECK(rc == 1);
+  CHECK_THAT(err, Catch::Matchers::Contains("stopped early"));
+  // The worker stopped the running member and saw the coordinator leave.
+  CHECK(wait_for_text(w.err, "left", std::chrono::seconds(10)));
+  std::filesystem::remove_all(dir);
+}
