@@ -39,6 +39,8 @@ command add_report(CLI::App& app);
 command add_serve(CLI::App& app);
 /// `stampede fit adoption` (cli/fit.cpp): calibration from observed data.
 command add_fit(CLI::App& app);
+/// `stampede worker` (cli/worker.cpp): hosts work for coordinators on other machines.
+command add_worker(CLI::App& app);
 
 /// --seed and --scale are overrides like any --set, so the loader validates them.
 std::vector<std::string> overrides_of(const std::vector<std::string>& sets,

@@ -14,8 +14,10 @@
 
 #include "actors/loadtest/loadtest.hpp"
 #include "actors/service/http_service.hpp"
+#include "actors/worker/loadtest.hpp"
 #include "cli/commands.hpp"
 #include "cli/resources.hpp"
+#include "cli/worker.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/wall_clock.hpp"
@@ -61,6 +63,7 @@ struct loadtest_args {
   std::string metrics_listen;
   bool progress = false;
   bool quiet = false;
+  worker_flags workers;
 };
 
 int usage_error(const std::string& message) {
@@ -217,8 +220,12 @@ sim::run_result run_generator(const sim::scenario& s, actors::loadtest_options& 
   }
   sim::run_result r;
   try {
-    r = actors::run_loadtest(s, o);
+    r = a.workers.any() ? actors::run_loadtest_on_workers(remote_of(a.workers), read_text(a.file),
+                                                          a.file, a.sets, s, o)
+                        : actors::run_loadtest(s, o);
   } catch (const actors::loadtest_refused&) {
+    throw;
+  } catch (const actors::worker_refused&) {
     throw;
   } catch (const std::exception& e) {
     throw std::runtime_error(sim::redact(e.what(), o.env));
@@ -251,6 +258,11 @@ int loadtest_command(const loadtest_args& a) {
   const sim::loadtest_spec& spec = *s.loadtest;
   actors::loadtest_options o;
   if (const refusal why = make_options(a, spec, o)) return usage_error(*why);
+  if (a.workers.any() && o.embedded) {
+    return usage_error(
+        "--workers needs a target every worker reaches (--target or loadtest.target): the "
+        "embedded modeled service runs in this process only; start `stampede serve` for one");
+  }
 
   const std::filesystem::path out(a.out);
   save_inputs(a, spec, out);
@@ -361,6 +373,7 @@ command add_loadtest(CLI::App& app) {
                   "Serve Prometheus metrics on a loopback address, e.g. 127.0.0.1:9464");
   cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
   cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
+  add_worker_flags(cmd, a->workers);
   return [a, cmd]() -> int { return *cmd ? loadtest_command(*a) : -1; };
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <new>
 
+#include "actors/worker/node.hpp"
 #include "cli/commands.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 
@@ -35,9 +36,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   // One line per subcommand; each returns -1 when it was not the one invoked.
-  const std::vector<command> commands{add_validate(app), add_run(app),  add_project(app),
-                                      add_plan(app),     add_fit(app),  add_loadtest(app),
-                                      add_report(app),   add_serve(app)};
+  const std::vector<command> commands{add_validate(app), add_run(app),   add_project(app),
+                                      add_plan(app),     add_fit(app),   add_loadtest(app),
+                                      add_report(app),   add_serve(app), add_worker(app)};
 
   try {
     app.parse(argc, argv);
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
     }
   } catch (const stampede::sim::scenario_error& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return exit_usage;
+  } catch (const stampede::actors::worker_refused& e) {
+    // Another version, another scenario, or a worker that cannot be used as given.
+    std::cerr << "error: " << stampede::sim::one_line(e.what()) << "\n";
     return exit_usage;
   } catch (const std::bad_alloc&) {
     // The run's estimate (sim/scenario/limits.hpp) fit, yet the machine had less to give.

@@ -8,9 +8,11 @@
 #include <sstream>
 #include <thread>
 
+#include "actors/worker/project.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/resources.hpp"
+#include "cli/worker.hpp"
 #include "gpu/ensemble.hpp"
 #include "reports/projection.hpp"
 #include "sim/ensemble/ensemble.hpp"
@@ -29,6 +31,7 @@ struct project_args {
   std::vector<std::string> sets;
   bool progress = false;
   bool quiet = false;
+  worker_flags workers;
 };
 
 /// The default ensemble when neither --members nor projection.members says.
@@ -173,7 +176,10 @@ int project_command(const project_args& a) {
       display.update_members(done, members, requests, wall);
     };
   }
-  const sim::ensemble_result e = sim::run_ensemble(text.str(), a.file, a.sets, members, options);
+  const sim::ensemble_result e =
+      a.workers.any() ? actors::run_ensemble_on_workers(remote_of(a.workers), text.str(), a.file,
+                                                        a.sets, members, options)
+                      : sim::run_ensemble(text.str(), a.file, a.sets, members, options);
   display.finish();
   if (e.members.empty()) {
     std::cerr << "stopped early: no member finished, nothing written\n";
@@ -183,8 +189,9 @@ int project_command(const project_args& a) {
   reports::write_projection(p, a.out);
   if (!a.quiet) {
     std::cerr << "projected " << e.members.size() << " members (" << e.simulated_requests
-              << " simulated requests) in " << e.wall_seconds << " s on " << threads
-              << " threads; digest " << e.digest << "\n";
+              << " simulated requests) in " << e.wall_seconds << " s on "
+              << (a.workers.any() ? a.workers.workers : std::to_string(threads) + " threads")
+              << "; digest " << e.digest << "\n";
     std::cout << (std::filesystem::path(a.out) / "report.html").string() << "\n";
   }
   if (e.members.size() < members) {
@@ -218,6 +225,7 @@ command add_project(CLI::App& app) {
                   "Override any key for every member: --set scale=0.01 (repeatable)");
   cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
   cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
+  add_worker_flags(cmd, a->workers);
   return [a, cmd]() -> int { return *cmd ? project_command(*a) : -1; };
 }
 

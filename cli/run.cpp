@@ -4,11 +4,14 @@
 #include <fstream>
 #include <iostream>
 #include <span>
+#include <sstream>
 
 #include "actors/engine/engine.hpp"
+#include "actors/worker/run.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
 #include "cli/resources.hpp"
+#include "cli/worker.hpp"
 #include "gpu/stats.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario/scenario_loader.hpp"
@@ -68,7 +71,23 @@ struct run_args {
   std::vector<std::string> sets;
   bool progress = false;
   bool quiet = false;
+  worker_flags workers;
 };
+
+/// The run on the workers of `a`; `lost` says who was lost if one was.
+sim::run_result run_remote(const run_args& a, const sim::scenario& s,
+                           const actors::run_options& options, std::string& lost) {
+  std::ifstream in(a.file, std::ios::binary);
+  std::ostringstream yaml;
+  yaml << in.rdbuf();
+  // Every node keeps the coordinator's share of latency samples.
+  std::vector<std::string> overrides = overrides_of(a.sets, a.seed, a.scale);
+  overrides.push_back("metrics.sample_memory=" + std::to_string(s.sample_memory));
+  actors::remote_run r =
+      actors::run_on_workers(remote_of(a.workers), yaml.str(), a.file, overrides, s, options);
+  lost = std::move(r.lost);
+  return std::move(r.result);
+}
 
 int run_command(const run_args& a) {
   sim::scenario s = sim::load_scenario_file(a.file, overrides_of(a.sets, a.seed, a.scale));
@@ -88,7 +107,8 @@ int run_command(const run_args& a) {
   if (!a.quiet && (terminal || a.progress)) {
     options.on_progress = [&](const actors::progress& p) { display.update(p); };
   }
-  sim::run_result r = actors::run(s, options);
+  std::string lost;
+  sim::run_result r = a.workers.any() ? run_remote(a, s, options, lost) : actors::run(s, options);
   display.finish();
   add_quantiles(r);
   if (const std::string bad = sim::non_finite_figure(r); !bad.empty()) {
@@ -103,6 +123,10 @@ int run_command(const run_args& a) {
               << " users in " << r.wall_seconds << " s on " << r.threads
               << (r.threads == 1 ? " thread" : " threads") << "; digest " << r.digest << "\n";
     std::cout << (std::filesystem::path(a.out) / "report.html").string() << "\n";
+  }
+  if (!lost.empty()) {
+    std::cerr << "error: " << lost << "; the report covers the virtual time reached\n";
+    return exit_failure;
   }
   if (stop_requested.load()) {
     std::cerr << "stopped early: the report covers the virtual time reached\n";
@@ -137,6 +161,7 @@ command add_run(CLI::App& app) {
                   "Override any key: --set behavior.sessions_per_day=4 (repeatable)");
   cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
   cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
+  add_worker_flags(cmd, a->workers);
   return [a, cmd]() -> int { return *cmd ? run_command(*a) : -1; };
 }
 

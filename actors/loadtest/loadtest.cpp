@@ -143,6 +143,29 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loa
   return r;
 }
 
+/// What a load test was (target, scales, limits) and how it went.
+sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o,
+                               std::uint64_t peak_connections, double wall_s, bool interrupted) {
+  const sim::loadtest_spec& spec = *s.loadtest;
+  sim::loadtest_result lt;
+  lt.target = o.target.text();
+  lt.tls_insecure = o.target.tls && spec.tls.insecure;
+  lt.embedded = o.embedded;
+  lt.time_scale = spec.time_scale;
+  lt.rate_scale = spec.rate_scale;
+  lt.connections = spec.connections;
+  lt.max_connections = spec.max_connections;
+  lt.peak_connections = peak_connections;
+  lt.duration_s = loadtest_duration_s(s, o);
+  lt.wall_s = wall_s;
+  lt.interval_s = o.interval_s;
+  lt.timeout_s = sim::to_seconds(spec.timeout);
+  lt.max_lag_s = sim::to_seconds(spec.max_lag);
+  lt.max_dropped = spec.max_dropped;
+  lt.interrupted = interrupted;
+  return lt;
+}
+
 // ---------------------------------------------------------------- HTTP workers
 
 /// The status line and Connection header of a response, nothing else: a
@@ -769,6 +792,7 @@ class generator {
       std::fwrite(h.data(), 1, h.size(), o_.results);
       std::fflush(o_.results);
     }
+    if (o_.on_ready) o_.on_ready();
     start_ = clock_type::now();
     setup_.start = start_;
     last_progress_ = start_;
@@ -799,22 +823,20 @@ class generator {
                              std::to_string(rec_.in_flight()) + " requests in flight, the pool " +
                              std::to_string(in_flight));
     }
-    sim::loadtest_result lt;
-    lt.target = o_.target.text();
-    lt.tls_insecure = o_.target.tls && spec_.tls.insecure;
-    lt.embedded = o_.embedded;
-    lt.time_scale = time_scale_;
-    lt.rate_scale = spec_.rate_scale;
-    lt.connections = spec_.connections;
-    lt.max_connections = spec_.max_connections;
-    lt.peak_connections = connections;
-    lt.duration_s = duration_s_;
-    lt.wall_s = wall;
-    lt.interval_s = o_.interval_s;
-    lt.timeout_s = sim::to_seconds(spec_.timeout);
-    lt.max_lag_s = sim::to_seconds(spec_.max_lag);
-    lt.max_dropped = spec_.max_dropped;
-    lt.interrupted = interrupted_;
+    if (o_.part != nullptr) {
+      for (const auto& e : rec_.endpoints()) {
+        o_.part->sent.push_back(e.sent);
+        o_.part->not_sent.push_back(e.not_sent);
+        o_.part->unsent_at_stop.push_back(e.unsent_at_stop);
+      }
+      o_.part->model_requests = model_requests_;
+      o_.part->peak_connections = connections;
+      o_.part->wall_s = wall;
+      o_.part->interrupted = interrupted_;
+      o_.part->population = population_->final_figures();
+      o_.part->adopters = static_cast<double>(population_->adopted());
+    }
+    sim::loadtest_result lt = test_meta(s_, o_, connections, wall, interrupted_);
     auto r = make_result(s_, std::move(lt), rec_, population_->final_figures(),
                          static_cast<double>(population_->adopted()), model_requests_);
     if (!r.loadtest->reliable) {
@@ -888,9 +910,18 @@ class generator {
       // The slice sorted each pool's batch: merge them into one send order.
       batch_.clear();
       for (const auto& v : per_pool_) sim::merge_arrivals(batch_, v, merge_scratch_);
-      model_requests_ += batch_.size();
       for (const sim::request& r : batch_) {
-        if (!setup_.templates[r.endpoint].active) {
+        const bool active = setup_.templates[r.endpoint].active;
+        // ${seq} numbers the load-tested requests of the whole schedule, so
+        // that a request has its number whichever generator sends it.
+        const std::uint64_t seq = active ? seq_++ : 0;
+        if (r.block() % o_.shares != o_.share) {
+          // Another generator's request: it sends it; here its user is taken as served.
+          population_->receive({r.at, r.block(), r.session, sim::outcome::kind::completed});
+          continue;
+        }
+        ++model_requests_;
+        if (!active) {
           // Not load-tested: the user sees it succeed at once, so the session goes on.
           rec_.not_sent(r.endpoint);
           population_->receive({r.at, r.block(), r.session, sim::outcome::kind::completed});
@@ -904,7 +935,7 @@ class generator {
         p.tier = population_->block(r.block()).tier();
         p.user =
             layout_.blocks[r.block()].first_user + population_->block(r.block()).user_of(r.session);
-        p.seq = seq_++;
+        p.seq = seq;
         p.patience = r.patience;
         batches_[p.seq % batches_.size()].push_back(p);
       }
@@ -962,6 +993,7 @@ class generator {
     });
     for (const finished_request& f : merged_) {
       rec_.record(f.sample);
+      if (o_.part != nullptr) o_.part->samples.push_back(f.sample);
       recent_lag_.record(f.sample.lag_us);
       if (o_.results) append_sample(results_buffer_, f.sample, rec_names_);
       // Back to the user: at the virtual time the response came.
@@ -1230,6 +1262,43 @@ sim::run_result run_loadtest(const sim::scenario& s, const loadtest_options& o) 
   if (!s.loadtest) throw loadtest_refused("the scenario has no loadtest: section");
   generator g(s, o);
   return g.run();
+}
+
+sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o,
+                               std::vector<loadtest_part> parts) {
+  if (parts.empty()) throw std::logic_error("merge_loadtest: no parts");
+  loadtest_recorder rec(endpoint_names(s), o.interval_s, s.loadtest->time_scale);
+  std::vector<loadtest_sample> samples;
+  std::uint64_t model_requests = 0, connections = 0;
+  double wall_s = 0;
+  bool interrupted = false;
+  for (const loadtest_part& p : parts) {
+    for (std::size_t e = 0; e < p.sent.size(); ++e) {
+      const int i = static_cast<int>(e);
+      for (std::uint64_t k = 0; k < p.sent[e]; ++k) rec.sent(i);
+      for (std::uint64_t k = 0; k < p.not_sent[e]; ++k) rec.not_sent(i);
+      for (std::uint64_t k = 0; k < p.unsent_at_stop[e]; ++k) rec.unsent_at_stop(i);
+    }
+    samples.insert(samples.end(), p.samples.begin(), p.samples.end());
+    model_requests += p.model_requests;
+    connections += p.peak_connections;
+    wall_s = std::max(wall_s, p.wall_s);
+    interrupted = interrupted || p.interrupted;
+  }
+  // Each part's samples are in the order they finished: one stable sort by
+  // finish time gives the order of one recorder (ties: the parts' order).
+  std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+    return a.intended_us + a.corrected_us < b.intended_us + b.corrected_us;
+  });
+  for (const auto& smp : samples) rec.record(smp);
+  if (o.results != nullptr) {
+    const std::vector<std::string> names = endpoint_names(s);
+    std::string text = results_header();
+    for (const auto& smp : samples) append_sample(text, smp, names);
+    std::fwrite(text.data(), 1, text.size(), o.results);
+  }
+  return make_result(s, test_meta(s, o, connections, wall_s, interrupted), rec,
+                     parts.front().population, parts.front().adopters, model_requests);
 }
 
 sim::run_result rebuild_loadtest(const sim::scenario& s, const sim::loadtest_result& meta,

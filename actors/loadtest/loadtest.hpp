@@ -9,8 +9,10 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "actors/loadtest/formats.hpp"
+#include "sim/observe/intervals.hpp"
 #include "sim/results/result.hpp"
 #include "sim/scenario/loadtest_spec.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -32,6 +34,24 @@ struct loadtest_progress {
   std::uint64_t dropped = 0;
   std::uint64_t in_flight = 0;
   double lag_p99_s = 0;
+};
+
+/// One generator's part of a load test spread over several (k6's execution
+/// segments): what it counted and measured, for merge_loadtest.
+struct loadtest_part {
+  /// Per endpoint: requests sent, of the model but not load-tested, and still
+  /// waiting for a connection when the test stopped.
+  std::vector<std::uint64_t> sent, not_sent, unsent_at_stop;
+  /// Finished and dropped requests, in the order they finished.
+  std::vector<loadtest_sample> samples;
+  /// Requests of this part's users the model asked for.
+  std::uint64_t model_requests = 0;
+  std::uint64_t peak_connections = 0;
+  double wall_s = 0;
+  bool interrupted = false;
+  /// The population's figures (every part models the whole population).
+  sim::population_final population;
+  double adopters = 0;
 };
 
 /// How to run a load test (the scenario's `loadtest:` section says what to send).
@@ -59,6 +79,16 @@ struct loadtest_options {
   sim::env_values env;
   /// Called with the port of the metrics server once it listens (tests).
   std::function<void(unsigned short)> on_metrics_port;
+  /// This generator's share of the one schedule, of `shares`: every generator
+  /// steps the whole population and sends the requests of blocks b with
+  /// b % shares == share only (the others' users are taken as served at once).
+  std::uint32_t share = 0;
+  std::uint32_t shares = 1;
+  /// When set, filled with this generator's part at the end (merge_loadtest).
+  loadtest_part* part = nullptr;
+  /// Called once the generator is set up, just before its clock starts: a
+  /// distributed test waits here at its start barrier.
+  std::function<void()> on_ready;
 };
 
 /// The target may not be loaded (not in allow_hosts, or a name other than localhost).
@@ -80,6 +110,14 @@ double loadtest_interval_s(double duration_s);
 /// `loadtest` with every count. `s` must have a `loadtest:` section.
 /// Throws loadtest_refused before any connection when the target is not allowed.
 sim::run_result run_loadtest(const sim::scenario& s, const loadtest_options& o);
+
+/// The result of a load test spread over generators, from their parts (any
+/// order of parts; share k's figures of the population are parts[0]'s): the
+/// counts summed, the samples merged in the order they finished and recorded
+/// once, so histograms and the time series are those of one recorder. Throws
+/// std::logic_error if the parts' accounting does not add up.
+sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o,
+                               std::vector<loadtest_part> parts);
 
 /// Builds the result of a load test from its finished samples alone (the
 /// results file), for `stampede report DIR`.

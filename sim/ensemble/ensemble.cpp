@@ -60,6 +60,29 @@ std::string ensemble_digest(const std::vector<member_result>& members) {
   return hex;
 }
 
+std::optional<member_result> run_member(const scenario& member, member_draw draw,
+                                        const std::atomic<bool>* stop) {
+  world_options world;
+  world.stop = stop;
+  const run_result r = run_world(member, world);
+  if (r.simulated_s < r.horizon_s) return std::nullopt;
+  member_result m{std::move(draw), r.digest, r.simulated_requests, outcomes_of(r, member), {}};
+  m.headline = headline_of(m.paths);
+  return m;
+}
+
+ensemble_result gather_members(std::vector<std::optional<member_result>> results) {
+  ensemble_result e;
+  e.asked = results.size();
+  for (auto& m : results) {
+    if (!m) continue;
+    e.simulated_requests += m->simulated_requests;
+    e.members.push_back(std::move(*m));
+  }
+  e.digest = ensemble_digest(e.members);
+  return e;
+}
+
 ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
                              const std::vector<std::string>& user_overrides, std::uint64_t members,
                              const ensemble_options& options) {
@@ -75,30 +98,18 @@ ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
   std::vector<std::optional<member_result>> results(members);
   std::mutex mutex;
   std::uint64_t done = 0, requests = 0;
-  world_options world;
-  world.stop = options.stop;
   parallel_for(members, options.threads, options.stop, [&](std::uint64_t i) {
-    const run_result r = run_world(*scenarios[i], world);
-    if (r.simulated_s < r.horizon_s) return;  // stopped: not a member of the ensemble
-    member_result m{
-        std::move(draws[i]), r.digest, r.simulated_requests, outcomes_of(r, *scenarios[i]), {}};
+    std::optional<member_result> m = run_member(*scenarios[i], std::move(draws[i]), options.stop);
     scenarios[i].reset();
-    m.headline = headline_of(m.paths);
+    if (!m) return;  // stopped: not a member of the ensemble
     const std::lock_guard lock(mutex);
-    requests += r.simulated_requests;
+    requests += m->simulated_requests;
     results[i] = std::move(m);
     ++done;
     if (options.on_member) options.on_member(done, requests);
   });
 
-  ensemble_result e;
-  e.asked = members;
-  for (std::uint64_t i = 0; i < members; ++i) {
-    if (!results[i]) continue;
-    e.simulated_requests += results[i]->simulated_requests;
-    e.members.push_back(std::move(*results[i]));
-  }
-  e.digest = ensemble_digest(e.members);
+  ensemble_result e = gather_members(std::move(results));
   e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return e;
 }

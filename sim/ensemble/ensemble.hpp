@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,16 @@ ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
 /// worker pool of the ensemble, shared with the capacity planner (sim/plan/).
 void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
                   const std::function<void(std::uint64_t)>& body);
+
+/// The member of `draw` (its scenario `member`, as load_member loads it) run
+/// to the horizon on this thread; nothing when *stop ended it before. What
+/// run_ensemble keeps of each member, and what a remote worker sends back.
+std::optional<member_result> run_member(const scenario& member, member_draw draw,
+                                        const std::atomic<bool>* stop = nullptr);
+
+/// The ensemble of `results` (slot i: member i, empty when it did not finish),
+/// `asked` = results.size(); wall_seconds is left to the caller.
+ensemble_result gather_members(std::vector<std::optional<member_result>> results);
 
 /// The digest of a list of members, as ensemble_result::digest.
 std::string ensemble_digest(const std::vector<member_result>& members);

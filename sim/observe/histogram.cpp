@@ -1,5 +1,8 @@
 #include "sim/observe/histogram.hpp"
 
+#include <stdexcept>
+#include <string>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -63,6 +66,31 @@ void histogram::merge(const histogram& other) {
   min_ = std::min(min_, other.min_);
   max_ = std::max(max_, other.max_);
   sum_ += other.sum_;
+}
+
+histogram::state histogram::save() const {
+  return {counts_,
+          count_,
+          clamped_,
+          min_,
+          max_,
+          static_cast<std::uint64_t>(sum_),
+          static_cast<std::uint64_t>(sum_ >> 64)};
+}
+
+histogram histogram::restore(const state& s) {
+  histogram h;
+  if (s.counts.size() != h.counts_.size()) {
+    throw std::invalid_argument("histogram::restore: " + std::to_string(s.counts.size()) +
+                                " buckets, expected " + std::to_string(h.counts_.size()));
+  }
+  h.counts_ = s.counts;
+  h.count_ = s.count;
+  h.clamped_ = s.clamped;
+  h.min_ = s.min;
+  h.max_ = s.max;
+  h.sum_ = (static_cast<unsigned __int128>(s.sum_high) << 64) | s.sum_low;
+  return h;
 }
 
 void histogram::clear() {

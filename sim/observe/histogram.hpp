@@ -40,6 +40,19 @@ class histogram {
   /// Bytes of memory this histogram holds.
   std::size_t memory_bytes() const;
 
+  /// The histogram as plain data, and back: what crosses a process boundary
+  /// (a worker node's pools hand theirs to the coordinator).
+  struct state {
+    std::vector<std::uint64_t> counts;
+    std::uint64_t count = 0, clamped = 0;
+    std::int64_t min = 0, max = 0;
+    /// The exact sum, low and high 64 bits.
+    std::uint64_t sum_low = 0, sum_high = 0;
+  };
+  state save() const;
+  /// The histogram `s` was saved from (a counts vector of another layout is refused).
+  static histogram restore(const state& s);
+
  private:
   std::vector<std::uint64_t> counts_;
   std::uint64_t count_ = 0;

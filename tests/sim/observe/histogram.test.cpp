@@ -182,3 +182,20 @@ TEST_CASE("a histogram's memory does not depend on what it records", "[sim]") {
   h.clear();
   CHECK(h.memory_bytes() == empty);
 }
+
+TEST_CASE("a histogram restored from its saved state answers as the original", "[histogram]") {
+  stampede::sim::histogram h;
+  // Values spanning exact buckets, log buckets and the clamp (one above 2^42).
+  for (std::int64_t v : {0, 7, 255, 256, 1000, 123'456, 9'999'999}) h.record(v, 3);
+  h.record(stampede::sim::histogram::max_trackable + 5);
+  const auto r = stampede::sim::histogram::restore(h.save());
+  CHECK(r.count() == 22);
+  CHECK(r.clamped() == 1);
+  CHECK(r.min() == 0);
+  CHECK(r.max() == stampede::sim::histogram::max_trackable + 5);
+  CHECK(r.mean() == h.mean());
+  for (double q : {0.0, 0.1, 0.5, 0.9, 0.99, 1.0}) CHECK(r.quantile(q) == h.quantile(q));
+  auto bad = h.save();
+  bad.counts.pop_back();
+  CHECK_THROWS_AS(stampede::sim::histogram::restore(bad), std::invalid_argument);
+}
