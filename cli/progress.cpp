@@ -55,6 +55,14 @@ void progress_display::update_members(std::uint64_t done, std::uint64_t total,
   drawn_ = true;
 }
 
+void progress_display::update_line(const std::string& text, double wall_seconds) {
+  if (!terminal_ && wall_seconds - last_line_ < 5) return;
+  last_line_ = wall_seconds;
+  std::fprintf(stderr, "%s%s%s", terminal_ ? "\r\033[K" : "", text.c_str(), terminal_ ? "" : "\n");
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
 void progress_display::finish() {
   if (terminal_ && drawn_) std::fputs("\n", stderr);
 }

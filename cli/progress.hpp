@@ -1,5 +1,7 @@
 #pragma once
 // The progress line of long runs, on stderr.
+#include <string>
+
 #include "actors/engine/engine.hpp"
 
 namespace stampede::cli {
@@ -13,6 +15,8 @@ class progress_display {
   /// The line of an ensemble: members finished of `total`, with an ETA.
   void update_members(std::uint64_t done, std::uint64_t total, std::uint64_t requests,
                       double wall_seconds);
+  /// A line of the caller's own (throttled as the others off a terminal).
+  void update_line(const std::string& text, double wall_seconds);
   /// Ends the line on a terminal.
   void finish();
 
