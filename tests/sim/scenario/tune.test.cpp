@@ -84,3 +84,21 @@ TEST_CASE("a bad tune section is refused at its place", "[sim][loader]") {
   CHECK(error_of("tune:\n  adoption.imitation: {min: 0.1/day, maks: 1/day}\n")
             .starts_with("inline.yaml:18:38: tune.adoption.imitation.maks: unknown key"));
 }
+
+TEST_CASE("a target figure records its leave-one-out error; a prediction cannot", "[sim][loader]") {
+  const scenario s = load_scenario_text(
+      minimal +
+          "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 10, leave_one_out: "
+          "-0.129}\n",
+      "inline.yaml");
+  REQUIRE(s.figures.size() == 1);
+  CHECK(s.figures[0].leave_one_out == -0.129);
+  // None recorded: NaN.
+  const scenario plain = load_scenario_text(
+      minimal + "figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 10}\n", "inline.yaml");
+  CHECK(std::isnan(plain.figures[0].leave_one_out));
+  CHECK(error_of("figures:\n  - {name: a, metric: adopters_at, at: 1d, value: 10, role: "
+                 "prediction, leave_one_out: 0.1}\n") ==
+        "inline.yaml:18:88: figures[0].leave_one_out: only a calibration target (role: target) "
+        "is fitted, so only it has a leave-one-out error");
+}
