@@ -55,15 +55,19 @@ void progress_display::update_members(std::uint64_t done, std::uint64_t total,
   drawn_ = true;
 }
 
-void progress_display::update_plan(std::size_t tried, const std::string& last,
-                                   double wall_seconds) {
+void progress_display::update_line(const std::string& text, double wall_seconds) {
   if (!terminal_ && wall_seconds - last_line_ < 5) return;
   last_line_ = wall_seconds;
-  std::fprintf(stderr, "%scandidate %zu after %s: %s%s", terminal_ ? "\r\033[K" : "", tried,
-               sim::format_duration(sim::from_seconds(wall_seconds)).c_str(), last.c_str(),
-               terminal_ ? "" : "\n");
+  std::fprintf(stderr, "%s%s%s", terminal_ ? "\r\033[K" : "", text.c_str(), terminal_ ? "" : "\n");
   std::fflush(stderr);
   drawn_ = true;
+}
+
+void progress_display::update_plan(std::size_t tried, const std::string& last,
+                                   double wall_seconds) {
+  update_line("candidate " + std::to_string(tried) + " after " +
+                  sim::format_duration(sim::from_seconds(wall_seconds)) + ": " + last,
+              wall_seconds);
 }
 
 void progress_display::finish() {

@@ -15,6 +15,8 @@ class progress_display {
   /// The line of an ensemble: members finished of `total`, with an ETA.
   void update_members(std::uint64_t done, std::uint64_t total, std::uint64_t requests,
                       double wall_seconds);
+  /// A line of the caller's own (throttled as the others off a terminal).
+  void update_line(const std::string& text, double wall_seconds);
   /// The line of a capacity search (`plan`): candidates tried so far and the
   /// last one in words ("gpu 290 servers: holds").
   void update_plan(std::size_t tried, const std::string& last, double wall_seconds);

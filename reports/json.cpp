@@ -177,6 +177,7 @@ std::string summary_json(const sim::run_result& r) {
     }
     fj["tolerance"] = f.tolerance;
     fj["compare"] = f.at_least ? "at_least" : "within";
+    if (!std::isnan(f.leave_one_out)) fj["leave_one_out"] = f.leave_one_out;
     fj["role"] = sim::figure_role_names()[static_cast<std::size_t>(f.role)];
     // A reference has no verdict, only the difference.
     if (f.role == sim::figure_role::reference) {

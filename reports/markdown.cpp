@@ -387,12 +387,36 @@ void figures(std::string& md, const sim::run_result& r) {
                          [](auto& f) { return f.role == sim::figure_role::target; })) {
     md += " The scenario does not say which parameters were tuned (`tuned:`).";
   }
-  md += "\n\n| Public figure | Public | Simulated | Verdict |\n|---|---:|---:|---|\n";
+  // Where the scenario records leave-one-out errors (`stampede fit figures`),
+  // each target's error in this run sits beside the error it had when it was
+  // predicted by values fitted on the other targets alone.
+  const bool loo = std::any_of(r.figures.begin(), r.figures.end(),
+                               [](auto& f) { return !std::isnan(f.leave_one_out); });
+  if (loo) {
+    md +=
+        " In-sample is this run's error on a figure the values were fitted to; "
+        "leave-one-out is the error it had when the values were fitted to the other "
+        "targets alone and it was predicted (recorded by `stampede fit figures`).";
+  }
+  md += loo ? "\n\n| Public figure | Public | Simulated | Verdict | In-sample | Leave-one-out "
+              "|\n|---|---:|---:|---|---:|---:|\n"
+            : "\n\n| Public figure | Public | Simulated | Verdict |\n|---|---:|---:|---|\n";
+  const auto signed_percent = [](double e) {
+    return std::isnan(e) ? std::string("–") : (e >= 0 ? "+" : "") + fixed(100.0 * e, 1) + "%";
+  };
   for (const auto& f : r.figures) {
     const figure_verdict v = verdict_of(f);
     md += "| " + md_cell(f.name) + " | " + (f.at_least ? "at least " : "") +
           figure_value_text(f.value) + " | " + figure_value_text(f.simulated) + " | " +
-          (v.ok || !v.judged ? v.word : "**" + v.word + "**") + v.detail + " |\n";
+          (v.ok || !v.judged ? v.word : "**" + v.word + "**") + v.detail + " |";
+    if (loo) {
+      const bool target = f.role == sim::figure_role::target;
+      md += " " +
+            (target && f.value != 0 ? signed_percent((f.simulated - f.value) / std::abs(f.value))
+                                    : std::string("–")) +
+            " | " + signed_percent(f.leave_one_out) + " |";
+    }
+    md += "\n";
   }
   md += "\nHow each is measured, and where the public value comes from:\n\n";
   for (const auto& f : r.figures) {

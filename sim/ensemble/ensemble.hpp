@@ -12,6 +12,7 @@
 
 #include "sim/ensemble/members.hpp"
 #include "sim/ensemble/outcomes.hpp"
+#include "sim/ensemble/parallel.hpp"
 
 namespace stampede::sim {
 
@@ -58,13 +59,6 @@ struct ensemble_result {
 ensemble_result run_ensemble(std::string_view yaml, const std::string& file,
                              const std::vector<std::string>& user_overrides, std::uint64_t members,
                              const ensemble_options& options);
-
-/// Calls body(i) for i in [0, n) on `threads` threads pulling indices from one
-/// counter; stops handing out indices after a throw (rethrown on the caller,
-/// the lowest index's exception when several threw) or when *stop is set. The
-/// worker pool of the ensemble, shared with the capacity planner (sim/plan/).
-void parallel_for(std::uint64_t n, int threads, const std::atomic<bool>* stop,
-                  const std::function<void(std::uint64_t)>& body);
 
 /// The member of `draw` (its scenario `member`, as load_member loads it) run
 /// to the horizon on this thread; nothing when *stop ended it before. What

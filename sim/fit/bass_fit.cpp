@@ -9,6 +9,8 @@
 
 #include "sim/base/rng.hpp"
 #include "sim/base/units.hpp"
+#include "sim/fit/csv.hpp"
+#include "sim/fit/nelder_mead.hpp"
 #include "sim/population/adoption.hpp"
 
 namespace stampede::sim {
@@ -34,21 +36,6 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, unsigned& v) {
     v = v * 10 + static_cast<unsigned>(s[i] - '0');
   }
   return true;
-}
-
-/// One CSV line cut at commas, each field trimmed, with its column (1-based).
-std::vector<std::pair<std::string_view, std::size_t>> fields(std::string_view line) {
-  std::vector<std::pair<std::string_view, std::size_t>> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    const std::string_view raw = line.substr(start, comma - start);
-    const std::size_t lead = std::min(raw.size(), raw.find_first_not_of(" \t"));
-    out.emplace_back(trim(raw), start + lead + 1);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 unsigned days_in_month(unsigned y, unsigned m) {
@@ -84,55 +71,16 @@ bass_point evaluate(const std::vector<double>& day, const std::vector<double>& s
 /// Nelder-Mead over (ln p, ln q) from `start`, with steps `step`.
 bass_point nelder_mead(const std::vector<double>& day, const std::vector<double>& signups,
                        std::array<double, 2> start, double step) {
-  const auto at = [&](const std::array<double, 2>& x) {
+  const auto at = [&](const std::vector<double>& x) {
     // ln p and ln q within [-30, 5]: rates from ~1e-13 to ~150 per day.
     const double lp = std::clamp(x[0], -30.0, 5.0), lq = std::clamp(x[1], -30.0, 5.0);
     return evaluate(day, signups, std::exp(lp), std::exp(lq));
   };
-  std::array<std::array<double, 2>, 3> x{start, start, start};
-  x[1][0] += step;
-  x[2][1] += step;
-  std::array<bass_point, 3> f{at(x[0]), at(x[1]), at(x[2])};
-  for (int iteration = 0; iteration < 2000; ++iteration) {
-    std::array<int, 3> order{0, 1, 2};
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return f[a].sse < f[b].sse; });
-    const int best = order[0], mid = order[1], worst = order[2];
-    const double spread = std::abs(f[worst].sse - f[best].sse);
-    const double size =
-        std::max(std::abs(x[worst][0] - x[best][0]), std::abs(x[worst][1] - x[best][1]));
-    if (size < 1e-10 || spread <= 1e-14 * std::max(1.0, f[best].sse)) break;
-    const std::array<double, 2> c{(x[best][0] + x[mid][0]) / 2, (x[best][1] + x[mid][1]) / 2};
-    const auto toward = [&](double t) {
-      return std::array<double, 2>{c[0] + t * (x[worst][0] - c[0]),
-                                   c[1] + t * (x[worst][1] - c[1])};
-    };
-    const auto r = toward(-1);
-    const bass_point fr = at(r);
-    if (fr.sse < f[best].sse) {
-      const auto e = toward(-2);
-      const bass_point fe = at(e);
-      if (fe.sse < fr.sse) {
-        x[worst] = e, f[worst] = fe;
-      } else {
-        x[worst] = r, f[worst] = fr;
-      }
-    } else if (fr.sse < f[mid].sse) {
-      x[worst] = r, f[worst] = fr;
-    } else {
-      const auto k = fr.sse < f[worst].sse ? toward(-0.5) : toward(0.5);
-      const bass_point fk = at(k);
-      if (fk.sse < std::min(fr.sse, f[worst].sse)) {
-        x[worst] = k, f[worst] = fk;
-      } else {
-        for (int i : {mid, worst}) {
-          x[i] = {(x[i][0] + x[best][0]) / 2, (x[i][1] + x[best][1]) / 2};
-          f[i] = at(x[i]);
-        }
-      }
-    }
-  }
-  return *std::min_element(f.begin(), f.end(),
-                           [](const bass_point& a, const bass_point& b) { return a.sse < b.sse; });
+  nelder_mead_options options;
+  options.step = step;
+  const nelder_mead_result best = sim::nelder_mead(
+      [&](const std::vector<double>& x) { return at(x).sse; }, {start[0], start[1]}, options);
+  return at(best.x);
 }
 
 /// The q-quantile of sorted values (linear interpolation).
@@ -186,31 +134,20 @@ bool parse_iso_day(std::string_view s, double& day) {
 
 adoption_series parse_adoption_csv(std::string_view text, const std::string& file) {
   const auto fail = [&](std::size_t line, std::size_t col, const std::string& what) {
-    throw fit_error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
+    csv_fail(file, line, col, what);
   };
-  std::vector<std::pair<std::size_t, std::string_view>> lines;
-  std::size_t start = 0, number = 0;
-  while (start <= text.size()) {
-    const std::size_t end = text.find('\n', start);
-    std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // CRLF files
-    ++number;
-    if (!trim(line).empty()) lines.emplace_back(number, line);
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  if (lines.empty())
-    fail(1, 1, "empty file: expected a header with `date` and `signups` or `adopters`");
+  const std::vector<csv_line> lines =
+      csv_table(text, file, "with `date` and `signups` or `adopters`");
   int date_col = -1, value_col = -1;
   bool cumulative = false;
-  const auto header = fields(lines[0].second);
+  const auto& header = lines[0].fields;
   for (std::size_t i = 0; i < header.size(); ++i) {
-    const std::string_view name = header[i].first;
+    const std::string_view name = header[i].text;
     if (name == "date") {
       date_col = static_cast<int>(i);
     } else if (name == "signups" || name == "adopters") {
       if (value_col >= 0) {
-        fail(lines[0].first, header[i].second,
+        fail(lines[0].number, header[i].column,
              "both `signups` and `adopters`: give one (new per period, or cumulative)");
       }
       value_col = static_cast<int>(i);
@@ -218,7 +155,7 @@ adoption_series parse_adoption_csv(std::string_view text, const std::string& fil
     }
   }
   if (date_col < 0 || value_col < 0) {
-    fail(lines[0].first, 1,
+    fail(lines[0].number, 1,
          std::string("the header needs ") + (date_col < 0 ? "a `date` column" : "") +
              (date_col < 0 && value_col < 0 ? " and " : "") +
              (value_col < 0 ? "a `signups` (new per period) or `adopters` (cumulative) column"
@@ -227,13 +164,8 @@ adoption_series parse_adoption_csv(std::string_view text, const std::string& fil
   std::vector<double> days, values;
   adoption_series s;
   for (std::size_t k = 1; k < lines.size(); ++k) {
-    const auto [line, body] = lines[k];
-    const auto row = fields(body);
-    if (row.size() != header.size()) {
-      fail(line, 1,
-           "expected " + std::to_string(header.size()) + " fields like the header, got " +
-               std::to_string(row.size()));
-    }
+    const std::size_t line = lines[k].number;
+    const auto& row = lines[k].fields;
     const auto& [date, date_at] = row[static_cast<std::size_t>(date_col)];
     double day = 0;
     if (!parse_iso_day(date, day)) {
@@ -262,7 +194,7 @@ adoption_series parse_adoption_csv(std::string_view text, const std::string& fil
   }
   if (days.size() < 4) {
     fail(
-        lines.back().first, 1,
+        lines.back().number, 1,
         "expected at least 4 rows of data to fit 3 parameters, got " + std::to_string(days.size()));
   }
   // The launch is one period (the first gap) before the first row.

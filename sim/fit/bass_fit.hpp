@@ -22,13 +22,9 @@
 #include <string_view>
 #include <vector>
 
-namespace stampede::sim {
+#include "sim/fit/csv.hpp"
 
-/// An adoption series that cannot be used: "FILE:LINE:COL: what was expected".
-class fit_error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace stampede::sim {
 
 /// Signups per period, the periods' ends in days since the launch.
 struct adoption_series {

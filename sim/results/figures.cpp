@@ -192,6 +192,7 @@ figure_result evaluate_figure(const scenario& s, const figure_spec& f, const run
   out.source = f.source;
   out.role = f.role;
   out.at_least = f.at_least;
+  out.leave_one_out = f.leave_one_out;
   out.simulated = compute(s, f, r);
   const double above = out.simulated - f.value;
   const double allowed = f.tolerance * std::abs(f.value);

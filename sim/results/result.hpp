@@ -2,6 +2,7 @@
 // What a run produces: the figures every report is written from. Counts are of
 // simulated requests; `weight` (1/scale) turns them into real-world estimates.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -246,6 +247,9 @@ struct figure_result {
   /// One-sided: the public value is a floor ("more than X").
   bool at_least = false;
   std::string source;
+  /// The scenario's recorded leave-one-out error of this figure
+  /// (figure_spec::leave_one_out): a prediction's error, NaN if none.
+  double leave_one_out = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// One event of the scenario's timeline, with the names of what it acts on

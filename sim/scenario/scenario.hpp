@@ -11,6 +11,7 @@
 
 #include "sim/base/distribution.hpp"
 #include "sim/base/units.hpp"
+#include "sim/scenario/tune.hpp"
 #include "sim/scenario/uncertainty.hpp"
 
 namespace stampede::sim {
@@ -313,6 +314,10 @@ struct figure_spec {
   int endpoint = -1;
   /// first_saturation_hours, peak_servers: the pool (index), else -1.
   int pool = -1;
+  /// `leave_one_out:` the relative error (simulated - value) / |value| of this
+  /// target when the tuned values were fitted without it and it was
+  /// predicted (`stampede fit figures`); NaN when none was recorded.
+  double leave_one_out = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// A whole, validated scenario.
@@ -354,6 +359,9 @@ struct scenario {
   /// Key paths of the values tuned to reproduce the calibration targets
   /// (`tuned:`), as written: "adoption.imitation", "platform.pools[0].servers".
   std::vector<std::string> tuned;
+  /// `tune:` the values `stampede fit figures` may tune, in the order of the
+  /// file (no effect on a run).
+  std::vector<tunable> tune;
   /// metrics.max_samples: at most this many latency samples kept per endpoint
   /// (no limit unless given).
   std::int64_t max_samples = std::numeric_limits<std::int64_t>::max();

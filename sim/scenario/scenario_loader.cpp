@@ -103,7 +103,7 @@ scenario loader::load(const YAML::Node& root_node) const {
   const auto items = entries(root, "a map of scenario keys (scenario, horizon, population, ...)");
   check_keys(items, {"scenario", "description", "seed", "horizon", "tick", "scale", "metrics",
                      "population", "adoption", "behavior", "platform", "slo", "loadtest", "events",
-                     "business", "figures", "tuned", "projection"});
+                     "business", "figures", "tuned", "tune", "projection"});
 
   scenario s;
   s.source = file_;
@@ -153,6 +153,7 @@ scenario loader::load(const YAML::Node& root_node) const {
   if (auto n = optional(items, "events")) load_events(*n, s);
   if (auto n = optional(items, "figures")) load_figures(*n, s);
   if (auto n = optional(items, "tuned")) load_tuned(*n, root_node, s);
+  if (auto n = optional(items, "tune")) load_tune(*n, root_node, s);
   if (auto n = optional(items, "loadtest")) s.loadtest = load_loadtest(*n, s);
   if (auto n = optional(items, "projection")) {
     const error_maker error = [this](int line0, int column0, const std::string& path,

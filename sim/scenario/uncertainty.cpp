@@ -120,18 +120,11 @@ class projection_reader {
       const std::string here = path + "." + name;
       if (n == nullptr) fail(node, node.Mark(), here, "required key is missing");
       const std::string text = n->IsScalar() ? n->Scalar() : std::string();
-      std::optional<double> v;
-      uncertain_input::unit u = uncertain_input::unit::number;
-      if ((v = parse_number(text))) {
-        u = uncertain_input::unit::number;
-      } else if ((v = parse_rate(text))) {
-        u = uncertain_input::unit::rate;
-      } else if (const auto d = parse_duration(text)) {
-        v = to_seconds(*d);
-        u = uncertain_input::unit::duration;
-      } else {
+      const auto q = parse_quantity(text);
+      if (!q) {
         fail(*n, node.Mark(), here, "expected a number, a rate like 0.2/day or a duration like 6s");
       }
+      const auto [v, u] = *q;
       if (plain) {
         if (u != uncertain_input::unit::number)
           fail(*n, node.Mark(), here, "expected a plain number");
@@ -142,7 +135,7 @@ class projection_reader {
       } else {
         kind = u;
       }
-      return std::pair{*v, *n};
+      return std::pair{v, *n};
     };
     auto only = [&](std::vector<std::string> keys) {
       keys.push_back("dist");
@@ -221,13 +214,21 @@ class projection_reader {
 
 }  // namespace
 
-std::string uncertain_input::value_text(double v) const {
+std::optional<std::pair<double, uncertain_input::unit>> parse_quantity(const std::string& text) {
+  using unit = uncertain_input::unit;
+  if (const auto v = parse_number(text)) return std::pair{*v, unit::number};
+  if (const auto v = parse_rate(text)) return std::pair{*v, unit::rate};
+  if (const auto d = parse_duration(text)) return std::pair{to_seconds(*d), unit::duration};
+  return std::nullopt;
+}
+
+std::string quantity_text(double v, uncertain_input::unit kind, bool round) {
   switch (kind) {
-    case unit::rate:
+    case uncertain_input::unit::rate:
       return exact(v) + "/s";
-    case unit::duration:
+    case uncertain_input::unit::duration:
       return std::to_string(from_seconds(v)) + "us";
-    case unit::number:
+    case uncertain_input::unit::number:
       break;
   }
   return exact(round ? std::nearbyint(v) : v);
@@ -239,6 +240,10 @@ std::vector<std::string> milestone_outcomes(const std::vector<std::string>& endp
   for (const auto& e : endpoints) out.push_back("completed." + e);
   for (const auto& p : pools) out.push_back("servers_needed." + p);
   return out;
+}
+
+std::string uncertain_input::value_text(double v) const {
+  return quantity_text(v, kind, round);
 }
 
 projection_spec load_projection(const YAML::Node& node, const std::string& path,

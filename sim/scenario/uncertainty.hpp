@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/base/distribution.hpp"
@@ -62,6 +64,15 @@ struct projection_spec {
 /// completed.<endpoint> and servers_needed.<pool>.
 std::vector<std::string> milestone_outcomes(const std::vector<std::string>& endpoints,
                                             const std::vector<std::string>& pools);
+
+/// A value written as a plain number, a rate or a duration, in base units
+/// (per second for rates, seconds for durations), and which of the three it
+/// was; nothing when it is none of them. Shared by `projection:` and `tune:`.
+std::optional<std::pair<double, uncertain_input::unit>> parse_quantity(const std::string& text);
+
+/// The `--set` value of `v` (base units) written as `kind`: exact, so that
+/// the loader reads back v (rounded to an integer first when `round`).
+std::string quantity_text(double v, uncertain_input::unit kind, bool round);
 
 /// The largest ensemble a scenario or --members may ask for.
 inline constexpr std::uint64_t max_members = 1'000'000;

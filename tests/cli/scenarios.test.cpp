@@ -123,6 +123,8 @@ TEST_CASE("ghibli-launch matches its calibration targets and says they are targe
   CHECK(html.find("<h2>Public figures</h2>") != std::string::npos);
   CHECK(html.find("matched (calibration target)") != std::string::npos);
   CHECK(md.find("| Public figure | Public | Simulated | Verdict |") != std::string::npos);
+  // Its recorded leave-one-out errors (`stampede fit figures`) beside the in-sample ones.
+  CHECK(md.find("| Verdict | In-sample | Leave-one-out |") != std::string::npos);
   CHECK(md.find("5 of 5 calibration targets matched; no figure is an independent prediction") !=
         std::string::npos);
   CHECK(md.find("`adoption.imitation`") != std::string::npos);

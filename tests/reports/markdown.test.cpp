@@ -230,3 +230,34 @@ TEST_CASE("summary.md says when no figure is a prediction and when the tuned key
   CHECK(has(md, "1 of 1 calibration target matched; no figure is an independent prediction."));
   CHECK(has(md, "The scenario does not say which parameters were tuned (`tuned:`)."));
 }
+
+TEST_CASE("summary.md shows a target's recorded leave-one-out error beside its in-sample error",
+          "[reports][figures]") {
+  auto r = stampede::test::sample_result();
+  sim::figure_result users;
+  users.name = "users in the first week";
+  users.metric = "adopters_at(at 2d)";
+  users.value = 1'000'000;
+  users.simulated = 1'050'000;
+  users.tolerance = 0.15;
+  users.within = true;
+  users.leave_one_out = -0.129;
+  auto images = users;
+  images.name = "images on day 2";
+  images.role = sim::figure_role::prediction;
+  images.leave_one_out = std::nan("");
+  r.figures = {users, images};
+  const std::string md = summary_md(r);
+  INFO(md);
+  CHECK(has(md, "| Public figure | Public | Simulated | Verdict | In-sample | Leave-one-out |"));
+  // In-sample: (1,050,000 - 1,000,000) / 1,000,000 = +5.0%; leave-one-out as recorded.
+  CHECK(has(md, "±15% allowed | +5.0% | -12.9% |"));
+  // A prediction has no in-sample error and none recorded.
+  CHECK(has(md,
+            "| images on day 2 | 1,000,000 | 1,050,000 | predicted: +5.0%, ±15% allowed | – | "
+            "– |"));
+  CHECK(has(md, "leave-one-out is the error it had when the values were fitted to the other"));
+  // Without any recorded, the table keeps its four columns.
+  r.figures[0].leave_one_out = std::nan("");
+  CHECK(has(summary_md(r), "| Public figure | Public | Simulated | Verdict |\n"));
+}

@@ -7,6 +7,7 @@
 //   behavior.cpp    behavior (sessions, mix, diurnal, retry, feedback)
 //   platform.cpp    platform (pools, endpoints, rate limits, dispatch, batch, autoscale)
 //   outcomes.cpp    slo, business, figures and tuned
+//   tune.cpp        tune (what `stampede fit figures` may tune)
 //   events.cpp      events
 //   loadtest.cpp    loadtest
 //   overrides.cpp   --set key.path=value, applied to the document before reading
@@ -66,6 +67,10 @@ struct path_segment {
 /// with the reason when the path is malformed, and must throw.
 std::vector<path_segment> split_key_path(const std::string& path,
                                          const std::function<void(const std::string&)>& bad);
+
+/// The node at a key path of the document, or an undefined node when the
+/// document sets nothing there.
+YAML::Node value_at_path(const YAML::Node& root, const std::vector<path_segment>& segments);
 
 /// Applies one --set to the document and returns its normalised key path.
 override_entry apply_override(YAML::Node& root, const std::string& argument);
@@ -253,6 +258,9 @@ class loader {
   void load_business(const node_ref& at, scenario& s) const;
   void load_figures(const node_ref& at, scenario& s) const;
   void load_tuned(const node_ref& at, const YAML::Node& root, scenario& s) const;
+
+  // tune.cpp
+  void load_tune(const node_ref& at, const YAML::Node& root, scenario& s) const;
 
   // events.cpp
   void load_events(const node_ref& at, scenario& s) const;

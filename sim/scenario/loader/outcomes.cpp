@@ -57,8 +57,8 @@ void loader::load_figures(const node_ref& at, scenario& s) const {
           fail(metric, "unknown metric " + quoted(f.metric) +
                            did_you_mean_or_list(f.metric, names, "metrics are"));
         }
-        std::vector<std::string> keys{"name",   "metric", "value",  "tolerance",
-                                      "source", "role",   "compare"};
+        std::vector<std::string> keys{"name",   "metric", "value",   "tolerance",
+                                      "source", "role",   "compare", "leave_one_out"};
         if (info->needs_at) keys.push_back("at");
         if (info->takes_until) keys.push_back("until");
         if (info->needs_endpoint) keys.push_back("endpoint");
@@ -75,6 +75,15 @@ void loader::load_figures(const node_ref& at, scenario& s) const {
           const std::string role = one_of(*n, "figure role", roles);
           f.role =
               static_cast<figure_role>(std::find(roles.begin(), roles.end(), role) - roles.begin());
+        }
+        if (auto n = optional(fields, "leave_one_out")) {
+          if (f.role != figure_role::target) {
+            fail(*n,
+                 "only a calibration target (role: target) is fitted, so only it has a "
+                 "leave-one-out error");
+          }
+          f.leave_one_out = number(*n, "a relative error like -0.042 (-4.2%)",
+                                   [](double v) { return std::isfinite(v); });
         }
         if (auto n = optional(fields, "compare")) {
           f.at_least = one_of(*n, "comparison", {"within", "at_least"}) == "at_least";
@@ -105,23 +114,9 @@ void loader::load_tuned(const node_ref& at, const YAML::Node& root, scenario& s)
                   const std::string path = text(item, "a key path like adoption.imitation");
                   const auto segments =
                       split_key_path(path, [&](const std::string& why) { fail(item, why); });
-                  YAML::Node current = root;
-                  for (const path_segment& seg : segments) {
-                    const YAML::Node& map = current;
-                    if (!map.IsMap() || !map[seg.key].IsDefined()) {
-                      fail(item, "no value at " + quoted(path) +
-                                     " in this scenario; expected the key path of a value it sets");
-                    }
-                    current.reset(map[seg.key]);
-                    for (const std::size_t index : seg.indexes) {
-                      if (!current.IsSequence() || index >= current.size()) {
-                        fail(item,
-                             "no value at " + quoted(path) +
-                                 " in this scenario; expected the key path of a value it sets");
-                      }
-                      YAML::Node element = current[index];
-                      current.reset(element);
-                    }
+                  if (!value_at_path(root, segments).IsDefined()) {
+                    fail(item, "no value at " + quoted(path) +
+                                   " in this scenario; expected the key path of a value it sets");
                   }
                   s.tuned.push_back(path);
                 });

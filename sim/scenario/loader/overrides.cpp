@@ -43,6 +43,23 @@ std::vector<path_segment> split_key_path(const std::string& path,
   return segments;
 }
 
+YAML::Node value_at_path(const YAML::Node& root, const std::vector<path_segment>& segments) {
+  YAML::Node current = root;
+  for (const path_segment& seg : segments) {
+    const YAML::Node& map = current;
+    if (!map.IsMap() || !map[seg.key].IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    current.reset(map[seg.key]);
+    for (const std::size_t index : seg.indexes) {
+      if (!current.IsSequence() || index >= current.size()) {
+        return YAML::Node(YAML::NodeType::Undefined);
+      }
+      YAML::Node element = current[index];
+      current.reset(element);
+    }
+  }
+  return current;
+}
+
 namespace {
 
 [[noreturn]] void bad_override(const std::string& argument, const std::string& why) {
