@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
     } else if (a == "--set" && i + 1 < argc) {
       sets.push_back(argv[++i]);
       scale_given = scale_given || sets.back().starts_with("scale=");
+    } else if (a == "--help" || a == "-h" || a.starts_with("--")) {
+      std::cout << "usage: bench_ensemble [SCENARIO] [--members N] [--threads T,...] "
+                   "[--set k=v]...\n(defaults: scenarios/quickstart.yaml, 1000 members, threads "
+                   "1,2, --set scale=0.01)\n";
+      return a.starts_with("--help") || a == "-h" ? 0 : 2;
     } else {
       file = a;
     }
