@@ -172,9 +172,8 @@ int fit_work_command(const work_args& a) {
   std::ostringstream y;
   y << "# Fitted by `stampede fit work " << a.file << "`: maximum likelihood on column `"
     << w.column << "`" << (w.skipped > 0 ? " (rows with outcome 2xx only)" : "") << ".\n"
-    << "# Lognormal and gamma were fitted; the closer by Kolmogorov-Smirnov distance is\n"
-    << "# named below. The scenario format has no gamma distribution, so each endpoint's\n"
-    << "# work is written as its lognormal, with the gamma's fit in a comment.\n"
+    << "# Lognormal and gamma were fitted; each endpoint's work is the one closer by\n"
+    << "# Kolmogorov-Smirnov distance, the other's fit in a comment.\n"
     << "platform:\n  endpoints:\n";
   for (std::size_t e = 0; e < w.endpoints.size(); ++e) {
     const sim::work_fit f = sim::fit_work(w.seconds[e]);
@@ -189,14 +188,20 @@ int fit_work_command(const work_args& a) {
           {"ks", f.gamma.ks},
           {"newton_iterations", f.gamma.iterations}}},
         {"closer", f.gamma_closer ? "gamma" : "lognormal"},
-        {"written", "lognormal"}};
+        {"written", f.gamma_closer ? "gamma" : "lognormal"}};
     y << "    " << w.endpoints[e] << ":\n"
       << "      # n " << f.n << "; lognormal KS " << number(f.lognormal.ks, 3) << ", gamma(shape "
       << number(f.gamma.shape) << ", scale " << duration_text(f.gamma.scale) << ") KS "
       << number(f.gamma.ks, 3) << ": " << (f.gamma_closer ? "the gamma" : "the lognormal")
       << " is closer\n"
-      << "      work: {dist: lognormal, median: " << duration_text(f.lognormal.median)
-      << ", sigma: " << number(f.lognormal.sigma) << "}\n";
+      << "      work: ";
+    if (f.gamma_closer) {
+      y << "{dist: gamma, shape: " << number(f.gamma.shape)
+        << ", scale: " << duration_text(f.gamma.scale) << "}\n";
+    } else {
+      y << "{dist: lognormal, median: " << duration_text(f.lognormal.median)
+        << ", sigma: " << number(f.lognormal.sigma) << "}\n";
+    }
     std::cerr << w.endpoints[e] << ": n " << f.n << ", lognormal(median "
               << duration_text(f.lognormal.median) << ", sigma " << number(f.lognormal.sigma)
               << ") KS " << number(f.lognormal.ks, 3) << "; gamma(shape " << number(f.gamma.shape)

@@ -227,6 +227,25 @@ double standard_normal(std::uint64_t bits, rng_stream& rng) {
   }
 }
 
+double standard_gamma(double k, std::uint64_t bits, rng_stream& rng) {
+  // Marsaglia and Tsang, "A simple method for generating gamma variables",
+  // ACM TOMS 26 (2000): for k >= 1, d·v with v = (1 + c·x)^3, x normal,
+  // accepted when log(u) < x²/2 + d - d·v + d·log(v). For k < 1, a Gamma(k + 1)
+  // times u^(1/k).
+  const double boost = k < 1.0 ? std::pow(rng.uniform(), 1.0 / k) : 1.0;
+  const double d = (k < 1.0 ? k + 1.0 : k) - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    const double x = standard_normal(bits, rng);
+    bits = rng.next_u64();
+    const double t = 1.0 + c * x;
+    if (t <= 0.0) continue;
+    const double v = t * t * t;
+    const double u = rng.uniform();
+    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return boost * d * v;
+  }
+}
+
 double distribution::sample(rng_stream& rng) const {
   // Draw first for every shape, constant included, so that a scenario edit that
   // swaps one shape for another never shifts the draws that follow (but for the
@@ -256,6 +275,8 @@ double distribution::sample(rng_stream& rng) const {
       // keeps the result finite for any p in (0, 1).
       return 1.0 + geometric_failures(u, std::log1p(-p));
     }
+    case kind::gamma:
+      return b * standard_gamma(a, bits, rng);
   }
   return a;
 }
@@ -274,6 +295,8 @@ double distribution::mean() const {
       return (a + b + c) / 3.0;
     case kind::geometric:
       return 1.0 / geometric_p(a);
+    case kind::gamma:
+      return a * b;
   }
   return a;
 }
@@ -296,6 +319,8 @@ double distribution::variance() const {
       const double p = geometric_p(a);
       return (1.0 - p) / (p * p);
     }
+    case kind::gamma:
+      return a * b * b;
   }
   return 0.0;
 }
@@ -315,6 +340,8 @@ std::string distribution::describe() const {
              format_number(c) + ")";
     case kind::geometric:
       return "geometric(mean " + format_number(a) + ")";
+    case kind::gamma:
+      return "gamma(shape " + format_number(a) + ", scale " + format_number(b) + ")";
   }
   return "unknown distribution";
 }

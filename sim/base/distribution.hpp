@@ -13,13 +13,14 @@ namespace stampede::sim {
 /// A distribution from the scenario: `{dist: lognormal, median: 6s, sigma: 0.3}`.
 /// Parameters are in base units (seconds for durations, plain numbers for counts).
 struct distribution {
-  enum class kind { constant, exponential, lognormal, uniform, triangular, geometric };
+  enum class kind { constant, exponential, lognormal, uniform, triangular, geometric, gamma };
 
   kind shape = kind::constant;
   /// constant: value | exponential: mean | lognormal: median | uniform: low |
-  /// triangular: low | geometric: mean (support 1, 2, 3, ...; mean >= 1)
+  /// triangular: low | geometric: mean (support 1, 2, 3, ...; mean >= 1) |
+  /// gamma: shape k
   double a = 0;
-  /// lognormal: sigma | uniform: high | triangular: mode
+  /// lognormal: sigma | uniform: high | triangular: mode | gamma: scale theta
   double b = 0;
   /// triangular: high
   double c = 0;
@@ -34,10 +35,13 @@ struct distribution {
     return {kind::triangular, low, mode, high};
   }
   static distribution geometric(double mean) { return {kind::geometric, mean, 0, 0}; }
+  /// Density x^(k-1) e^(-x/theta): mean k·theta, variance k·theta².
+  static distribution gamma(double shape, double scale) { return {kind::gamma, shape, scale, 0}; }
 
   /// One sample; consumes one draw for every shape (inverse transform), but for
   /// the lognormal: its normal comes from a ziggurat, which draws again in
-  /// about 2% of the samples.
+  /// about 2% of the samples; and the gamma (Marsaglia and Tsang's rejection,
+  /// a normal and a uniform per try, about 1.05 tries; one more uniform for k < 1).
   double sample(rng_stream& rng) const;
   /// The exact mean of the distribution.
   double mean() const;
@@ -65,6 +69,10 @@ double inverse_normal_cdf(double p);
 /// only one, and the call costs a table lookup and a multiply, where inverting
 /// the CDF costs a rational polynomial. Exact: rejection, no approximation.
 double standard_normal(std::uint64_t bits, rng_stream& rng);
+
+/// A Gamma(k, 1) variate, k > 0 (Marsaglia and Tsang); `bits` is the first
+/// draw, as for standard_normal.
+double standard_gamma(double k, std::uint64_t bits, rng_stream& rng);
 
 /// A Poisson-distributed count with the given mean (>= 0): inversion for small
 /// means, Hörmann's PTRS transformed rejection for large ones.

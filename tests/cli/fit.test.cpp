@@ -168,8 +168,7 @@ TEST_CASE("fit work fits each endpoint of a load test's results.csv", "[cli][fit
   CHECK(std::abs(feed_fit["gamma"]["shape"].get<double>() - 2) <
         5 * std::sqrt(2 / (n * (2 * psi1 - 1))));
   CHECK(feed_fit["closer"] == "gamma");
-  // fit.yaml: the lognormal of each endpoint (the format has no gamma), the
-  // gamma's fit named in a comment.
+  // fit.yaml: each endpoint's closer fit as its work, the other's in a comment.
   const std::string yaml = test::read_all(dir / "out" / "fit.yaml");
   CHECK(yaml.find("platform:\n  endpoints:\n    generate_image:\n") != std::string::npos);
   const auto median_at = yaml.find("      work: {dist: lognormal, median: ");
@@ -178,7 +177,11 @@ TEST_CASE("fit work fits each endpoint of a load test's results.csv", "[cli][fit
   CHECK(std::stod(yaml.substr(median_at + 38)) ==
         Approx(image_fit["lognormal"]["median_s"].get<double>()).epsilon(1e-3));
   CHECK(yaml.find("the gamma is closer") != std::string::npos);
-  CHECK(yaml.find("format has no gamma") != std::string::npos);
+  const auto shape_at = yaml.find("      work: {dist: gamma, shape: ");
+  REQUIRE(shape_at != std::string::npos);
+  CHECK(std::stod(yaml.substr(shape_at + 33)) ==
+        Approx(feed_fit["gamma"]["shape"].get<double>()).epsilon(1e-3));
+  CHECK(feed_fit["written"] == "gamma");
   std::filesystem::remove_all(dir);
 }
 

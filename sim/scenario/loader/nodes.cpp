@@ -323,8 +323,8 @@ distribution loader::parse_distribution(const node_ref& at, domain d) const {
   const auto items = entries(at);
   const node_ref dist_node = required(at, items, "dist");
   const std::string name = text(dist_node, "a distribution name");
-  static const std::vector<std::string> names = {"constant", "exponential", "lognormal",
-                                                 "uniform",  "triangular",  "geometric"};
+  static const std::vector<std::string> names = {
+      "constant", "exponential", "lognormal", "uniform", "triangular", "geometric", "gamma"};
   if (std::find(names.begin(), names.end(), name) == names.end()) {
     fail(dist_node, "unknown distribution " + quoted(name) +
                         did_you_mean_or_list(name, names, "known distributions are"));
@@ -332,9 +332,9 @@ distribution loader::parse_distribution(const node_ref& at, domain d) const {
   if (is_duration && name == "geometric") {
     fail(dist_node,
          "geometric is a count distribution; a duration needs constant, "
-         "exponential, lognormal, uniform or triangular");
+         "exponential, lognormal, gamma, uniform or triangular");
   }
-  if (!is_duration && (name == "exponential" || name == "lognormal")) {
+  if (!is_duration && (name == "exponential" || name == "lognormal" || name == "gamma")) {
     fail(dist_node, name +
                         " can give values below 1; a count needs constant, uniform, "
                         "triangular or geometric");
@@ -363,6 +363,12 @@ distribution loader::parse_distribution(const node_ref& at, domain d) const {
     const double median = positive(required(at, items, "median"));
     const double sigma = non_negative_number(required(at, items, "sigma"), limits::max_sigma);
     return distribution::lognormal(median, sigma);
+  }
+  if (name == "gamma") {
+    check_keys(items, {"dist", "shape", "scale"});
+    const double shape = number(required(at, items, "shape"), "a shape from 0.01 to 1e6",
+                                [](double v) { return v >= 0.01 && v <= 1e6; });
+    return distribution::gamma(shape, positive(required(at, items, "scale")));
   }
   if (name == "uniform") {
     check_keys(items, {"dist", "low", "high"});

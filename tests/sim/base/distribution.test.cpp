@@ -185,6 +185,31 @@ TEST_CASE("lognormal samples have the exact mean and variance", "[sim]") {
   CHECK(d.describe() == "lognormal(median 6, sigma 0.3)");
 }
 
+TEST_CASE("gamma samples have the exact mean and variance, and the closed-form CDF at k = 2",
+          "[sim]") {
+  // Gamma(k, theta): mean k theta, variance k theta^2, 4th central moment
+  // 3 k (k + 2) theta^4 (excess kurtosis 6 / k). k < 1 takes the boosted path.
+  for (const auto [k, theta] : {std::pair{4.0, 1.5}, std::pair{0.5, 2.0}, std::pair{2.0, 1.0}}) {
+    INFO("k " << k << ", theta " << theta);
+    rng_stream rng(13, stream::test, static_cast<std::uint64_t>(k * 10));
+    const distribution d = distribution::gamma(k, theta);
+    CHECK(d.mean() == Approx(k * theta).epsilon(1e-15));
+    CHECK(d.variance() == Approx(k * theta * theta).epsilon(1e-15));
+    const auto x = sampled(1'000'000, [&] { return d.sample(rng); });
+    check_moments(x, k * theta, k * theta * theta, 3 * k * (k + 2) * std::pow(theta, 4));
+    for (double v : x) REQUIRE(v > 0.0);
+    if (k == 2.0) {
+      // P(X <= 2 theta) = 1 - e^-2 (1 + 2) for k = 2, within 5 binomial standard errors.
+      const double p = 1 - 3 * std::exp(-2.0);
+      double below = 0;
+      for (double v : x) below += v <= 2 * theta;
+      CHECK(std::abs(below / x.size() - p) <=
+            z_tolerance * std::sqrt(p * (1 - p) / static_cast<double>(x.size())));
+    }
+  }
+  CHECK(distribution::gamma(4, 1.5).describe() == "gamma(shape 4, scale 1.5)");
+}
+
 TEST_CASE("uniform samples stay in range with the exact mean and variance", "[sim]") {
   rng_stream rng(13, stream::test, 0);
   const distribution d = distribution::uniform(2, 7);

@@ -617,3 +617,20 @@ TEST_CASE("loadtest.tls takes a CA file and an explicit insecure flag", "[sim][l
   CHECK_THAT(load_error(good("service.yaml"), {"loadtest.tls.verify=false"}),
              Contains("loadtest.tls.verify"));
 }
+
+TEST_CASE("a gamma work distribution loads in seconds, and only for durations", "[sim][loader]") {
+  const std::string path = quickstart_path();
+  const scenario s = load_scenario_file(
+      path, {"platform.endpoints.generate_image.work={dist: gamma, shape: 4, scale: 1.5s}"});
+  const distribution& work = s.endpoints[0].work;
+  CHECK(work.shape == distribution::kind::gamma);
+  CHECK(work.a == 4);
+  CHECK(work.b == 1.5);
+  CHECK(work.mean() == 6);
+  CHECK_THAT(load_error(path, {"platform.endpoints.generate_image.work={dist: gamma, shape: 0, "
+                               "scale: 1s}"}),
+             Contains("platform.endpoints.generate_image.work.shape: expected a shape from 0.01 "
+                      "to 1e6"));
+  CHECK_THAT(load_error(path, {"behavior.requests_per_session={dist: gamma, shape: 2, scale: 3}"}),
+             Contains("gamma can give values below 1"));
+}
