@@ -12,7 +12,6 @@
 
 #include "sim/ensemble/members.hpp"
 #include "sim/ensemble/outcomes.hpp"
-#include "sim/ensemble/parallel.hpp"
 
 namespace stampede::sim {
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <mutex>
 
-#include "sim/ensemble/ensemble.hpp"
 #include "sim/ensemble/members.hpp"
+#include "sim/ensemble/parallel.hpp"
 #include "sim/plan/document.hpp"
 #include "sim/results/slo.hpp"
 #include "sim/scenario/limits.hpp"
