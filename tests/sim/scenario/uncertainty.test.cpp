@@ -5,29 +5,14 @@
 
 #include "sim/ensemble/members.hpp"
 #include "sim/scenario/scenario_loader.hpp"
+#include "tests/sim/scenario/minimal.hpp"
 
 using namespace stampede::sim;
 using Catch::Matchers::Contains;
 
 namespace {
 
-const std::string minimal = R"(scenario: minimal
-horizon: 1d
-population:
-  size: 1000
-adoption:
-  innovation: 0.1/day
-  imitation: 0.5/day
-behavior:
-  sessions_per_day: 2
-  mix: {api: 1}
-platform:
-  endpoints:
-    api: {pool: web, work: 50ms}
-  pools:
-    - name: web
-      servers: 4
-)";
+const std::string& minimal = stampede::test::minimal_scenario;
 
 std::string member_error(const std::string& projection, std::uint64_t member = 0) {
   const std::string yaml = minimal + projection;
