@@ -345,8 +345,9 @@ int fit_figures_command(const figures_args& a) {
       {"seed", s.seed},
       {"method",
        "Nelder-Mead on each value's position in its range in log space; objective: sum over "
-       "target figures of the squared relative error (at_least figures: distance to their "
-       "band); every run with the scenario's seed (common random numbers)"},
+       "target figures of the squared relative error (at_least figures: distance above their "
+       "band, and below the floor the miss plus the band's width); every run with the scenario's "
+       "seed (common random numbers)"},
       {"max_runs_per_fit", a.max_runs},
       {"runs", r.total_runs},
       {"objective", r.fit.objective},

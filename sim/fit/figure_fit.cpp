@@ -84,7 +84,7 @@ double objective_error(const figure_spec& f, double simulated) {
   if (std::isnan(simulated)) return missing_error;
   const double e = relative_error(f, simulated);
   if (!f.at_least) return e;
-  if (e < 0) return e;
+  if (e < 0) return e - f.tolerance;  // below the floor: a failed verdict
   return e > f.tolerance ? e - f.tolerance : 0.0;
 }
 

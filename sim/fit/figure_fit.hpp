@@ -3,10 +3,14 @@
 // figures`), and the leave-one-out check of that fit.
 //
 // The objective is the sum over the target figures of the squared relative
-// error of the simulated value: (simulated - value) / |value|, or for an
-// `at_least` figure the distance to its band [value, value + tolerance·|value|]
-// (zero inside it). A figure the run cannot give (NaN: a pool that never
-// saturated) counts as a relative error of `missing_error`.
+// error of the simulated value: (simulated - value) / |value|. An `at_least`
+// figure counts as its verdict reads it: nothing inside its band [value,
+// value + tolerance·|value|], the distance above the band, and below the floor
+// the miss plus the band's width (tolerance), so that a floor missed by a hair
+// costs as much as a two-sided target missed by its whole tolerance and the
+// search never trades a floor for a closer fit elsewhere. A figure the run
+// cannot give (NaN: a pool that never saturated) counts as a relative error of
+// `missing_error`.
 //
 // The search is Nelder-Mead (sim/fit/nelder_mead.hpp) on each value's
 // position in its range in log space, u = ln(v/min) / ln(max/min) in [0, 1],

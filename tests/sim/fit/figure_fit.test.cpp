@@ -150,10 +150,48 @@ TEST_CASE("an at-least figure counts no error inside its band", "[sim][fit]") {
   f.tolerance = 0.15;
   f.at_least = true;
   CHECK(objective_error(f, 110) == 0);
-  CHECK(objective_error(f, 90) == Approx(-0.1));
+  CHECK(objective_error(f, 100) == 0);
+  // Below the floor the verdict fails: the miss plus the band's width.
+  CHECK(objective_error(f, 90) == Approx(-0.25));
+  CHECK(objective_error(f, 99.9) == Approx(-0.151));
   CHECK(objective_error(f, 125) == Approx(0.1));
   CHECK(relative_error(f, 125) == Approx(0.25));
   CHECK(objective_error(f, std::nan("")) == missing_error);
   f.at_least = false;
   CHECK(objective_error(f, 110) == Approx(0.1));
+}
+
+TEST_CASE("figure fit does not trade a floor for a closer fit elsewhere", "[sim][fit]") {
+  // One value x, seen by two figures: a target of 10 (within 15%) and a floor
+  // "at least 11". Squared relative errors alone are least at x = 10.45,
+  // under the floor; a floor missed counts as a failed verdict, so the fit
+  // ends at the floor or above it, with the target still within its 15%.
+  scenario s;
+  figure_spec target;
+  target.name = "target";
+  target.value = 10;
+  target.tolerance = 0.15;
+  figure_spec floor = target;
+  floor.name = "floor";
+  floor.value = 11;
+  floor.at_least = true;
+  s.figures = {target, floor};
+  tunable x;
+  x.key = "x";
+  x.min = 1;
+  x.max = 100;
+  x.start = 12;
+  s.tune = {x};
+  const figure_model identity = [](const std::vector<double>& v) {
+    return std::vector<double>{v[0], v[0]};
+  };
+  figure_fit_options o;
+  o.max_runs = 300;
+  o.leave_one_out = false;
+  const figure_fit_result r = fit_figures(s, identity, o);
+  REQUIRE(r.fit.values.size() == 1);
+  CHECK(r.fit.values[0] >= 11);
+  // The search stops within 0.1% of the log range (a factor 100^0.001,
+  // 0.5%) of the floor.
+  CHECK(r.fit.values[0] < 11 * 1.005);
 }
