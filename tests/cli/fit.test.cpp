@@ -185,6 +185,50 @@ TEST_CASE("fit work fits each endpoint of a load test's results.csv", "[cli][fit
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("fit work gives a time-compressed load test's durations in scenario time", "[cli][fit]") {
+  // A load test at time_scale 60 saw service times lognormal around 100 ms of
+  // wall time: 6 s of the scenario's. Its summary.json beside results.csv
+  // says the time scale; --time-scale 1 keeps wall times.
+  const auto dir = test::temp_dir("fit-work-scaled");
+  std::mt19937_64 g(11);
+  std::lognormal_distribution<double> wall(std::log(0.1), 0.3);
+  std::ofstream csv(dir / "results.csv");
+  csv << "intended_us,endpoint,outcome,status,corrected_us,uncorrected_us,lag_us\n";
+  constexpr int n = 2000;
+  for (int i = 0; i < n; ++i) {
+    const auto us = std::llround(wall(g) * 1e6);
+    csv << i * 1000 << ",generate_image,2xx,200," << us << "," << us << ",0\n";
+  }
+  csv.close();
+  std::ofstream(dir / "summary.json") << R"({"loadtest": {"time_scale": 60, "embedded": true}})";
+  const auto median = [&](const std::string& flags) {
+    const auto r = test::run_stampede("fit work " + (dir / "results.csv").string() + " --out " +
+                                      (dir / "out").string() + flags);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(test::read_all(dir / "out" / "fit.json"));
+    return std::make_pair(j["endpoints"]["generate_image"]["lognormal"]["median_s"].get<double>(),
+                          j["time_scale"].get<double>());
+  };
+  // 5 standard errors of the MLE's ln median (sigma / sqrt(n)).
+  const double tolerance = 5 * 0.3 / std::sqrt(double(n));
+  const auto [scaled, scale] = median("");
+  CHECK(scale == 60);
+  CHECK(std::abs(std::log(scaled / 6)) < tolerance);
+  CHECK(test::read_all(dir / "out" / "fit.yaml").find("time_scale 60") != std::string::npos);
+  const auto [kept, one] = median(" --time-scale 1");
+  CHECK(one == 1);
+  CHECK(std::abs(std::log(kept / 0.1)) < tolerance);
+  CHECK(median(" --time-scale 10").first == Approx(kept * 10).epsilon(1e-9));
+  // Without a summary.json it stays at 1.
+  std::filesystem::remove(dir / "summary.json");
+  CHECK(median("").second == 1);
+  CHECK(test::run_stampede("fit work " + (dir / "results.csv").string() + " --out " +
+                           (dir / "out").string() + " --time-scale 0")
+            .exit_code == 2);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("fit work refuses a bad durations file with file:line:col and exit 2", "[cli][fit]") {
   const auto dir = test::temp_dir("fit-work-bad");
   std::ofstream(dir / "bad.csv") << "endpoint,duration_ms\napi,12\napi,x9\n";
