@@ -178,6 +178,36 @@ TEST_CASE("a projection's digest is the same for --threads 1 and 2",
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a stopped projection is the projection of the members that finished", "[cli][project]") {
+  // Far more members than finish in 4 s (5-day members take tens of
+  // milliseconds each); SIGTERM then (as Ctrl-C). On one thread the members
+  // run in index order, so those kept are members 0 to k - 1, and their
+  // projection must be exactly `--members k`'s.
+  const auto dir = temp_dir("project-stopped");
+  const auto file = write_scenario(dir, "small.yaml", small_projection);
+  const auto stopped = dir / "stopped";
+  const auto r = run_stampede("project " + file.string() + " --out " + stopped.string() +
+                                  " --members 2000 --threads 1 --quiet --set horizon=5d",
+                              4);
+  CHECK(r.exit_code == 124);  // timeout's code: SIGTERM after 4 s, then a clean exit
+  CHECK(r.err.find("stopped early") != std::string::npos);
+  REQUIRE(std::filesystem::exists(stopped / "projection.json"));
+  const auto j = read_json(stopped / "projection.json");
+  const auto kept = j["members"].get<std::uint64_t>();
+  CHECK(j["members_asked"] == 2000);
+  REQUIRE(kept > 0);
+  CHECK(kept < 2000);
+  CHECK(read_all(stopped / "summary.md").find("**Stopped early:**") != std::string::npos);
+  const auto whole = dir / "whole";
+  const auto w =
+      run_stampede("project " + file.string() + " --out " + whole.string() + " --members " +
+                   std::to_string(kept) + " --threads 1 --quiet --set horizon=5d");
+  REQUIRE(w.exit_code == 0);
+  CHECK(read_json(whole / "projection.json")["digest"] == j["digest"]);
+  CHECK(read_all(whole / "projection.csv") == read_all(stopped / "projection.csv"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a bad projection section is a one-line error with its place, exit 2", "[cli][project]") {
   const auto dir = temp_dir("project-bad");
   std::string text = small_projection;
