@@ -103,6 +103,8 @@ std::string summary_json(const sim::run_result& r) {
   j["wall_seconds"] = r.wall_seconds;
   j["simulated_users"] = r.simulated_users;
   j["simulated_s"] = r.simulated_s;
+  j["stop_reason"] = r.stop_reason;
+  j["pools_missing"] = r.pools_missing;
   j["population_bytes"] = r.population_bytes;
   j["bytes_per_simulated_user"] =
       r.simulated_users ? static_cast<double>(r.population_bytes) / r.simulated_users : 0.0;

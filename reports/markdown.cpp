@@ -62,11 +62,21 @@ void bottom_line(std::string& md, const sim::run_result& r, const std::vector<sl
   // One verdict with summary.json: a load test says itself whether it was stopped.
   const bool stopped = r.loadtest ? r.loadtest->interrupted : r.simulated_s < r.horizon_s;
   if (stopped) {
-    md += "> **Stopped early**: the run was interrupted after " +
+    md += "> **Stopped early**: the run " +
+          (r.stop_reason.empty() ? std::string("was interrupted") : "stopped") + " after " +
           sim::format_duration(sim::from_seconds(r.simulated_s)) + " of " +
-          sim::format_duration(sim::from_seconds(r.horizon_s)) +
-          " of virtual time. Everything below covers only that part; outcomes already decided "
-          "for requests in flight at the stop are counted.\n\n";
+          sim::format_duration(sim::from_seconds(r.horizon_s)) + " of virtual time" +
+          (r.stop_reason.empty() ? "" : ": " + r.stop_reason) +
+          ". Everything below covers only that part; outcomes already decided "
+          "for requests in flight at the stop are counted.";
+    if (!r.pools_missing.empty()) {
+      std::string names;
+      for (const auto& p : r.pools_missing) names += (names.empty() ? "`" : ", `") + p + "`";
+      md += " The figures of pool " + names +
+            " and of the endpoints it serves are missing (they were kept where the pool ran); "
+            "only its columns of the time series remain.";
+    }
+    md += "\n\n";
   }
   md += "## Bottom line\n\n";
   md += loadtest_bottom_line(r);

@@ -142,6 +142,7 @@ remote_run run_on_workers(const remote_options& r, std::string_view yaml, const 
                sim::format_duration(reached);
   }
   out.result = builder.build(reached);
+  out.result.stop_reason = out.lost;
   out.result.threads = static_cast<int>(workers);
   out.result.wall_seconds = std::chrono::duration<double>(clock_type::now() - started).count();
   return out;

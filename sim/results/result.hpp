@@ -306,6 +306,13 @@ struct run_result {
   std::vector<figure_result> figures;
   /// Key paths of the values tuned to the calibration targets (scenario `tuned:`).
   std::vector<std::string> tuned;
+  /// Why the run ended before its horizon when no one asked it to (a worker
+  /// lost); empty otherwise.
+  std::string stop_reason;
+  /// Pools whose figures never arrived (they lived on a lost worker): absent
+  /// from `pools`, their endpoints from `endpoints` and those endpoints' SLOs
+  /// from `slos`. Their columns of the time series stand.
+  std::vector<std::string> pools_missing;
 };
 
 /// The first figure of a run that is not a number where one is due ("revenue_per_day_usd

@@ -181,6 +181,7 @@ run_result result_builder::build(vtime reached) {
   add_adoption(r, rows);
 
   settle_latency_slos(r);
+  drop_missing_pools(r);
   check_invariants(r, reached >= s_.horizon);
   evaluate_figures(s_, r);  // public figures vs simulated (sim/results/figures.hpp)
   r.digest = compute_digest(r);
@@ -230,6 +231,31 @@ void result_builder::add_endpoints_and_pools(run_result& r) {
     x.offered += x.rate_limited;
     x.rejected += x.rate_limited;
   }
+}
+
+void result_builder::drop_missing_pools(run_result& r) const {
+  // A pool's figures come in one pool_final; a runner that lost the pool's
+  // host never gets it, and its endpoints' figures were never filled.
+  std::vector<bool> present(s_.pools.size(), false);
+  for (const pool_final& f : pool_finals_) present[static_cast<std::size_t>(f.pool)] = true;
+  std::vector<std::string> gone;
+  for (std::size_t e = 0; e < s_.endpoints.size(); ++e) {
+    if (!present[static_cast<std::size_t>(s_.endpoints[e].pool)])
+      gone.push_back(s_.endpoints[e].name);
+  }
+  if (gone.empty()) return;
+  for (std::size_t p = 0; p < s_.pools.size(); ++p) {
+    if (!present[p]) r.pools_missing.push_back(s_.pools[p].name);
+  }
+  const auto is_gone = [&](const std::string& name) {
+    return std::find(gone.begin(), gone.end(), name) != gone.end();
+  };
+  std::erase_if(r.slos, [&](const slo_result& v) { return is_gone(v.endpoint); });
+  std::vector<endpoint_result> kept;
+  for (std::size_t e = 0; e < r.endpoints.size(); ++e) {
+    if (!is_gone(s_.endpoints[e].name)) kept.push_back(std::move(r.endpoints[e]));
+  }
+  r.endpoints = std::move(kept);
 }
 
 endpoint_interval result_builder::endpoint_at(std::size_t e, std::size_t i) const {

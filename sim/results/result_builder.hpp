@@ -52,6 +52,7 @@ class result_builder {
   run_result header(vtime reached) const;
   /// Endpoints in scenario order, with the edge's rate-limited requests; pools.
   void add_endpoints_and_pools(run_result& r);
+  void drop_missing_pools(run_result& r) const;
   void add_time_series(run_result& r, int rows) const;
   /// SLO verdicts over the run (latency ones settled later) and per interval.
   void add_slo_verdicts(run_result& r, int rows) const;

@@ -343,6 +343,19 @@ TEST_CASE("a worker lost during run ends it with exit 1, naming the worker and t
   const auto j = nlohmann::json::parse(read_all(dir / "spread" / "summary.json"));
   CHECK(j["simulated_s"].get<double>() < j["horizon_s"].get<double>());
   CHECK(j["simulated_s"].get<double>() > 0);
+  // Worker 1 of 3 served pool 1, web: its figures died with it. The report
+  // says so and lists neither the pool nor view_feed, the endpoint it serves.
+  CHECK(j["stop_reason"] ==
+        "worker " + workers[1].address() + " was lost at virtual time " + m[1].str());
+  CHECK(j["pools_missing"] == nlohmann::json::array({"web"}));
+  CHECK(j["pools"].size() == 1);
+  CHECK(j["pools"].contains("gpu"));
+  CHECK(j["endpoints"].size() == 1);
+  CHECK(j["endpoints"].contains("generate_image"));
+  const std::string md = read_all(dir / "spread" / "summary.md");
+  CHECK(md.find("was lost at virtual time") != std::string::npos);
+  CHECK(md.find("The figures of pool `web` and of the endpoints it serves are missing") !=
+        std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
