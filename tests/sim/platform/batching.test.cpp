@@ -20,23 +20,6 @@ scenario batch_pool(std::int64_t servers, distribution work, int max, vtime time
   return s;
 }
 
-/// Poisson arrivals of rate `lambda`, one session each, with exponential
-/// patience of mean `patience_s`.
-std::vector<request> arrivals_for(double lambda, std::size_t n, double patience_s,
-                                  std::uint64_t seed) {
-  rng_stream rng(seed, stream::test, 4);
-  std::vector<request> out(n);
-  double t = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    t += -std::log(rng.uniform()) / lambda;
-    out[i].at = from_seconds(t);
-    out[i].id = i;
-    out[i].session = static_cast<std::uint32_t>(i);
-    out[i].patience = from_seconds(-patience_s * std::log(rng.uniform()));
-  }
-  return out;
-}
-
 std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
   std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
   for (const outcome& o : out) sorted[o.session] = o;
@@ -85,7 +68,7 @@ TEST_CASE("a batch of one through the batched engine makes the eager engine's de
   // of the eager engine (served at once, queued, abandoned, rejected) is taken.
   scenario s = batch_pool(3, distribution::exponential(1.0), 1, 0, {});
   s.pools[0].queue_capacity = 6;
-  const auto arrivals = arrivals_for(3.3, 300'000, 2.0, 31);
+  const auto arrivals = test::poisson_arrivals(3.3, 300'000, 31, 2.0);
 
   pool_model eager(s, 0);
   pool_model batched(s, 0, pool_model::engine::batched);
@@ -129,7 +112,7 @@ TEST_CASE("window by window, a batch of one gives the eager engine's figures exa
   scenario s = batch_pool(2, distribution::lognormal(0.8, 0.5), 1, 0, {}, 8);
   s.horizon = 3 * hour;
   s.report_interval = 10 * minute;
-  const auto arrivals = arrivals_for(2.3, 30'000, 5.0, 37);
+  const auto arrivals = test::poisson_arrivals(2.3, 30'000, 37, 5.0);
   pool_model eager(s, 0);
   pool_model batched(s, 0, pool_model::engine::batched);
   std::vector<outcome> a, b;
@@ -169,7 +152,8 @@ TEST_CASE("at saturation a batching pool completes servers x speedup(b) / work p
   pool_model pool(s, 0);
   REQUIRE(pool.batched());
   const double horizon_s = 20'000;
-  const auto arrivals = arrivals_for(20.0, static_cast<std::size_t>(20.0 * horizon_s), 1e9, 41);
+  const auto arrivals =
+      test::poisson_arrivals(20.0, static_cast<std::size_t>(20.0 * horizon_s), 41);
   std::vector<outcome> out;
   pool.serve(arrivals, out);
   pool.advance(arrivals.back().at, out);
@@ -245,7 +229,7 @@ TEST_CASE("Little's law holds in a batching pool measured window by window",
   scenario s = batch_pool(2, distribution::exponential(0.5), 8, 500 * msec, {{1, 1.0}, {8, 4.0}});
   s.horizon = 40'000 * second;
   s.report_interval = 1000 * second;
-  const auto arrivals = arrivals_for(6.0, 235'000, 1e9, 43);
+  const auto arrivals = test::poisson_arrivals(6.0, 235'000, 43);
   pool_model pool(s, 0);
   std::vector<outcome> out;
   run_windows(pool, s.tick, s.horizon, arrivals, out);
