@@ -20,12 +20,6 @@ scenario batch_pool(std::int64_t servers, distribution work, int max, vtime time
   return s;
 }
 
-std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
-  std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
-  for (const outcome& o : out) sorted[o.session] = o;
-  return sorted;
-}
-
 /// Serves window by window over [0, until) and returns the closed intervals.
 std::vector<pool_interval> run_windows(pool_model& pool, vtime tick, vtime until,
                                        const std::vector<request>& arrivals,
@@ -80,8 +74,8 @@ TEST_CASE("a batch of one through the batched engine makes the eager engine's de
   batched.advance(s.horizon, b);
   REQUIRE(a.size() == arrivals.size());
   REQUIRE(b.size() == arrivals.size());
-  const auto sa = by_session(a, arrivals.size());
-  const auto sb = by_session(b, arrivals.size());
+  const auto sa = test::by_session(a, arrivals.size());
+  const auto sb = test::by_session(b, arrivals.size());
   std::size_t same = 0;
   for (std::size_t i = 0; i < sa.size(); ++i) {
     same += sa[i].at == sb[i].at && sa[i].what == sb[i].what;
@@ -129,8 +123,8 @@ TEST_CASE("window by window, a batch of one gives the eager engine's figures exa
     CHECK(rows_a[i].endpoints[0].abandoned == rows_b[i].endpoints[0].abandoned);
     CHECK(rows_a[i].endpoints[0].rejected == rows_b[i].endpoints[0].rejected);
   }
-  const auto sa = by_session(a, arrivals.size());
-  const auto sb = by_session(b, arrivals.size());
+  const auto sa = test::by_session(a, arrivals.size());
+  const auto sb = test::by_session(b, arrivals.size());
   for (std::size_t i = 0; i < sa.size(); ++i) {
     if (sa[i].at != sb[i].at || sa[i].what != sb[i].what) FAIL("request " << i << " differs");
   }
@@ -189,7 +183,7 @@ TEST_CASE("a batch timeout releases a partial batch after the timeout", "[sim][b
   std::vector<outcome> out;
   pool.serve(arrivals, out);
   pool.advance(100 * second, out);
-  const auto o = by_session(out, arrivals.size());
+  const auto o = test::by_session(out, arrivals.size());
   // 3 requests of 1 s at speed-up 2: 1.5 s from 200 ms.
   CHECK(o[0].at == 1700 * msec);
   CHECK(o[1].at == 1700 * msec);
@@ -211,7 +205,7 @@ TEST_CASE("a request whose patience ends before a batch takes it abandons", "[si
   pool.serve(arrivals, out);
   CHECK(out.empty());  // nothing is decided yet at 1 s
   pool.advance(60 * second, out);
-  const auto o = by_session(out, 2);
+  const auto o = test::by_session(out, 2);
   CHECK(o[0].what == outcome::kind::abandoned);
   CHECK(o[0].at == 2 * second);
   // The second request is now the oldest: its own timeout (1 s + 10 s) releases it alone.

@@ -48,6 +48,14 @@ inline std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::
   return out;
 }
 
+/// The outcomes of sessions 0..n-1, each at its session's index; a session
+/// with no outcome keeps at = -1.
+inline std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
+  std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
+  for (const outcome& o : out) sorted[o.session] = o;
+  return sorted;
+}
+
 /// A server event (add_servers, remove_servers, outage) on pool 0.
 inline event_spec server_event(event_spec::kind what, vtime at, std::int64_t count,
                                vtime duration = 0) {
