@@ -495,23 +495,13 @@ struct reference_pool {
       ++idle;
     }
   }
+  // Each instant of `instants` that is `now` frees a server, and is dropped.
+  void free_at(std::vector<vtime>& instants, vtime now) {
+    for (auto due = std::erase(instants, now); due > 0; --due) free_one();
+  }
   void settle(vtime now) {
-    for (std::size_t i = 0; i < busy_until.size();) {
-      if (busy_until[i] == now) {
-        busy_until.erase(busy_until.begin() + static_cast<std::ptrdiff_t>(i));
-        free_one();
-      } else {
-        ++i;
-      }
-    }
-    for (std::size_t i = 0; i < joins.size();) {
-      if (joins[i] == now) {
-        joins.erase(joins.begin() + static_cast<std::ptrdiff_t>(i));
-        free_one();
-      } else {
-        ++i;
-      }
-    }
+    free_at(busy_until, now);
+    free_at(joins, now);
     while (idle > 0 && !waiting.empty()) {
       const request r = waiting.front();
       waiting.pop_front();
