@@ -65,7 +65,7 @@ std::string page_data(const sim::run_result& r) {
                     {"held", s.held}});
   }
   j["slos"] = std::move(slos);
-  return json_for_script(j.dump());
+  return j.dump();
 }
 
 std::string td(const std::string& text, bool number = false) {
@@ -176,10 +176,8 @@ constexpr const char* error_capture = R"JS(
 )JS";
 
 // Builds the charts from the inlined data, finding them by column prefix
-// (the naming of sim::timeseries), then checks that every canvas has pixels.
+// (the naming of sim::timeseries); runs in report_page's frame (app_head).
 constexpr const char* app = R"JS(
-(function () {
-  var data = JSON.parse(document.getElementById('stampede-data').textContent);
   var columns = data.columns, rows = data.rows;
   var palette = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#4b5563'];
   function column(name) {
@@ -201,11 +199,9 @@ constexpr const char* app = R"JS(
              backgroundColor: color, borderWidth: 2, borderDash: dashed ? [6, 4] : [], pointRadius: 0,
              spanGaps: false };
   }
-  var charts = [];
-  var container = document.getElementById('charts');
   function chart(title, note, yTitle, datasets, yOptions) {
     if (!datasets.length) return;
-    var canvas = stampedeFigure(container, title, note);
+    var canvas = figure(title, note);
     var y = Object.assign({ beginAtZero: true, title: { display: true, text: yTitle } }, yOptions || {});
     charts.push(new Chart(canvas, {
       type: 'line',
@@ -286,9 +282,6 @@ constexpr const char* app = R"JS(
         suffixes('servers.').map(function (p, i) { return line(p, column('servers.' + p), palette[i % palette.length]); }));
   var cost = column('cost_usd');
   if (cost) chart('Cost', 'Cost of the servers so far, USD.', 'USD', [line('cost', cost, palette[0])]);
-
-  stampedeCheckPainted(charts);
-})();
 )JS";
 
 // Shared by every report page: a chart's figure (title, note, canvas), and
@@ -321,6 +314,22 @@ function stampedeCheckPainted(charts) {
   // Responsive charts redraw once they are laid out; check again after that.
   window.addEventListener('load', function () { requestAnimationFrame(function () { setTimeout(painted, 0); }); });
 }
+)JS";
+
+// The frame every page's app runs in (report_page): `data`, the page's data;
+// `charts`, where the app puts each Chart it makes, for the paint check that
+// runs when the app is done; figure(title, note), a new chart's canvas in
+// <section id="charts">.
+constexpr const char* app_head = R"JS(
+(function () {
+  var data = JSON.parse(document.getElementById('stampede-data').textContent);
+  var charts = [];
+  var container = document.getElementById('charts');
+  function figure(title, note) { return stampedeFigure(container, title, note); }
+)JS";
+constexpr const char* app_tail = R"JS(
+  stampedeCheckPainted(charts);
+})();
 )JS";
 
 // The public figures next to the run's, each marked a calibration target or a
@@ -361,17 +370,8 @@ std::string figures_html(const sim::run_result& r) {
 }  // namespace
 
 std::string report_html(const sim::run_result& r) {
-  const std::string chartjs = read_chartjs(STAMPEDE_CHARTJS_PATH);
   const bool all_held = std::all_of(r.slos.begin(), r.slos.end(), [](auto& s) { return s.held; });
-  std::string h;
-  h.reserve(chartjs.size() + 64 * 1024);
-  h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-  h += html_escape(r.scenario) + " \xE2\x80\x94 stampede report</title>\n<style>" + style +
-       "</style>\n</head>\n";
-  h += "<body data-charts=\"0\" data-painted=\"0\" data-errors=\"0\">\n";
-  h += "<pre id=\"errors\" hidden></pre>\n<script>" + std::string(error_capture) + "</script>\n";
-  h += "<main>\n<header>\n<h1>" + html_escape(r.scenario) + "</h1>\n";
+  std::string h = "<header>\n<h1>" + html_escape(r.scenario) + "</h1>\n";
   if (!r.description.empty()) h += "<p class=\"desc\">" + html_escape(r.description) + "</p>\n";
   h += "<p class=\"meta\">" + html_escape(hours_text(r.horizon_s / 3600.0)) + " simulated, seed " +
        std::to_string(r.seed) + ", scale " + html_escape(shortest(r.scale)) +
@@ -387,33 +387,17 @@ std::string report_html(const sim::run_result& r) {
   h += figures_html(r);
   h += tables(r);
   h += loadtest_html_tables(r);
-  h += "<h2>Over time</h2>\n<section id=\"charts\"></section>\n</main>\n";
-  h += "<script>" + chartjs + "</script>\n";
-  h += "<script type=\"application/json\" id=\"stampede-data\">" + page_data(r) + "</script>\n";
-  h += "<script>" + std::string(paint_check) + app + "</script>\n";
-  h += loadtest_html_script(r);
-  h += "</body>\n</html>\n";
-  return h;
+  h += "<h2>Over time</h2>\n<section id=\"charts\"></section>\n";
+  return report_page(r.scenario + " \xE2\x80\x94 stampede report", h, page_data(r), app,
+                     loadtest_html_script(r));
 }
 
 }  // namespace stampede::reports
 
 namespace stampede::reports::detail {
 
-std::string_view page_style() {
-  return style;
-}
-
-std::string_view page_error_capture() {
-  return error_capture;
-}
-
-std::string_view page_paint_check() {
-  return paint_check;
-}
-
 std::string report_page(std::string_view title, std::string_view main, std::string_view data_json,
-                        std::string_view app) {
+                        std::string_view app, std::string_view after) {
   const std::string chartjs = read_chartjs(STAMPEDE_CHARTJS_PATH);
   std::string h;
   h.reserve(chartjs.size() + main.size() + data_json.size() + 16 * 1024);
@@ -428,7 +412,9 @@ std::string report_page(std::string_view title, std::string_view main, std::stri
   h += "</main>\n<script>" + chartjs + "</script>\n";
   h += "<script type=\"application/json\" id=\"stampede-data\">" + json_for_script(data_json) +
        "</script>\n";
-  h += "<script>" + std::string(paint_check) + std::string(app) + "</script>\n";
+  h += "<script>" + std::string(paint_check) + app_head + std::string(app) + app_tail +
+       "</script>\n";
+  h += after;
   h += "</body>\n</html>\n";
   return h;
 }

@@ -18,9 +18,16 @@ double share(std::uint64_t part, std::uint64_t whole) {
   return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
 }
 
+// An object with one member per item, keyed by the item's name.
+template <class T, class F>
+json by_name(const std::vector<T>& items, F&& fields) {
+  json out = json::object();
+  for (const T& x : items) out[x.name] = fields(x);
+  return out;
+}
+
 json endpoint_json(const sim::run_result& r, const sim::endpoint_result& e) {
   json j;
-  j["name"] = e.name;
   j["pool"] = e.pool;
   j["offered"] = detail::real_count(r, static_cast<double>(e.offered));
   j["completed"] = detail::real_count(r, static_cast<double>(e.completed));
@@ -65,7 +72,6 @@ json endpoint_json(const sim::run_result& r, const sim::endpoint_result& e) {
 
 json pool_json(const sim::run_result& r, const sim::pool_result& p) {
   json j;
-  j["name"] = p.name;
   j["servers"] = p.servers;
   j["simulated_servers"] = p.simulated_servers;
   j["peak_servers"] = p.peak_servers;
@@ -110,21 +116,8 @@ std::string summary_json(const sim::run_result& r) {
       r.simulated_users ? static_cast<double>(r.population_bytes) / r.simulated_users : 0.0;
   j["simulated_requests"] = r.simulated_requests;
 
-  json endpoints = json::object();
-  for (const auto& e : r.endpoints) {
-    json ej = endpoint_json(r, e);
-    ej.erase("name");
-    endpoints[e.name] = std::move(ej);
-  }
-  j["endpoints"] = std::move(endpoints);
-
-  json pools = json::object();
-  for (const auto& p : r.pools) {
-    json pj = pool_json(r, p);
-    pj.erase("name");
-    pools[p.name] = std::move(pj);
-  }
-  j["pools"] = std::move(pools);
+  j["endpoints"] = by_name(r.endpoints, [&](const auto& e) { return endpoint_json(r, e); });
+  j["pools"] = by_name(r.pools, [&](const auto& p) { return pool_json(r, p); });
 
   j["adoption"] = {{"population", r.adoption.population},
                    {"adopters_at_end", r.adoption.adopters_at_end},

@@ -235,7 +235,8 @@ std::string loadtest_html_tables(const sim::run_result& r) {
 std::string loadtest_html_script(const sim::run_result& r) {
   if (!r.loadtest) return "";
   // Reads the page's data like the main charts, by column name: the corrected
-  // p99 (latency_p99_s.E) against the uncorrected one, and the lag.
+  // p99 (latency_p99_s.E) against the uncorrected one, and the lag; its figure
+  // is the page's (stampedeFigure, reports/html.cpp).
   return R"JS(<script>
 (function () {
   var data = JSON.parse(document.getElementById('stampede-data').textContent);
@@ -262,16 +263,9 @@ std::string loadtest_html_script(const sim::run_result& r) {
   });
   var lag = column('lag_p99_s');
   if (lag) sets.push(line('generator lag p99', lag, '#4b5563', true));
-  var section = document.getElementById('loadtest-charts');
-  var figure = document.createElement('figure');
-  var h = document.createElement('h3'); h.textContent = 'Corrected vs uncorrected p99, and the generator lag';
-  figure.appendChild(h);
-  var p = document.createElement('p');
-  p.textContent = 'Corrected: from the intended send time; uncorrected (dashed): from the actual send. A gap means the target stalled and a closed-loop tester would have hidden it.';
-  figure.appendChild(p);
-  var box = document.createElement('div'); box.className = 'chart'; figure.appendChild(box);
-  var canvas = document.createElement('canvas'); box.appendChild(canvas);
-  section.appendChild(figure);
+  var canvas = stampedeFigure(document.getElementById('loadtest-charts'),
+      'Corrected vs uncorrected p99, and the generator lag',
+      'Corrected: from the intended send time; uncorrected (dashed): from the actual send. A gap means the target stalled and a closed-loop tester would have hidden it.');
   new Chart(canvas, {
     type: 'line', data: { datasets: sets },
     options: { animation: false, responsive: true, maintainAspectRatio: false,

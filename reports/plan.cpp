@@ -368,11 +368,6 @@ std::string plan_md(const sim::plan_result& p) {
 namespace {
 
 constexpr const char* plan_app = R"JS(
-(function () {
-  var data = JSON.parse(document.getElementById('stampede-data').textContent);
-  var charts = [];
-  var container = document.getElementById('charts');
-  function figure(title, note) { return stampedeFigure(container, title, note); }
   var front = data.candidates.filter(function (c) { return c.pareto; })
     .sort(function (a, b) { return a.cost_usd - b.cost_usd; });
   var whole = data.candidates.filter(function (c) { return c.until_s >= data.horizon_s; });
@@ -409,8 +404,6 @@ constexpr const char* plan_app = R"JS(
                   y: { beginAtZero: true, title: { display: true, text: 'servers' } } } }
     }));
   }
-  stampedeCheckPainted(charts);
-})();
 )JS";
 
 }  // namespace

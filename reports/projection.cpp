@@ -251,11 +251,6 @@ std::string projection_md(const sim::projection_result& p) {
 namespace {
 
 constexpr const char* projection_app = R"JS(
-(function () {
-  var data = JSON.parse(document.getElementById('stampede-data').textContent);
-  var charts = [];
-  var container = document.getElementById('charts');
-  function figure(title, note) { return stampedeFigure(container, title, note); }
   function points(b, key) {
     return b.t_hours.map(function (t, i) { var v = b[key][i]; return { x: t / 24, y: typeof v === 'number' ? v : null }; });
   }
@@ -321,8 +316,6 @@ constexpr const char* projection_app = R"JS(
         plugins: { legend: { position: 'bottom' } } }
     }));
   }
-  stampedeCheckPainted(charts);
-})();
 )JS";
 
 }  // namespace

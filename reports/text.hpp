@@ -36,20 +36,15 @@ std::string json_for_script(std::string_view json);
 /// std::runtime_error naming the path and the Debian package when it cannot be read.
 std::string read_chartjs(const std::string& path);
 
-/// The CSS of the report pages, and the script that counts the page's errors on
-/// <body data-errors> (installed before Chart.js): shared by every report.html.
-std::string_view page_style();
-std::string_view page_error_capture();
-/// Defines stampedeFigure(container, title, note), a chart's figure that
-/// returns its canvas, and stampedeCheckPainted(charts): the page's
-/// data-charts and data-painted (charts with pixels), now and after `load`.
-std::string_view page_paint_check();
-
-/// A whole report page of a command's results (`project`, `plan`): the shared
-/// head (`title`, style, error capture), `main` (its header, tables and a
+/// A whole report page (`run`, `project`, `plan`): the shared head (`title`,
+/// style, error capture), `main` (its header, tables and a
 /// <section id="charts">), then Chart.js, `data_json` as the page's
-/// <script id="stampede-data"> and the paint check followed by `app`.
+/// <script id="stampede-data">, and `app`, the page's charts. `app` runs in a
+/// frame that gives it `data` (data_json, parsed), `charts` (each Chart it
+/// makes goes there) and figure(title, note) (a new chart's canvas in the
+/// section), and then records on <body> data-charts and data-painted (charts
+/// with pixels), now and after `load`. `after`: further scripts, whole tags.
 std::string report_page(std::string_view title, std::string_view main, std::string_view data_json,
-                        std::string_view app);
+                        std::string_view app, std::string_view after = {});
 
 }  // namespace stampede::reports::detail

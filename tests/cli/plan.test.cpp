@@ -9,16 +9,9 @@
 #include "tests/cli/run_binary.hpp"
 
 using stampede::test::read_all;
+using stampede::test::read_json;
 using stampede::test::run_stampede;
 using stampede::test::temp_dir;
-
-namespace {
-
-nlohmann::json read_json(const std::filesystem::path& p) {
-  return nlohmann::json::parse(read_all(p));
-}
-
-}  // namespace
 
 TEST_CASE("stampede plan --help teaches every flag", "[cli][plan]") {
   const auto r = run_stampede("plan --help");

@@ -12,6 +12,7 @@
 #include "tests/cli/run_binary.hpp"
 
 using stampede::test::read_all;
+using stampede::test::read_json;
 using stampede::test::run_stampede;
 using stampede::test::temp_dir;
 
@@ -48,10 +49,6 @@ std::filesystem::path write_scenario(const std::filesystem::path& dir, const std
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path;
-}
-
-nlohmann::json read_json(const std::filesystem::path& p) {
-  return nlohmann::json::parse(read_all(p));
 }
 
 }  // namespace

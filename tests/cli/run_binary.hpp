@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace stampede::test {
 
 struct command_result {
@@ -21,6 +23,11 @@ inline std::string read_all(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// The JSON document in the file at `p` (summary.json, plan.json, projection.json).
+inline nlohmann::json read_json(const std::filesystem::path& p) {
+  return nlohmann::json::parse(read_all(p));
 }
 
 /// A fresh empty folder under the system's temp dir.

@@ -65,6 +65,17 @@ std::vector<double> values_of(const std::vector<fraction>& fractions) {
   return qs;
 }
 
+/// `n` draws of a normal of mean `mean` and standard deviation `sd`.
+std::vector<double> normal_sample(std::size_t n, double mean, double sd, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> around(mean, sd);
+  std::vector<double> sample(n);
+  for (double& x : sample) {
+    x = around(rng);
+  }
+  return sample;
+}
+
 /// A skewed sample with a heavy tail, like latencies: a normal body plus a
 /// lognormal tail, shifted so that about a fifth is negative.
 std::vector<double> random_sample(std::size_t n, std::uint64_t seed) {
@@ -367,12 +378,7 @@ TEST_CASE("moments stay accurate far from zero where a sum of squares cancels", 
   // relative at worst (measured: 1e-9 for 1e6 values, 4e-8 for 1e7): 1e-6
   // holds, and the naive formula misses it by orders of magnitude. The mean is
   // as good as anywhere (measured 2e-14).
-  std::mt19937_64 rng(3);
-  std::normal_distribution<double> around(1e9, 1.0);
-  std::vector<double> sample(1000000);
-  for (double& x : sample) {
-    x = around(rng);
-  }
+  const std::vector<double> sample = normal_sample(1000000, 1e9, 1.0, 3);
   const auto m = stampede::gpu::moments(sample);
   const two_pass want = reference_moments(sample);
   CHECK(relative_error(m.mean, want.mean) < 1e-12);
@@ -398,12 +404,7 @@ TEST_CASE("moments with infinities give the two-pass IEEE answer", "[gpu]") {
 // Hidden ([.large]): 800 MB of samples. The device check on the GPU machine runs
 // it with the tag; here it would take the shared cores for too long.
 TEST_CASE("moments of 1e8 values agree with a long double reference", "[gpu][.large]") {
-  std::mt19937_64 rng(8);
-  std::normal_distribution<double> around(100.0, 15.0);
-  std::vector<double> sample(100000000);
-  for (double& x : sample) {
-    x = around(rng);
-  }
+  const std::vector<double> sample = normal_sample(100000000, 100.0, 15.0, 8);
   const auto m = stampede::gpu::moments(sample);
   const two_pass want = reference_moments(sample);
   REQUIRE(m.count == sample.size());

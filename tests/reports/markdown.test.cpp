@@ -15,6 +15,19 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+/// The calibration target the figure tests start from: 1,000,000 users in the
+/// first week, simulated 1,050,000 (+5.0%), within its ±15%.
+sim::figure_result users_in_first_week() {
+  sim::figure_result users;
+  users.name = "users in the first week";
+  users.metric = "adopters_at(at 2d)";
+  users.value = 1'000'000;
+  users.simulated = 1'050'000;
+  users.tolerance = 0.15;
+  users.within = true;
+  return users;
+}
+
 }  // namespace
 
 TEST_CASE("summary.md tells when the SLO broke, for how long, and what it cost", "[reports]") {
@@ -138,13 +151,7 @@ TEST_CASE("summary.md puts every kind of event in words", "[reports]") {
 TEST_CASE("summary.md marks calibration targets and predictions and never says reproduced",
           "[reports][figures]") {
   auto r = stampede::test::sample_result();
-  sim::figure_result users;
-  users.name = "users in the first week";
-  users.metric = "adopters_at(at 2d)";
-  users.value = 1'000'000;
-  users.simulated = 1'050'000;
-  users.tolerance = 0.15;
-  users.within = true;
+  sim::figure_result users = users_in_first_week();
   users.at_least = true;
   auto melt = users;
   melt.name = "hours until the GPUs melted";
@@ -234,13 +241,7 @@ TEST_CASE("summary.md says when no figure is a prediction and when the tuned key
 TEST_CASE("summary.md shows a target's recorded leave-one-out error beside its in-sample error",
           "[reports][figures]") {
   auto r = stampede::test::sample_result();
-  sim::figure_result users;
-  users.name = "users in the first week";
-  users.metric = "adopters_at(at 2d)";
-  users.value = 1'000'000;
-  users.simulated = 1'050'000;
-  users.tolerance = 0.15;
-  users.within = true;
+  sim::figure_result users = users_in_first_week();
   users.leave_one_out = -0.129;
   auto images = users;
   images.name = "images on day 2";

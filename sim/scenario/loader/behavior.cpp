@@ -49,19 +49,12 @@ void loader::load_behavior(const node_ref& at, scenario& s) const {
 
   const node_ref mix = required(at, items, "mix");
   const auto shares = entries(mix, "a map of endpoint name to share");
-  std::vector<std::string> endpoint_names;
-  for (const auto& e : s.endpoints) endpoint_names.push_back(e.name);
   b.mix.assign(s.endpoints.size(), 0.0);
   double sum = 0;
   for (const auto& e : shares) {
-    const int index = s.endpoint_index(e.key);
-    if (index < 0) {
-      fail(e.key_mark, e.value.path,
-           "no endpoint " + quoted(e.key) + " in platform.endpoints" +
-               did_you_mean_or_list(e.key, endpoint_names, "endpoints are"));
-    }
-    b.mix[static_cast<std::size_t>(index)] = share(e.value);
-    sum += b.mix[static_cast<std::size_t>(index)];
+    const auto index = static_cast<std::size_t>(endpoint_of(key_of(e), s));
+    b.mix[index] = share(e.value);
+    sum += b.mix[index];
   }
   if (std::fabs(sum - 1) > 1e-6) {
     std::ostringstream out;

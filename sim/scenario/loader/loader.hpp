@@ -132,6 +132,11 @@ class loader {
   std::optional<node_ref> optional(const std::vector<map_entry>& items, std::string_view key) const;
   node_ref required(const node_ref& map, const std::vector<map_entry>& items,
                     std::string_view key) const;
+  /// A map entry's key as a node, at the key's place with the entry's path: a
+  /// key that names something (`mix: {generate: 0.7}`) is looked up like a value.
+  static node_ref key_of(const map_entry& e) {
+    return {YAML::Node(e.key), e.value.path, e.key_mark};
+  }
 
   // ------------------------------------------------------------ scalars (nodes.cpp)
   std::string text(const node_ref& at, const std::string& what = "a string") const;
@@ -221,8 +226,7 @@ class loader {
     }
     std::vector<bool> given(s.tiers.size(), false);
     for (const auto& e : entries(at)) {
-      const node_ref key{YAML::Node(e.key), e.value.path, e.key_mark};
-      const int t = tier_of(key, s);
+      const int t = tier_of(key_of(e), s);
       set(static_cast<std::size_t>(t), positive_number(e.value, most));
       given[static_cast<std::size_t>(t)] = true;
     }

@@ -91,17 +91,10 @@ loadtest_spec loader::load_loadtest(const node_ref& at, const scenario& s) const
   const node_ref requests = required(at, items, "requests");
   const auto named = entries(requests, "a map of endpoint name to {method, path, body, headers}");
   if (named.empty()) fail(requests, "expected at least one endpoint, got an empty map");
-  std::vector<std::string> endpoint_names;
-  for (const auto& e : s.endpoints) endpoint_names.push_back(e.name);
   l.requests.assign(s.endpoints.size(), request_template{});
   std::vector<std::string> route_paths(s.endpoints.size());
   for (const auto& e : named) {
-    const int index = s.endpoint_index(e.key);
-    if (index < 0) {
-      fail(e.key_mark, e.value.path,
-           "no endpoint " + quoted(e.key) + " in platform.endpoints" +
-               did_you_mean_or_list(e.key, endpoint_names, "endpoints are"));
-    }
+    const int index = endpoint_of(key_of(e), s);
     request_template r = load_request(e.value, l);
     // `serve` routes on method and path without the query: two endpoints
     // there would be one route, and the second could never be reached.

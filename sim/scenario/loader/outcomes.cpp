@@ -129,21 +129,13 @@ void loader::load_slos(const node_ref& at, scenario& s) const {
       {"latency_p50", 0.5}, {"latency_p90", 0.9}, {"latency_p99", 0.99}, {"latency_p999", 0.999}};
   const std::vector<std::string> known = {"endpoint",    "latency_p50",  "latency_p90",
                                           "latency_p99", "latency_p999", "max_rejected"};
-  std::vector<std::string> endpoint_names;
-  for (const auto& e : s.endpoints) endpoint_names.push_back(e.name);
   for (std::size_t i = 0; i < at.node.size(); ++i) {
     const YAML::Node item = at.node[i];
     const node_ref slo{item, at.path + "[" + std::to_string(i) + "]", item.Mark()};
     const auto items = entries(slo);
     check_keys(items, known);
     slo_spec spec;
-    const node_ref endpoint = required(slo, items, "endpoint");
-    const std::string name = text(endpoint, "an endpoint name");
-    spec.endpoint = s.endpoint_index(name);
-    if (spec.endpoint < 0) {
-      fail(endpoint, "no endpoint " + quoted(name) + " in platform.endpoints" +
-                         did_you_mean_or_list(name, endpoint_names, "endpoints are"));
-    }
+    spec.endpoint = endpoint_of(required(slo, items, "endpoint"), s);
     std::vector<const map_entry*> objectives;
     for (const auto& e : items) {
       if (e.key != "endpoint") objectives.push_back(&e);

@@ -23,8 +23,6 @@ void loader::load_platform(const node_ref& at, scenario& s) const {
     pool_paths.push_back(pool.path);
   }
 
-  std::vector<std::string> pool_names;
-  for (const auto& p : s.pools) pool_names.push_back(p.name);
   const node_ref endpoints = required(at, items, "endpoints");
   const auto defined = entries(endpoints, "a map of endpoint name to {pool, work}");
   if (defined.empty()) fail(endpoints, "expected at least one endpoint, got an empty map");
@@ -35,13 +33,7 @@ void loader::load_platform(const node_ref& at, scenario& s) const {
     check_keys(fields, {"pool", "work"});
     endpoint_spec spec;
     spec.name = e.key;
-    const node_ref pool = required(e.value, fields, "pool");
-    const std::string pool_name = text(pool, "a pool name");
-    spec.pool = s.pool_index(pool_name);
-    if (spec.pool < 0) {
-      fail(pool, "no pool named " + quoted(pool_name) + " in platform.pools" +
-                     did_you_mean_or_list(pool_name, pool_names, "pools are"));
-    }
+    spec.pool = pool_of(required(e.value, fields, "pool"), s);
     spec.work = parse_distribution(required(e.value, fields, "work"), domain::duration);
     s.endpoints.push_back(spec);
   }

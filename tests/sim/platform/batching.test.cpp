@@ -20,29 +20,6 @@ scenario batch_pool(std::int64_t servers, distribution work, int max, vtime time
   return s;
 }
 
-/// Poisson arrivals of rate `lambda`, one session each, with exponential
-/// patience of mean `patience_s`.
-std::vector<request> arrivals_for(double lambda, std::size_t n, double patience_s,
-                                  std::uint64_t seed) {
-  rng_stream rng(seed, stream::test, 4);
-  std::vector<request> out(n);
-  double t = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    t += -std::log(rng.uniform()) / lambda;
-    out[i].at = from_seconds(t);
-    out[i].id = i;
-    out[i].session = static_cast<std::uint32_t>(i);
-    out[i].patience = from_seconds(-patience_s * std::log(rng.uniform()));
-  }
-  return out;
-}
-
-std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
-  std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
-  for (const outcome& o : out) sorted[o.session] = o;
-  return sorted;
-}
-
 /// Serves window by window over [0, until) and returns the closed intervals.
 std::vector<pool_interval> run_windows(pool_model& pool, vtime tick, vtime until,
                                        const std::vector<request>& arrivals,
@@ -85,7 +62,7 @@ TEST_CASE("a batch of one through the batched engine makes the eager engine's de
   // of the eager engine (served at once, queued, abandoned, rejected) is taken.
   scenario s = batch_pool(3, distribution::exponential(1.0), 1, 0, {});
   s.pools[0].queue_capacity = 6;
-  const auto arrivals = arrivals_for(3.3, 300'000, 2.0, 31);
+  const auto arrivals = test::poisson_arrivals(3.3, 300'000, 31, 2.0);
 
   pool_model eager(s, 0);
   pool_model batched(s, 0, pool_model::engine::batched);
@@ -97,8 +74,8 @@ TEST_CASE("a batch of one through the batched engine makes the eager engine's de
   batched.advance(s.horizon, b);
   REQUIRE(a.size() == arrivals.size());
   REQUIRE(b.size() == arrivals.size());
-  const auto sa = by_session(a, arrivals.size());
-  const auto sb = by_session(b, arrivals.size());
+  const auto sa = test::by_session(a, arrivals.size());
+  const auto sb = test::by_session(b, arrivals.size());
   std::size_t same = 0;
   for (std::size_t i = 0; i < sa.size(); ++i) {
     same += sa[i].at == sb[i].at && sa[i].what == sb[i].what;
@@ -129,7 +106,7 @@ TEST_CASE("window by window, a batch of one gives the eager engine's figures exa
   scenario s = batch_pool(2, distribution::lognormal(0.8, 0.5), 1, 0, {}, 8);
   s.horizon = 3 * hour;
   s.report_interval = 10 * minute;
-  const auto arrivals = arrivals_for(2.3, 30'000, 5.0, 37);
+  const auto arrivals = test::poisson_arrivals(2.3, 30'000, 37, 5.0);
   pool_model eager(s, 0);
   pool_model batched(s, 0, pool_model::engine::batched);
   std::vector<outcome> a, b;
@@ -146,8 +123,8 @@ TEST_CASE("window by window, a batch of one gives the eager engine's figures exa
     CHECK(rows_a[i].endpoints[0].abandoned == rows_b[i].endpoints[0].abandoned);
     CHECK(rows_a[i].endpoints[0].rejected == rows_b[i].endpoints[0].rejected);
   }
-  const auto sa = by_session(a, arrivals.size());
-  const auto sb = by_session(b, arrivals.size());
+  const auto sa = test::by_session(a, arrivals.size());
+  const auto sb = test::by_session(b, arrivals.size());
   for (std::size_t i = 0; i < sa.size(); ++i) {
     if (sa[i].at != sb[i].at || sa[i].what != sb[i].what) FAIL("request " << i << " differs");
   }
@@ -169,7 +146,8 @@ TEST_CASE("at saturation a batching pool completes servers x speedup(b) / work p
   pool_model pool(s, 0);
   REQUIRE(pool.batched());
   const double horizon_s = 20'000;
-  const auto arrivals = arrivals_for(20.0, static_cast<std::size_t>(20.0 * horizon_s), 1e9, 41);
+  const auto arrivals =
+      test::poisson_arrivals(20.0, static_cast<std::size_t>(20.0 * horizon_s), 41);
   std::vector<outcome> out;
   pool.serve(arrivals, out);
   pool.advance(arrivals.back().at, out);
@@ -205,7 +183,7 @@ TEST_CASE("a batch timeout releases a partial batch after the timeout", "[sim][b
   std::vector<outcome> out;
   pool.serve(arrivals, out);
   pool.advance(100 * second, out);
-  const auto o = by_session(out, arrivals.size());
+  const auto o = test::by_session(out, arrivals.size());
   // 3 requests of 1 s at speed-up 2: 1.5 s from 200 ms.
   CHECK(o[0].at == 1700 * msec);
   CHECK(o[1].at == 1700 * msec);
@@ -227,7 +205,7 @@ TEST_CASE("a request whose patience ends before a batch takes it abandons", "[si
   pool.serve(arrivals, out);
   CHECK(out.empty());  // nothing is decided yet at 1 s
   pool.advance(60 * second, out);
-  const auto o = by_session(out, 2);
+  const auto o = test::by_session(out, 2);
   CHECK(o[0].what == outcome::kind::abandoned);
   CHECK(o[0].at == 2 * second);
   // The second request is now the oldest: its own timeout (1 s + 10 s) releases it alone.
@@ -245,7 +223,7 @@ TEST_CASE("Little's law holds in a batching pool measured window by window",
   scenario s = batch_pool(2, distribution::exponential(0.5), 8, 500 * msec, {{1, 1.0}, {8, 4.0}});
   s.horizon = 40'000 * second;
   s.report_interval = 1000 * second;
-  const auto arrivals = arrivals_for(6.0, 235'000, 1e9, 43);
+  const auto arrivals = test::poisson_arrivals(6.0, 235'000, 43);
   pool_model pool(s, 0);
   std::vector<outcome> out;
   run_windows(pool, s.tick, s.horizon, arrivals, out);

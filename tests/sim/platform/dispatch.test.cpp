@@ -156,13 +156,6 @@ std::vector<request> arrivals_at(std::initializer_list<double> seconds) {
   return out;
 }
 
-/// Outcomes indexed by session.
-std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
-  std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
-  for (const outcome& o : out) sorted[o.session] = o;
-  return sorted;
-}
-
 }  // namespace
 
 TEST_CASE("a removed replica serves its own queue and leaves, and later arrivals go elsewhere",
@@ -176,7 +169,7 @@ TEST_CASE("a removed replica serves its own queue and leaves, and later arrivals
   const auto arrivals = arrivals_at({0, 0.001, 0.002, 0.003, 2});
   pool_model pool(s, 0);
   const auto run = test::run_windows(pool, s, arrivals);
-  const auto o = by_session(run.outcomes, arrivals.size());
+  const auto o = test::by_session(run.outcomes, arrivals.size());
   CHECK(o[0].at == from_seconds(10));
   CHECK(o[1].at == from_seconds(10.001));
   CHECK(o[2].at == from_seconds(20));
@@ -194,7 +187,7 @@ TEST_CASE("an added replica takes arrivals from its join time on", "[sim][dispat
   s.events = {test::server_event(event_spec::kind::add_servers, 5 * second, 1)};
   const auto arrivals = arrivals_at({0, 6});
   pool_model pool(s, 0);
-  const auto o = by_session(test::run_windows(pool, s, arrivals).outcomes, 2);
+  const auto o = test::by_session(test::run_windows(pool, s, arrivals).outcomes, 2);
   CHECK(o[0].at == from_seconds(10));
   // The new replica, idle: not after request 0 on replica 0 (20 s).
   CHECK(o[1].at == from_seconds(16));
@@ -205,7 +198,7 @@ TEST_CASE("with every replica out, an arrival is rejected at once", "[sim][dispa
   s.events = {test::server_event(event_spec::kind::outage, 1 * second, 1, 10 * second)};
   const auto arrivals = arrivals_at({2, 12});
   pool_model pool(s, 0);
-  const auto o = by_session(test::run_windows(pool, s, arrivals).outcomes, 2);
+  const auto o = test::by_session(test::run_windows(pool, s, arrivals).outcomes, 2);
   CHECK(o[0].what == outcome::kind::rejected);
   CHECK(o[0].at == from_seconds(2));
   CHECK(o[1].what == outcome::kind::completed);
@@ -220,7 +213,7 @@ TEST_CASE("each replica holds its share of the queue capacity", "[sim][dispatch]
   const auto arrivals =
       arrivals_at({0, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009, 0.010, 0.011});
   pool_model pool(s, 0);
-  const auto o = by_session(test::run_windows(pool, s, arrivals).outcomes, arrivals.size());
+  const auto o = test::by_session(test::run_windows(pool, s, arrivals).outcomes, arrivals.size());
   for (std::size_t i = 0; i < o.size(); ++i) {
     INFO("request " << i);
     CHECK((o[i].what == outcome::kind::rejected) == (i == 8 || i == 10));
@@ -357,7 +350,7 @@ TEST_CASE("a replica that joins in the slot of one that left inherits none of it
   arrivals[1].patience = 2 * second;
   arrivals[2].patience = 20 * second;
   pool_model pool(s, 0);
-  const auto o = by_session(test::run_windows(pool, s, arrivals).outcomes, 3);
+  const auto o = test::by_session(test::run_windows(pool, s, arrivals).outcomes, 3);
   CHECK(o[0].at == from_seconds(10));
   CHECK(o[1].what == outcome::kind::abandoned);
   CHECK(o[1].at == from_seconds(3));

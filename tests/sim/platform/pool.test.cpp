@@ -9,6 +9,7 @@
 #include <span>
 
 using namespace stampede::sim;
+using stampede::sim::test::by_session;
 using stampede::sim::test::erlang_c;
 using stampede::sim::test::one_pool;
 using stampede::sim::test::poisson_arrivals;
@@ -382,13 +383,12 @@ TEST_CASE("a removed server finishes its work before it leaves", "[sim][queue][e
     INFO("batched " << batched);
     pool_model pool(s, 0, batched ? pool_model::engine::batched : pool_model::engine::automatic);
     windowed w = run_windows(pool, s, arrivals);
-    std::vector<vtime> done(4, -1);
-    for (const outcome& o : w.outcomes) done[o.session] = o.at;
+    const auto done = by_session(w.outcomes, 4);
     // Both first requests complete at 10 s; then one server is left for the others.
-    CHECK(done[0] == 10 * second);
-    CHECK(done[1] == 10 * second);
-    CHECK(done[2] == 20 * second);
-    CHECK(done[3] == 30 * second);
+    CHECK(done[0].at == 10 * second);
+    CHECK(done[1].at == 10 * second);
+    CHECK(done[2].at == 20 * second);
+    CHECK(done[3].at == 30 * second);
     const pool_final f = pool.finish();
     // 2 servers until the removed one finished at 10 s, then 1: 110 server-seconds.
     CHECK(f.result.server_hours * 3600 == Approx(110.0).epsilon(1e-12));
@@ -458,12 +458,11 @@ TEST_CASE("a server that joins a backlog takes the oldest waiting request at onc
                                       {6 * second, 3, from_seconds(1e9), 3, 0}};
   pool_model pool(s, 0);
   const windowed w = run_windows(pool, s, arrivals);
-  std::vector<vtime> done(4, -1);
-  for (const outcome& o : w.outcomes) done[o.session] = o.at;
-  CHECK(done[0] == 10 * second);
-  CHECK(done[1] == 15 * second);
-  CHECK(done[2] == 20 * second);
-  CHECK(done[3] == 25 * second);
+  const auto done = by_session(w.outcomes, 4);
+  CHECK(done[0].at == 10 * second);
+  CHECK(done[1].at == 15 * second);
+  CHECK(done[2].at == 20 * second);
+  CHECK(done[3].at == 25 * second);
 }
 
 namespace {
@@ -496,23 +495,13 @@ struct reference_pool {
       ++idle;
     }
   }
+  // Each instant of `instants` that is `now` frees a server, and is dropped.
+  void free_at(std::vector<vtime>& instants, vtime now) {
+    for (auto due = std::erase(instants, now); due > 0; --due) free_one();
+  }
   void settle(vtime now) {
-    for (std::size_t i = 0; i < busy_until.size();) {
-      if (busy_until[i] == now) {
-        busy_until.erase(busy_until.begin() + static_cast<std::ptrdiff_t>(i));
-        free_one();
-      } else {
-        ++i;
-      }
-    }
-    for (std::size_t i = 0; i < joins.size();) {
-      if (joins[i] == now) {
-        joins.erase(joins.begin() + static_cast<std::ptrdiff_t>(i));
-        free_one();
-      } else {
-        ++i;
-      }
-    }
+    free_at(busy_until, now);
+    free_at(joins, now);
     while (idle > 0 && !waiting.empty()) {
       const request r = waiting.front();
       waiting.pop_front();

@@ -3,6 +3,7 @@
 // arrivals window by window as the engine does.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,8 +32,9 @@ inline scenario one_pool(std::int64_t servers, distribution work,
 }
 
 /// Poisson arrivals of rate `lambda` per second, one session each, with
-/// infinite patience.
-inline std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::uint64_t seed) {
+/// exponential patience of mean `patience_s`, or infinite patience without it.
+inline std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::uint64_t seed,
+                                             std::optional<double> patience_s = std::nullopt) {
   rng_stream rng(seed, stream::test, 1);
   std::vector<request> out(n);
   double t = 0;
@@ -41,9 +43,17 @@ inline std::vector<request> poisson_arrivals(double lambda, std::size_t n, std::
     out[i].at = from_seconds(t);
     out[i].id = i;
     out[i].session = static_cast<std::uint32_t>(i);
-    out[i].patience = from_seconds(1e12);
+    out[i].patience = from_seconds(patience_s ? -*patience_s * std::log(rng.uniform()) : 1e12);
   }
   return out;
+}
+
+/// The outcomes of sessions 0..n-1, each at its session's index; a session
+/// with no outcome keeps at = -1.
+inline std::vector<outcome> by_session(const std::vector<outcome>& out, std::size_t n) {
+  std::vector<outcome> sorted(n, outcome{-1, 0, 0, outcome::kind::completed});
+  for (const outcome& o : out) sorted[o.session] = o;
+  return sorted;
 }
 
 /// A server event (add_servers, remove_servers, outage) on pool 0.
