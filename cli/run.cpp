@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "actors/engine/engine.hpp"
+#include "actors/engine/free_cores.hpp"
 #include "actors/worker/run.hpp"
 #include "cli/commands.hpp"
 #include "cli/progress.hpp"
@@ -104,6 +105,16 @@ int run_command(const run_args& a) {
   actors::run_options options;
   options.threads = a.threads;
   options.stop = &stop_requested;
+  if (a.threads > 1 && !a.workers.any() && !a.quiet) {
+    // Threads beyond the CPUs free now share cores with busy programs, and
+    // every window waits for them (bench/neighbour.sh).
+    if (const int free = actors::measure_machine().threads; free < a.threads) {
+      std::cerr << "note: --threads " << a.threads << " with " << free
+                << (free == 1 ? " CPU" : " CPUs")
+                << " free now: a thread beside a busy program holds up every window; "
+                   "without --threads the run takes the CPUs that are free\n";
+    }
+  }
   if (!a.quiet && (terminal || a.progress)) {
     options.on_progress = [&](const actors::progress& p) { display.update(p); };
   }

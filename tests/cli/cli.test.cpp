@@ -132,6 +132,27 @@ TEST_CASE("stampede run without --threads uses no more threads than the CPUs it 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("stampede run --threads beyond the CPUs free says so, and runs as asked", "[cli]") {
+  // taskset leaves the run one CPU: --threads 2 is more than it is offered.
+  if (std::system("taskset -c 0 true >/dev/null 2>&1") != 0) {
+    WARN("skipped: no taskset, or CPU 0 cannot be chosen");
+    return;
+  }
+  const auto dir = temp_dir("forced-threads");
+  const auto run = [&](const std::string& threads) {
+    const std::string cmd = std::string("cd ") + STAMPEDE_SOURCE_DIR + " && taskset -c 0 " +
+                            STAMPEDE_BINARY + " run " + small_scenario + " --threads " + threads +
+                            " --out " + dir.string() + " 2>" + (dir / "err").string() +
+                            " >/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return read_all(dir / "err");
+  };
+  CHECK(run("2").find("note: --threads 2 with 1 CPU free now") != std::string::npos);
+  CHECK(nlohmann::json::parse(read_all(dir / "summary.json"))["threads"] == 2);
+  CHECK(run("1").find("note:") == std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("stampede run --help says how the default thread count is chosen", "[cli]") {
   const auto r = run_stampede("run --help");
   CHECK(r.exit_code == 0);
