@@ -294,6 +294,11 @@ int loadtest_command(const loadtest_args& a) {
 
   const bool held = std::all_of(r.slos.begin(), r.slos.end(), [](const auto& v) { return v.held; });
   if (!a.quiet) print_summary(r, held, out);
+  // A worker lost: the report holds the others' shares, and it is no verdict.
+  if (!r.stop_reason.empty()) {
+    std::cerr << "error: " << r.stop_reason << "\n";
+    return exit_failure;
+  }
   // A stopped test is no verdict: a cancelled CI job must not read as a pass.
   if (stop_requested.load()) return exit_failure;
   // A generator that fell behind did not test what the scenario asks for.

@@ -39,47 +39,78 @@ sim::run_result run_loadtest_on_workers(const remote_options& r, std::string_vie
 
   std::vector<caf::actor> runners;
   std::vector<std::optional<loadtest_part>> parts(shares);
-  std::uint32_t done = 0;
+  // Shares that answered, with their part or lost.
+  std::uint32_t answered = 0;
+  std::vector<bool> gone(shares, false);
   std::string failure;
   bool stopping = false;
+  const auto stop_all = [&] {
+    if (stopping) return;
+    stopping = true;
+    for (const auto& link : group.links()) self->send(link.actor, stop_task{});
+  };
   const auto lost = [&](const caf::down_msg& d) {
     const auto* link = group.find(d.source);
-    if (link != nullptr)
+    if (link == nullptr) return;
+    const auto k = static_cast<std::size_t>(link - group.links().data());
+    if (parts[k] || gone[k]) return;  // its part is in, or it was counted
+    if (failure.empty())
       failure = "worker " + link->where.text() + " was lost during the load test";
+    gone[k] = true;
+    ++answered;
   };
   const auto finished = [&](loadtest_done& d) {
-    const auto& where = group.links().at(d.share).where;
+    if (parts[d.share] || gone[d.share]) return;
     if (!d.error.empty()) {
-      failure = "worker " + where.text() + ": " + d.error;
-    } else if (!parts[d.share]) {
+      if (failure.empty())
+        failure = "worker " + group.links().at(d.share).where.text() + ": " + d.error;
+      gone[d.share] = true;
+    } else {
       parts[d.share] = std::move(d.part);
-      ++done;
     }
+    ++answered;
   };
   // The barrier: every generator is set up before any clock starts.
   while (failure.empty() && runners.size() < shares) {
     self->receive([&](loadtest_ready& m) { runners.push_back(std::move(m.runner)); },
                   [&](loadtest_done& d) { finished(d); }, [&](caf::down_msg& d) { lost(d); });
   }
-  for (const auto& runner : runners) self->send(runner, loadtest_go{});
-  // No message during the test but a stop; then every part.
-  while (failure.empty() && done < shares) {
-    self->receive([&](loadtest_done& d) { finished(d); }, [&](caf::down_msg& d) { lost(d); },
-                  caf::after(std::chrono::milliseconds(100)) >>
-                      [&] {
-                        if (stopping || o.stop == nullptr || !o.stop->load()) return;
-                        stopping = true;
-                        for (const auto& link : group.links()) self->send(link.actor, stop_task{});
-                      });
-  }
   if (!failure.empty()) {
-    // The others stop too: a partial load test is not what was asked for.
-    for (const auto& link : group.links()) self->send(link.actor, stop_task{});
+    stop_all();
     throw worker_lost(failure);
   }
-  std::vector<loadtest_part> all;
-  for (auto& p : parts) all.push_back(std::move(*p));
-  return merge_loadtest(s, o, std::move(all));
+  for (const auto& runner : runners) self->send(runner, loadtest_go{});
+  // No message during the test but a stop; then every part. A worker lost
+  // meanwhile stops the others: their parts are what the target really saw,
+  // and the report keeps them, saying whose share is missing.
+  while (answered < shares) {
+    self->receive([&](loadtest_done& d) { finished(d); },
+                  [&](caf::down_msg& d) {
+                    lost(d);
+                    stop_all();
+                  },
+                  caf::after(std::chrono::milliseconds(100)) >>
+                      [&] {
+                        if (!failure.empty() || (o.stop != nullptr && o.stop->load())) stop_all();
+                      });
+  }
+  std::vector<loadtest_part> kept;
+  std::string missing;
+  for (std::uint32_t k = 0; k < shares; ++k) {
+    if (parts[k]) {
+      kept.push_back(std::move(*parts[k]));
+    } else {
+      missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    }
+  }
+  if (kept.empty()) throw worker_lost(failure);
+  sim::run_result merged = merge_loadtest(s, o, std::move(kept));
+  if (!failure.empty()) {
+    merged.loadtest->interrupted = true;
+    merged.stop_reason = failure + "; the report holds the other workers' shares (missing: share " +
+                         missing + " of " + std::to_string(shares) + ")";
+  }
+  return merged;
 }
 
 }  // namespace stampede::actors

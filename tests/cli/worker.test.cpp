@@ -52,6 +52,20 @@ worker_process start_worker(const std::filesystem::path& dir, const std::string&
   return w;
 }
 
+/// Workers w1 ... wN.
+std::vector<worker_process> start_workers(const std::filesystem::path& dir, int n) {
+  std::vector<worker_process> ws;
+  for (int i = 1; i <= n; ++i) ws.push_back(start_worker(dir, "w" + std::to_string(i)));
+  return ws;
+}
+
+/// The URL a `stampede serve` child listens on, from its first line.
+std::string url_of(child& serve) {
+  const std::string line = serve.read_line(std::chrono::seconds(20));
+  REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
+  return line.substr(std::string("listening on ").size());
+}
+
 std::string list_of(const std::vector<worker_process>& ws) {
   std::string s;
   for (const auto& w : ws) s += (s.empty() ? "" : ",") + w.address();
@@ -225,12 +239,8 @@ TEST_CASE("loadtest on two workers sends the one schedule, and the report is the
   const auto dir = temp_dir("worker-loadtest");
   const std::string steady = "tests/scenarios/good/loadtest-blocks.yaml";
   child serve({STAMPEDE_BINARY, "serve", steady, "--listen", "127.0.0.1:0"});
-  const std::string line = serve.read_line(std::chrono::seconds(20));
-  REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
-  const std::string target = line.substr(std::string("listening on ").size());
-  std::vector<worker_process> workers;
-  workers.push_back(start_worker(dir, "w1"));
-  workers.push_back(start_worker(dir, "w2"));
+  const std::string target = url_of(serve);
+  const std::vector<worker_process> workers = start_workers(dir, 2);
 
   // About 200 requests/s for 3 s against 8 servers of 1 ms: every request is
   // answered, so no response changes the schedule and both runs intend the
@@ -286,6 +296,47 @@ TEST_CASE("loadtest on two workers sends the one schedule, and the report is the
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a worker lost during a load test stops it; the report keeps the others' shares",
+          "[cli][worker]") {
+  const auto dir = temp_dir("worker-loadtest-lost");
+  const std::string steady = "tests/scenarios/good/loadtest-blocks.yaml";
+  child serve({STAMPEDE_BINARY, "serve", steady, "--listen", "127.0.0.1:0"});
+  const std::string target = url_of(serve);
+  const std::vector<worker_process> workers = start_workers(dir, 2);
+  // A 20 s test; worker 1 (share 1 of 2) is killed a second after it joined.
+  auto spread = std::async(std::launch::async, [&] {
+    return run_stampede("loadtest " + steady + " --target " + target +
+                        " --duration 20s --quiet --out " + (dir / "spread").string() +
+                        " --workers " + list_of(workers));
+  });
+  const bool joined = wait_for_text(workers[1].err, "joined", std::chrono::seconds(30));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  workers[1].proc->signal(SIGKILL);
+  const auto r = spread.get();
+  INFO(r.err);
+  REQUIRE(joined);
+  CHECK(r.exit_code == 1);
+  const std::string reason = "worker " + workers[1].address() +
+                             " was lost during the load test; the report holds the other "
+                             "workers' shares (missing: share 1 of 2)";
+  CHECK(r.err.find("error: " + reason) != std::string::npos);
+  const auto j = nlohmann::json::parse(read_all(dir / "spread" / "summary.json"));
+  CHECK(j["stop_reason"] == reason);
+  CHECK(j["loadtest"]["interrupted"] == true);
+  // Worker 0's share is what the target saw from it, as that worker counted it.
+  const auto& ping = j["loadtest"]["endpoints"]["ping"];
+  CHECK(ping["sent"].get<std::uint64_t>() > 0);
+  const std::regex share_line("load-test share 0 of 2: intended (\\d+), sent (\\d+)");
+  std::smatch m;
+  const std::string w0 = read_all(workers[0].err);
+  REQUIRE(std::regex_search(w0, m, share_line));
+  CHECK(ping["intended"] == std::stoull(m[1]));
+  CHECK(ping["sent"] == std::stoull(m[2]));
+  CHECK(read_all(dir / "spread" / "summary.md").find("was lost during the load test") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("loadtest --workers without a target every worker reaches is a usage error",
           "[cli][worker]") {
   const auto r = run_stampede(
@@ -298,8 +349,7 @@ TEST_CASE("loadtest --workers without a target every worker reaches is a usage e
 TEST_CASE("run on three workers gives the single process's digest and time series",
           "[cli][worker]") {
   const auto dir = temp_dir("worker-run");
-  std::vector<worker_process> workers;
-  for (const char* name : {"w1", "w2", "w3"}) workers.push_back(start_worker(dir, name));
+  const std::vector<worker_process> workers = start_workers(dir, 3);
   const std::string args = "run tests/scenarios/good/small.yaml --set horizon=6h --quiet --out ";
   const auto one = run_stampede(args + (dir / "one").string() + " --threads 2");
   REQUIRE(one.exit_code == 0);
@@ -319,8 +369,7 @@ TEST_CASE("run on three workers gives the single process's digest and time serie
 TEST_CASE("a worker lost during run ends it with exit 1, naming the worker and the time reached",
           "[cli][worker]") {
   const auto dir = temp_dir("worker-run-lost");
-  std::vector<worker_process> workers;
-  for (const char* name : {"w1", "w2", "w3"}) workers.push_back(start_worker(dir, name));
+  const std::vector<worker_process> workers = start_workers(dir, 3);
   // 25,920 windows of 10 s: seconds of rounds between the nodes, so the
   // worker is killed mid-run.
   auto spread = std::async(std::launch::async, [&] {
