@@ -308,7 +308,13 @@ class http_worker {
     std::optional<status_parser> parser;
     bool open = false;
     bool busy = false;
-    bool timed_out = false;
+    /// The request is still being written; readiness seen meanwhile is
+    /// handled once the write is done.
+    bool writing = false;
+    bool readable = false;
+    /// Bumped at every close: a handler of an older socket finds another
+    /// epoch and does nothing.
+    std::uint64_t epoch = 0;
     pending job;
     std::int64_t sent_us = 0;
     std::int64_t deadline_us = 0;
@@ -471,7 +477,6 @@ class http_worker {
   void send(connection& c, const pending& p) {
     c.job = p;
     c.busy = true;
-    c.timed_out = false;
     ++in_flight_;
     {
       std::lock_guard lock(box_.m);
@@ -487,26 +492,26 @@ class http_worker {
     const auto patience = static_cast<double>(p.patience);
     c.patience_end_us = c.sent_us + wall_us(patience);
     c.deadline_us = c.sent_us + wall_us(patience + setup_.work_allowance_us[p.endpoint]);
-    if (c.open) {
-      // Bytes that came while the connection was idle are no answer to this
-      // request either (an unsolicited response): start on a fresh connection.
-      beast::error_code ec;
-      if (c.socket.available(ec) > 0 || ec) close(c);
-    }
-    if (!c.open) {
-      c.socket.async_connect(setup_.target, [this, &c](beast::error_code ec) {
-        if (ec) {
-          close(c);
-          return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::connect_error, 0);
-        }
-        c.open = true;
-        c.socket.set_option(tcp::no_delay(true));
-        if (setup_.tls) return handshake(c);
-        write(c);
-      });
-    } else {
+    c.parser.emplace();
+    // Responses from a load target are small; a cap keeps a runaway one from
+    // filling memory.
+    c.parser->body_limit(64 * 1024 * 1024);
+    if (c.open) return write(c);
+    c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
+      if (epoch != c.epoch) return;
+      if (ec) {
+        close(c);
+        return finish(c, outcome_class::connect_error, 0);
+      }
+      c.open = true;
+      c.socket.set_option(tcp::no_delay(true));
+      // Responses are read by hand once the socket is readable (watch), so
+      // reads must return would_block rather than wait.
+      c.socket.non_blocking(true);
+      if (setup_.tls) return handshake(c);
+      watch(c);
       write(c);
-    }
+    });
   }
 
   /// Starts TLS on a freshly connected socket: SNI, the certificate checked
@@ -527,22 +532,25 @@ class http_worker {
         X509_VERIFY_PARAM_set1_host(param, setup_.tls_host.c_str(), setup_.tls_host.size());
       }
     }
-    c.tls->async_handshake(asio::ssl::stream_base::client, [this, &c](beast::error_code ec) {
-      if (ec && !c.timed_out && !setup_.tls_failure_told.test_and_set()) {
-        const long verify = SSL_get_verify_result(c.tls->native_handle());
-        std::cerr << "warning: the TLS handshake with " << setup_.target_text
-                  << " failed: " << ec.message()
-                  << (verify != X509_V_OK
-                          ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
-                          : "")
-                  << "; such requests count as tls_handshake\n";
-      }
-      if (ec) {
-        close(c);
-        return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::tls_handshake, 0);
-      }
-      write(c);
-    });
+    c.tls->async_handshake(
+        asio::ssl::stream_base::client, [this, &c, epoch = c.epoch](beast::error_code ec) {
+          if (epoch != c.epoch) return;
+          if (ec && !setup_.tls_failure_told.test_and_set()) {
+            const long verify = SSL_get_verify_result(c.tls->native_handle());
+            std::cerr << "warning: the TLS handshake with " << setup_.target_text
+                      << " failed: " << ec.message()
+                      << (verify != X509_V_OK
+                              ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
+                              : "")
+                      << "; such requests count as tls_handshake\n";
+          }
+          if (ec) {
+            close(c);
+            return finish(c, outcome_class::tls_handshake, 0);
+          }
+          watch(c);
+          write(c);
+        });
   }
 
   /// Calls f with the connection's stream: the TLS session, or the socket.
@@ -553,30 +561,71 @@ class http_worker {
   }
 
   void write(connection& c) {
+    c.writing = true;
     with_stream(c, [this, &c](auto& stream) {
       asio::async_write(stream, asio::buffer(c.request),
-                        [this, &c](beast::error_code ec, std::size_t) {
+                        [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
+                          if (epoch != c.epoch) return;
+                          c.writing = false;
                           if (ec) return fail(c);
-                          read(c);
+                          if (c.readable) receive(c);
                         });
     });
   }
 
-  void read(connection& c) {
-    c.parser.emplace();
-    // Responses from a load target are small; a cap keeps a runaway one from
-    // filling memory.
-    c.parser->body_limit(64 * 1024 * 1024);
-    with_stream(c, [this, &c](auto& stream) {
-      http::async_read(stream, c.buffer, *c.parser, [this, &c](beast::error_code ec, std::size_t) {
-        if (ec) return fail(c);
-        const int status = c.parser->status;
-        // Bytes past the response answer no request of ours: on a reused
-        // connection they would pass for the next response.
-        if (!c.parser->keep_alive() || c.buffer.size() > 0) close(c);
-        answered(c, status);
-      });
+  /// Waits until the socket is readable. An open connection always has this
+  /// one wait pending, busy or idle, so a response costs no read that finds
+  /// nothing (an async read tries the socket first) and an idle connection
+  /// costs no check before it is reused: bytes or a close from the server
+  /// while idle show up here.
+  void watch(connection& c) {
+    c.socket.async_wait(tcp::socket::wait_read, [this, &c, epoch = c.epoch](beast::error_code ec) {
+      if (epoch != c.epoch) return;
+      if (ec) return c.busy ? fail(c) : close(c);
+      if (c.busy) {
+        if (c.writing) {
+          c.readable = true;
+          return;
+        }
+        return receive(c);
+      }
+      // Idle: bytes here answer no request of ours (on a reused connection
+      // they would pass for the next response), and an end of stream is the
+      // server closing it; either way the next request opens a fresh one.
+      // Readiness can also be a late report of bytes already read: a peek
+      // tells them apart.
+      char byte = 0;
+      beast::error_code peek;
+      c.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek);
+      if (peek == asio::error::would_block) return watch(c);
+      close(c);
     });
+  }
+
+  /// Reads what the socket holds into the response parser; waits again while
+  /// the response is incomplete.
+  void receive(connection& c) {
+    c.readable = false;
+    beast::error_code ec;
+    with_stream(c, [&](auto& stream) { http::read(stream, c.buffer, *c.parser, ec); });
+    if (ec == asio::error::would_block) return watch(c);
+    if (ec) return fail(c);
+    // Bytes past the response answer no request of ours: on a reused
+    // connection they would pass for the next response.
+    if (!c.parser->keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
+      close(c);
+    } else {
+      watch(c);
+    }
+    answered(c, c.parser->status);
+  }
+
+  /// Received TLS bytes not yet read (the rest of a record, or records after
+  /// the response): they never make the socket readable again.
+  static bool tls_pending(connection& c) {
+    if (!c.tls) return false;
+    SSL* ssl = c.tls->native_handle();
+    return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
   }
 
   /// Books the answer `status` to the request on `c`. An answer after the
@@ -591,7 +640,7 @@ class http_worker {
 
   void fail(connection& c) {
     close(c);
-    finish(c, c.timed_out ? outcome_class::timeout : outcome_class::reset_closed, 0);
+    finish(c, outcome_class::reset_closed, 0);
   }
 
   void close(connection& c) {
@@ -602,6 +651,9 @@ class http_worker {
     c.tls.reset();
     c.buffer.clear();
     c.open = false;
+    c.writing = false;
+    c.readable = false;
+    ++c.epoch;
   }
 
   void finish(connection& c, outcome_class what, int status) {
@@ -640,14 +692,14 @@ class http_worker {
       if (ec) return;
       const std::int64_t now = now_us();
       if (!stopping_) drop_late_waiting(now);
-      for (auto& c : conns_) {
-        if (c->busy && !c->timed_out && now >= c->deadline_us) {
-          // Closing cancels the pending connect/write/read, whose handler
-          // then counts a timeout.
-          c->timed_out = true;
-          c->open = false;
-          beast::error_code ignored;
-          c->socket.close(ignored);
+      // By index: a timed-out request's connection may carry the next waiting
+      // request at once, which never opens a connection.
+      for (std::size_t i = 0; i < conns_.size(); ++i) {
+        connection& c = *conns_[i];
+        if (c.busy && now >= c.deadline_us) {
+          // Closing makes the pending connect, write or wait a no-op (epoch).
+          close(c);
+          finish(c, outcome_class::timeout, 0);
         }
       }
       arm_sweep();

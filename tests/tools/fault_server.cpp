@@ -1,7 +1,8 @@
 // stampede_fault_server: a tiny HTTP/1.1 keep-alive server that misbehaves on
 // purpose, for the load generator's fault tests.
 //
-//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited
+//   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited|
+//                                         idle-close
 //                         [--delay-ms N] [--max-seconds N] [--record FILE]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
@@ -16,8 +17,12 @@
 //                       slow target that keeps each connection busy that long
 //   unsolicited         200 at once, followed by a 500 nobody asked for (a
 //                       confused proxy): a client must not book it to its next request
+//   idle-close          200 at once (keep-alive), and the connection is closed when
+//                       no next request came within --delay-ms (a keep-alive
+//                       timeout, as every server has): a client must not send on it
 // --record FILE appends every request it receives (head and body) to FILE, so a
 // test can check what reached the wire.
+#include <poll.h>
 #include <signal.h>
 
 #include <boost/asio.hpp>
@@ -35,7 +40,7 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-enum class mode { ok, close_mid_response, stall, error500, delay, unsolicited };
+enum class mode { ok, close_mid_response, stall, error500, delay, unsolicited, idle_close };
 
 const clock_type::time_point started = clock_type::now();
 
@@ -112,6 +117,9 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
       case mode::unsolicited:
         out = response(200, "OK", keep_alive) + response(500, "Internal Server Error", keep_alive);
         break;
+      case mode::idle_close:
+        out = response(200, "OK", keep_alive);
+        break;
       case mode::stall:
         wait_out_stall();
         out = response(200, "OK", keep_alive);
@@ -126,13 +134,18 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
     }
     boost::asio::write(socket, boost::asio::buffer(out), ec);
     if (ec || !keep_alive) return;
+    if (m == mode::idle_close && buffer.empty()) {
+      pollfd p{socket.native_handle(), POLLIN, 0};
+      if (::poll(&p, 1, delay_ms) == 0) return;  // the socket closes as it goes out of scope
+    }
   }
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::cerr << "stampede_fault_server: " << why
-            << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500|delay|unsolicited [--delay-ms N] [--max-seconds N] [--record FILE]\n";
+  std::cerr
+      << "stampede_fault_server: " << why
+      << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
+         "error500|delay|unsolicited|idle-close [--delay-ms N] [--max-seconds N] [--record FILE]\n";
   std::exit(2);
 }
 
@@ -175,6 +188,8 @@ int main(int argc, char** argv) {
     m = mode::delay;
   } else if (mode_name == "unsolicited") {
     m = mode::unsolicited;
+  } else if (mode_name == "idle-close") {
+    m = mode::idle_close;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
