@@ -308,10 +308,8 @@ class http_worker {
     std::optional<status_parser> parser;
     bool open = false;
     bool busy = false;
-    /// The request is still being written; readiness seen meanwhile is
-    /// handled once the write is done.
-    bool writing = false;
-    bool readable = false;
+    /// An idle connection's wait for bytes nobody asked for is pending.
+    bool watching = false;
     /// Bumped at every close: a handler of an older socket finds another
     /// epoch and does nothing.
     std::uint64_t epoch = 0;
@@ -496,7 +494,15 @@ class http_worker {
     // Responses from a load target are small; a cap keeps a runaway one from
     // filling memory.
     c.parser->body_limit(64 * 1024 * 1024);
-    if (c.open) return write(c);
+    if (c.open) {
+      if (c.watching) {
+        // Cancelling costs no syscall; the wait's handler then does nothing.
+        c.watching = false;
+        beast::error_code ignored;
+        c.socket.cancel(ignored);
+      }
+      return write(c);
+    }
     c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
       if (epoch != c.epoch) return;
       if (ec) {
@@ -505,11 +511,9 @@ class http_worker {
       }
       c.open = true;
       c.socket.set_option(tcp::no_delay(true));
-      // Responses are read by hand once the socket is readable (watch), so
-      // reads must return would_block rather than wait.
+      // The idle watch's peek must return would_block rather than wait.
       c.socket.non_blocking(true);
       if (setup_.tls) return handshake(c);
-      watch(c);
       write(c);
     });
   }
@@ -561,63 +565,53 @@ class http_worker {
   }
 
   void write(connection& c) {
-    c.writing = true;
     with_stream(c, [this, &c](auto& stream) {
       asio::async_write(stream, asio::buffer(c.request),
                         [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
                           if (epoch != c.epoch) return;
-                          c.writing = false;
                           if (ec) return fail(c);
-                          if (c.readable) receive(c);
+                          read(c);
                         });
     });
   }
 
-  /// Waits until the socket is readable. An open connection always has this
-  /// one wait pending, busy or idle, so a response costs no read that finds
-  /// nothing (an async read tries the socket first) and an idle connection
-  /// costs no check before it is reused: bytes or a close from the server
-  /// while idle show up here.
-  void watch(connection& c) {
-    c.socket.async_wait(tcp::socket::wait_read, [this, &c, epoch = c.epoch](beast::error_code ec) {
-      if (epoch != c.epoch) return;
-      if (ec) return c.busy ? fail(c) : close(c);
-      if (c.busy) {
-        if (c.writing) {
-          c.readable = true;
-          return;
-        }
-        return receive(c);
-      }
-      // Idle: bytes here answer no request of ours (on a reused connection
-      // they would pass for the next response), and an end of stream is the
-      // server closing it; either way the next request opens a fresh one.
-      // Readiness can also be a late report of bytes already read: a peek
-      // tells them apart.
-      char byte = 0;
-      beast::error_code peek;
-      c.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, peek);
-      if (peek == asio::error::would_block) return watch(c);
-      close(c);
+  void read(connection& c) {
+    with_stream(c, [this, &c](auto& stream) {
+      http::async_read(stream, c.buffer, *c.parser,
+                       [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
+                         if (epoch != c.epoch) return;
+                         if (ec) return fail(c);
+                         // Bytes past the response answer no request of ours:
+                         // on a reused connection they would pass for the next
+                         // response.
+                         if (!c.parser->keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
+                           close(c);
+                         }
+                         answered(c, c.parser->status);
+                       });
     });
   }
 
-  /// Reads what the socket holds into the response parser; waits again while
-  /// the response is incomplete.
-  void receive(connection& c) {
-    c.readable = false;
-    beast::error_code ec;
-    with_stream(c, [&](auto& stream) { http::read(stream, c.buffer, *c.parser, ec); });
-    if (ec == asio::error::would_block) return watch(c);
-    if (ec) return fail(c);
-    // Bytes past the response answer no request of ours: on a reused
-    // connection they would pass for the next response.
-    if (!c.parser->keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
+  /// Waits on an idle connection for bytes nobody asked for, which on reuse
+  /// would pass for the next response, or for the server closing it (a
+  /// keep-alive timeout); either closes it, and the next request opens a
+  /// fresh one. A wait costs no syscall, nor does cancelling it when the
+  /// connection is used again, so the check is free while nothing comes.
+  void watch(connection& c) {
+    c.watching = true;
+    c.socket.async_wait(tcp::socket::wait_read, [this, &c, epoch = c.epoch](beast::error_code ec) {
+      // Cancelled for a request, or the connection was used again before this
+      // ran: only an idle connection's wait counts.
+      if (epoch != c.epoch || ec == asio::error::operation_aborted || c.busy) return;
+      c.watching = false;
+      if (!ec) {
+        // Readiness can be a late report of bytes already read: a peek tells.
+        char byte = 0;
+        c.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+        if (ec == asio::error::would_block) return watch(c);
+      }
       close(c);
-    } else {
-      watch(c);
-    }
-    answered(c, c.parser->status);
+    });
   }
 
   /// Received TLS bytes not yet read (the rest of a record, or records after
@@ -651,8 +645,7 @@ class http_worker {
     c.tls.reset();
     c.buffer.clear();
     c.open = false;
-    c.writing = false;
-    c.readable = false;
+    c.watching = false;
     ++c.epoch;
   }
 
@@ -683,6 +676,7 @@ class http_worker {
       return;
     }
     idle_.push_back(&c);
+    if (c.open) watch(c);
     if (stopping_ && in_flight_ == 0) done();
   }
 
