@@ -901,7 +901,8 @@ class generator {
   static constexpr int http_threads = 2;
 
   /// The TLS context of an https target: the system's certificate store, or
-  /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure.
+  /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure;
+  /// the name checked and sent as SNI.
   void setup_tls(const sim::target_url& t) {
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     beast::error_code ec;
@@ -918,11 +919,14 @@ class generator {
     }
     ctx->set_verify_mode(spec_.tls.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
     setup_.tls = std::move(ctx);
-    if (!spec_.tls.insecure) setup_.tls_host = t.host;
+    // loadtest.tls.server_name stands for the host when the target is reached
+    // by an address or another name.
+    const std::string& name = spec_.tls.server_name.empty() ? t.host : spec_.tls.server_name;
+    if (!spec_.tls.insecure) setup_.tls_host = name;
     // SNI carries a DNS name only (RFC 6066), never an address.
     beast::error_code not_ip;
-    asio::ip::make_address(t.host, not_ip);
-    if (not_ip) setup_.tls_sni = t.host;
+    asio::ip::make_address(name, not_ip);
+    if (not_ip) setup_.tls_sni = name;
   }
 
   std::int64_t now_us() const {

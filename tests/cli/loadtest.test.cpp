@@ -164,7 +164,7 @@ struct nginx_server {
          << "worker_processes 1;\npid " << (dir / "nginx.pid").string() << ";\n"
          << "error_log " << (dir / "error.log").string() << ";\n"
          << "events { worker_connections 1024; }\n"
-         << "http {\n  log_format conn '$connection';\n"
+         << "http {\n  log_format conn '$connection $ssl_server_name';\n"
          << "  access_log " << (dir / "access.log").string() << " conn;\n"
          << "  client_body_temp_path " << dir.string() << "/body;\n"
          << "  proxy_temp_path " << dir.string() << "/proxy;\n"
@@ -1127,6 +1127,55 @@ TEST_CASE("a certificate for another host is refused, and accepted only with tls
     CHECK(test::read_all(dir / "insecure" / "report.html").find("TLS verification was off") !=
           std::string::npos);
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE(
+    "loadtest.tls.server_name verifies a certificate for a name reached at an address, and "
+    "sends that name as SNI",
+    "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-server-name");
+  make_test_pki(dir);
+  // other.pem names other.example only; the target is 127.0.0.1 (as with
+  // curl --resolve other.example:PORT:127.0.0.1).
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"named", " --set loadtest.tls.server_name=other.example"},
+      {"misnamed", " --set loadtest.tls.server_name=staging.test"},
+      {"unnamed", ""}};
+  std::vector<test::command_result> results;
+  {
+    nginx_server nginx(dir, (dir / "other.pem").string(), (dir / "other.key").string());
+    for (const auto& [name, more] : runs) {
+      results.push_back(test::run_stampede(
+          loadtest_args(steady, dir / name,
+                        "--duration 2s --target https://127.0.0.1:" + std::to_string(nginx.port) +
+                            " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string() + more)));
+    }
+  }
+  {
+    INFO(results[0].err);
+    CHECK(results[0].exit_code == 0);
+    const auto e = checked_endpoint(summary_of(dir / "named"), "ping");
+    CHECK(e["outcomes"]["2xx"].get<int>() > 300);  // ~200 requests/s for 2 s
+    CHECK(e["failed"] == 0);
+  }
+  const std::vector<std::string> reasons = {"hostname mismatch", "IP address mismatch"};
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    INFO(runs[i].first << ": " << results[i].err);
+    CHECK(results[i].exit_code == 99);
+    CHECK(results[i].err.find(reasons[i - 1]) != std::string::npos);
+    const auto e = checked_endpoint(summary_of(dir / runs[i].first), "ping");
+    CHECK(e["outcomes"]["tls_handshake"] == e["sent"]);
+  }
+  // Only the verified run's requests reached nginx, each on a connection
+  // whose SNI was the name given.
+  std::ifstream log(dir / "access.log");
+  std::size_t lines = 0, named = 0;
+  for (std::string line; std::getline(log, line); ++lines) {
+    named += line.ends_with(" other.example") ? 1 : 0;
+  }
+  CHECK(lines > 300);
+  CHECK(named == lines);
   std::filesystem::remove_all(dir);
 }
 
