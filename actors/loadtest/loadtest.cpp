@@ -145,7 +145,8 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loa
 
 /// What a load test was (target, scales, limits) and how it went.
 sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o,
-                               std::uint64_t peak_connections, double wall_s, bool interrupted) {
+                               std::uint64_t peak_connections, std::uint64_t connections_at_end,
+                               double wall_s, bool interrupted) {
   const sim::loadtest_spec& spec = *s.loadtest;
   sim::loadtest_result lt;
   lt.target = o.target.text();
@@ -156,6 +157,7 @@ sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o
   lt.connections = spec.connections;
   lt.max_connections = spec.max_connections;
   lt.peak_connections = peak_connections;
+  lt.connections_at_end = connections_at_end;
   lt.duration_s = loadtest_duration_s(s, o);
   lt.wall_s = wall_s;
   lt.interval_s = o.interval_s;
@@ -210,8 +212,9 @@ struct mailbox {
   std::vector<finished_request> done;
   std::vector<std::uint64_t> sent, unsent;
   std::uint64_t in_flight = 0;
-  /// Connections the worker held at the end.
-  std::uint64_t connections = 0;
+  /// The most connections the worker held open, and those open at the end.
+  std::uint64_t peak_connections = 0;
+  std::uint64_t connections_at_end = 0;
   bool finished = false;
 };
 
@@ -257,12 +260,15 @@ struct shared_setup {
 /// `max_connections`; a request that finds none within max_lag of its intended
 /// time is dropped. So nothing waits longer than max_lag, and what the worker
 /// holds is bounded (max_connections, and max_lag's worth of waiting requests)
-/// whatever the target does.
+/// whatever the target does. Connections beyond `connections` that have been
+/// idle for idle_close_us are closed again, so that a burst does not leave a
+/// service holding idle keep-alive sockets for the rest of the test.
 class http_worker {
  public:
   http_worker(const shared_setup& setup, int connections, int max_connections,
               std::size_t endpoints)
       : setup_(setup),
+        keep_connections_(static_cast<std::size_t>(connections)),
         max_connections_(static_cast<std::size_t>(max_connections)),
         pump_timer_(io_),
         sweep_timer_(io_),
@@ -310,6 +316,8 @@ class http_worker {
     bool busy = false;
     /// An idle connection's wait for bytes nobody asked for is pending.
     bool watching = false;
+    /// When it last became idle (wall µs since the start).
+    std::int64_t idle_since_us = 0;
     /// Bumped at every close: a handler of an older socket finds another
     /// epoch and does nothing.
     std::uint64_t epoch = 0;
@@ -503,6 +511,7 @@ class http_worker {
       }
       return write(c);
     }
+    peak_open_ = std::max(peak_open_, ++open_);
     c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
       if (epoch != c.epoch) return;
       if (ec) {
@@ -632,16 +641,29 @@ class http_worker {
     finish(c, late ? outcome_class::timeout : classify_status(status), late ? 0 : status);
   }
 
+  /// Closes an idle connection the generator no longer needs; over TLS it
+  /// sends close_notify first, so the server sees a clean end rather than a
+  /// truncation. The alert is written without waiting for the server's own
+  /// (RFC 8446 6.1 asks for none), so no server can hold this up: the socket
+  /// does not block, and an idle connection's send buffer has room.
+  void retire(connection& c) {
+    if (c.tls && c.open) {
+      beast::error_code ignored;
+      c.tls->shutdown(ignored);
+    }
+    close(c);
+  }
+
   void fail(connection& c) {
     close(c);
     finish(c, outcome_class::reset_closed, 0);
   }
 
   void close(connection& c) {
+    if (c.socket.is_open()) --open_;
     beast::error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);
-    // No TLS close_notify: the socket is gone, and the session with it.
     c.tls.reset();
     c.buffer.clear();
     c.open = false;
@@ -676,6 +698,7 @@ class http_worker {
       return;
     }
     idle_.push_back(&c);
+    c.idle_since_us = now;
     if (c.open) watch(c);
     if (stopping_ && in_flight_ == 0) done();
   }
@@ -695,6 +718,12 @@ class http_worker {
           close(c);
           finish(c, outcome_class::timeout, 0);
         }
+      }
+      // The longest idle first (the front of the idle stack): connections
+      // opened for a burst go once it is over.
+      for (connection* c : idle_) {
+        if (open_ <= keep_connections_) break;
+        if (c->open && now - c->idle_since_us >= idle_close_us) retire(*c);
       }
       arm_sweep();
     });
@@ -726,8 +755,12 @@ class http_worker {
     {
       std::lock_guard lock(box_.m);
       box_.in_flight = in_flight_;
-      box_.connections = conns_.size();
+      box_.peak_connections = peak_open_;
+      box_.connections_at_end = open_;
       box_.finished = true;
+    }
+    for (auto& c : conns_) {
+      if (!c->busy) retire(*c);
     }
     io_.stop();
   }
@@ -735,7 +768,14 @@ class http_worker {
   // The io_context is declared first so that it outlives every socket and timer.
   asio::io_context io_{1};
   const shared_setup& setup_;
+  /// This worker's share of `connections`, of `max_connections`, and how long
+  /// one more than `connections` may stay idle before it is closed.
+  std::size_t keep_connections_;
   std::size_t max_connections_;
+  static constexpr std::int64_t idle_close_us = 1'000'000;
+  /// Connections open (connecting included), and the most at once.
+  std::size_t open_ = 0;
+  std::size_t peak_open_ = 0;
   asio::steady_timer pump_timer_, sweep_timer_, guard_timer_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<connection*> idle_;
@@ -859,10 +899,11 @@ class generator {
     }
     report_progress();
 
-    std::uint64_t in_flight = 0, connections = 0;
+    std::uint64_t in_flight = 0, connections = 0, at_end = 0;
     for (auto& w : workers_) {
       in_flight += w->box().in_flight;
-      connections += w->box().connections;
+      connections += w->box().peak_connections;
+      at_end += w->box().connections_at_end;
     }
     if (rec_.in_flight() != in_flight) {
       throw std::logic_error("load-test accounting: the recorder has " +
@@ -877,12 +918,13 @@ class generator {
       }
       o_.part->model_requests = model_requests_;
       o_.part->peak_connections = connections;
+      o_.part->connections_at_end = at_end;
       o_.part->wall_s = wall;
       o_.part->interrupted = interrupted_;
       o_.part->population = population_->final_figures();
       o_.part->adopters = static_cast<double>(population_->adopted());
     }
-    sim::loadtest_result lt = test_meta(s_, o_, connections, wall, interrupted_);
+    sim::loadtest_result lt = test_meta(s_, o_, connections, at_end, wall, interrupted_);
     auto r = make_result(s_, std::move(lt), rec_, population_->final_figures(),
                          static_cast<double>(population_->adopted()), model_requests_);
     if (!r.loadtest->reliable) {
@@ -1319,7 +1361,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
   if (parts.empty()) throw std::logic_error("merge_loadtest: no parts");
   loadtest_recorder rec(endpoint_names(s), o.interval_s, s.loadtest->time_scale);
   std::vector<loadtest_sample> samples;
-  std::uint64_t model_requests = 0, connections = 0;
+  std::uint64_t model_requests = 0, connections = 0, at_end = 0;
   double wall_s = 0;
   bool interrupted = false;
   for (const loadtest_part& p : parts) {
@@ -1332,6 +1374,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
     samples.insert(samples.end(), p.samples.begin(), p.samples.end());
     model_requests += p.model_requests;
     connections += p.peak_connections;
+    at_end += p.connections_at_end;
     wall_s = std::max(wall_s, p.wall_s);
     interrupted = interrupted || p.interrupted;
   }
@@ -1347,7 +1390,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
     for (const auto& smp : samples) append_sample(text, smp, names);
     std::fwrite(text.data(), 1, text.size(), o.results);
   }
-  return make_result(s, test_meta(s, o, connections, wall_s, interrupted), rec,
+  return make_result(s, test_meta(s, o, connections, at_end, wall_s, interrupted), rec,
                      parts.front().population, parts.front().adopters, model_requests);
 }
 

@@ -452,6 +452,35 @@ TEST_CASE(
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("connections opened for a burst are closed once idle for a second, down to connections",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-shrink");
+  // Every request of the first 1.5 s is answered at 1.5 s: ~300 of them, each
+  // on a connection of its own (up to 400); after that the target answers at
+  // once, and ~200 requests/s need a connection or two per HTTP thread.
+  fault_server server("slow-start", dir, {"--delay-ms", "1500"});
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "out",
+                    "--duration 4s --target " + server.url() +
+                        " --set loadtest.max_connections=400 --set loadtest.max_lag=2s"));
+  INFO(r.err);
+  const auto s = summary_of(dir / "out");
+  const auto e = checked_endpoint(s, "ping");
+  CHECK(e["failed"] == 0);
+  const int peak = s["loadtest"]["peak_connections"].get<int>();
+  const int at_end = s["loadtest"]["connections_at_end"].get<int>();
+  INFO("peak " << peak << ", at the end " << at_end);
+  // The burst: ~300 requests in 1.5 s before any answer (Poisson, and the
+  // server started a moment before the generator); 100 is far below.
+  CHECK(peak > 100);
+  // Idle since ~1.5 s, closed from ~2.5 s; the test ends at 4 s with the 4
+  // of `connections`, or one more per thread if a request was in flight on
+  // a third connection just then.
+  CHECK(at_end <= 6);
+  CHECK(test::read_all(dir / "out" / "summary.md").find("at the end") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("max_connections below connections and max_dropped above 1 are usage errors",
           "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-bad-max");

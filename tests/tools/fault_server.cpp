@@ -2,7 +2,7 @@
 // purpose, for the load generator's fault tests.
 //
 //   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited|
-//                                         idle-close
+//                                         idle-close|slow-start
 //                         [--delay-ms N] [--max-seconds N] [--record FILE]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
@@ -20,6 +20,9 @@
 //   idle-close          200 at once (keep-alive), and the connection is closed when
 //                       no next request came within --delay-ms (a keep-alive
 //                       timeout, as every server has): a client must not send on it
+//   slow-start          200, but a request that comes in the first --delay-ms after
+//                       the server started waits until then: a burst of busy
+//                       connections, and a fast target after it
 // --record FILE appends every request it receives (head and body) to FILE, so a
 // test can check what reached the wire.
 #include <poll.h>
@@ -40,7 +43,16 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 
-enum class mode { ok, close_mid_response, stall, error500, delay, unsolicited, idle_close };
+enum class mode {
+  ok,
+  close_mid_response,
+  stall,
+  error500,
+  delay,
+  unsolicited,
+  idle_close,
+  slow_start
+};
 
 const clock_type::time_point started = clock_type::now();
 
@@ -120,6 +132,10 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
       case mode::idle_close:
         out = response(200, "OK", keep_alive);
         break;
+      case mode::slow_start:
+        std::this_thread::sleep_until(started + std::chrono::milliseconds(delay_ms));
+        out = response(200, "OK", keep_alive);
+        break;
       case mode::stall:
         wait_out_stall();
         out = response(200, "OK", keep_alive);
@@ -142,10 +158,10 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::cerr
-      << "stampede_fault_server: " << why
-      << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-         "error500|delay|unsolicited|idle-close [--delay-ms N] [--max-seconds N] [--record FILE]\n";
+  std::cerr << "stampede_fault_server: " << why
+            << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
+               "error500|delay|unsolicited|idle-close|slow-start [--delay-ms N] [--max-seconds N] "
+               "[--record FILE]\n";
   std::exit(2);
 }
 
@@ -190,6 +206,8 @@ int main(int argc, char** argv) {
     m = mode::unsolicited;
   } else if (mode_name == "idle-close") {
     m = mode::idle_close;
+  } else if (mode_name == "slow-start") {
+    m = mode::slow_start;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
