@@ -1208,6 +1208,40 @@ TEST_CASE(
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("over https the connections closed at the end of a test send close_notify",
+          "[loadtest][cli][tls]") {
+  const auto dir = test::temp_dir("lt-tls-close-notify");
+  make_test_pki(dir);
+  fault_server server(
+      "ok", dir,
+      {"--tls-cert", (dir / "server.pem").string(), "--tls-key", (dir / "server.key").string()});
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "out",
+                    "--duration 2s --target https://127.0.0.1:" + std::to_string(server.port) +
+                        " --set loadtest.tls.ca_file=" + (dir / "ca.pem").string()));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  // The server tells how each connection ended once it has read the end;
+  // stampede has exited, so every end is on its way: wait up to 5 s for them.
+  const std::size_t opened =
+      summary_of(dir / "out")["loadtest"]["peak_connections"].get<std::size_t>();
+  std::string told;
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = told.find(what); at != std::string::npos; at = told.find(what, at + 1)) ++n;
+    return n;
+  };
+  for (int i = 0; i < 250 && count("connection ended") < opened; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    told = test::read_all(server.proc.out);
+  }
+  INFO(told);
+  CHECK(opened >= 1);
+  CHECK(count("connection ended: close_notify") >= opened);
+  CHECK(count("without close_notify") == 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("an unreadable loadtest.tls.ca_file is a usage error before anything is sent",
           "[loadtest][cli][tls]") {
   const auto dir = test::temp_dir("lt-tls-noca");

@@ -23,20 +23,25 @@
 //   slow-start          200, but a request that comes in the first --delay-ms after
 //                       the server started waits until then: a burst of busy
 //                       connections, and a fast target after it
+// --tls-cert FILE --tls-key FILE serves over TLS with that certificate and key
+// (PEM), and tells on stdout how each connection ended (close_notify or not).
 // --record FILE appends every request it receives (head and body) to FILE, so a
 // test can check what reached the wire.
 #include <poll.h>
 #include <signal.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 namespace {
 
@@ -81,17 +86,35 @@ std::string lower(std::string s) {
   return s;
 }
 
-void serve_connection(tcp::socket socket, mode m, int delay_ms) {
+/// How a TLS connection ended, on stdout: "connection ended: close_notify"
+/// when the client sent one, "connection ended: without close_notify (...)"
+/// when it closed the TCP connection without.
+void tell_end(const boost::system::error_code& ec) {
+  static std::mutex m;
+  std::lock_guard lock(m);
+  std::cout << "connection ended: "
+            << (ec == boost::asio::error::eof ? "close_notify"
+                                              : "without close_notify (" + ec.message() + ")")
+            << std::endl;
+}
+
+/// Serves requests on `stream` (the socket, or TLS over it) until the client
+/// leaves or the mode closes the connection.
+template <class Stream>
+void serve(Stream& stream, tcp::socket& socket, mode m, int delay_ms) {
+  constexpr bool tls = !std::is_same_v<Stream, tcp::socket>;
   boost::system::error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
   std::string buffer;
   char chunk[16384];
   for (;;) {
     // One request: headers up to the blank line, then Content-Length bytes.
     std::size_t end = 0;
     while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
-      const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
-      if (ec) return;
+      const std::size_t n = stream.read_some(boost::asio::buffer(chunk), ec);
+      if (ec) {
+        if constexpr (tls) tell_end(ec);
+        return;
+      }
       buffer.append(chunk, n);
       if (buffer.size() > 1 << 20) return;
     }
@@ -103,7 +126,7 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
     const bool keep_alive = head.find("\r\nconnection: close") == std::string::npos &&
                             head.find("http/1.0") == std::string::npos;
     while (buffer.size() < end + 4 + length) {
-      const std::size_t n = socket.read_some(boost::asio::buffer(chunk), ec);
+      const std::size_t n = stream.read_some(boost::asio::buffer(chunk), ec);
       if (ec) return;
       buffer.append(chunk, n);
     }
@@ -142,13 +165,13 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
         break;
       case mode::close_mid_response: {
         const std::string full = response(200, "OK", true);
-        boost::asio::write(socket, boost::asio::buffer(full.data(), full.size() / 2), ec);
+        boost::asio::write(stream, boost::asio::buffer(full.data(), full.size() / 2), ec);
         socket.shutdown(tcp::socket::shutdown_both, ec);
         socket.close(ec);
         return;
       }
     }
-    boost::asio::write(socket, boost::asio::buffer(out), ec);
+    boost::asio::write(stream, boost::asio::buffer(out), ec);
     if (ec || !keep_alive) return;
     if (m == mode::idle_close && buffer.empty()) {
       pollfd p{socket.native_handle(), POLLIN, 0};
@@ -157,11 +180,20 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms) {
   }
 }
 
+void serve_connection(tcp::socket socket, mode m, int delay_ms, boost::asio::ssl::context* tls) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  if (tls == nullptr) return serve(socket, socket, m, delay_ms);
+  boost::asio::ssl::stream<tcp::socket&> stream(socket, *tls);
+  stream.handshake(boost::asio::ssl::stream_base::server, ec);
+  if (!ec) serve(stream, socket, m, delay_ms);
+}
+
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
                "error500|delay|unsolicited|idle-close|slow-start [--delay-ms N] [--max-seconds N] "
-               "[--record FILE]\n";
+               "[--record FILE] [--tls-cert FILE --tls-key FILE]\n";
   std::exit(2);
 }
 
@@ -172,6 +204,7 @@ int main(int argc, char** argv) {
   int max_seconds = 120;
   int delay_ms = 2000;
   std::string mode_name = "ok";
+  std::string tls_cert, tls_key;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) usage(("missing value after " + arg).c_str());
@@ -184,6 +217,10 @@ int main(int argc, char** argv) {
       delay_ms = std::atoi(value.c_str());
     } else if (arg == "--max-seconds") {
       max_seconds = std::atoi(value.c_str());
+    } else if (arg == "--tls-cert") {
+      tls_cert = value;
+    } else if (arg == "--tls-key") {
+      tls_key = value;
     } else if (arg == "--record") {
       record = std::fopen(value.c_str(), "w");
       if (record == nullptr) usage(("cannot write " + value).c_str());
@@ -223,6 +260,15 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::unique_ptr<boost::asio::ssl::context> tls;
+  if (!tls_cert.empty()) {
+    tls = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(tls_cert, ec);
+    if (!ec) tls->use_private_key_file(tls_key, boost::asio::ssl::context::pem, ec);
+    if (ec) usage(("cannot use --tls-cert/--tls-key: " + ec.message()).c_str());
+  }
+
   boost::asio::io_context context;
   tcp::acceptor acceptor(context);
   try {
@@ -238,7 +284,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "listening on " << acceptor.local_endpoint().port() << std::endl;
 
-  std::thread([&acceptor, &context, m, delay_ms] {
+  std::thread([&acceptor, &context, &tls, m, delay_ms] {
     for (;;) {
       tcp::socket socket(context);
       boost::system::error_code ec;
@@ -247,7 +293,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         continue;
       }
-      std::thread(serve_connection, std::move(socket), m, delay_ms).detach();
+      std::thread(serve_connection, std::move(socket), m, delay_ms, tls.get()).detach();
     }
   }).detach();
 
