@@ -35,12 +35,15 @@ std::uint64_t intended(const sim::loadtest_result& l) {
   return n;
 }
 
-/// "12 to 48 connections (30 opened)".
+/// "12 to 48 connections (30 held at most, 12 at the end)".
 std::string connections_text(const sim::loadtest_result& l) {
   std::string t = std::to_string(l.connections);
   if (l.max_connections > l.connections) t += " to " + std::to_string(l.max_connections);
   t += " connections";
-  if (l.peak_connections > 0) t += " (" + std::to_string(l.peak_connections) + " held at most)";
+  if (l.peak_connections > 0) {
+    t += " (" + std::to_string(l.peak_connections) + " held at most, " +
+         std::to_string(l.connections_at_end) + " at the end)";
+  }
   return t;
 }
 
@@ -61,6 +64,7 @@ json loadtest_json(const sim::loadtest_result& l) {
   j["connections"] = l.connections;
   j["max_connections"] = l.max_connections;
   j["peak_connections"] = l.peak_connections;
+  j["connections_at_end"] = l.connections_at_end;
   j["duration_s"] = l.duration_s;
   j["wall_s"] = l.wall_s;
   j["interval_s"] = l.interval_s;

@@ -145,7 +145,8 @@ sim::run_result make_result(const sim::scenario& s, sim::loadtest_result lt, loa
 
 /// What a load test was (target, scales, limits) and how it went.
 sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o,
-                               std::uint64_t peak_connections, double wall_s, bool interrupted) {
+                               std::uint64_t peak_connections, std::uint64_t connections_at_end,
+                               double wall_s, bool interrupted) {
   const sim::loadtest_spec& spec = *s.loadtest;
   sim::loadtest_result lt;
   lt.target = o.target.text();
@@ -156,6 +157,7 @@ sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o
   lt.connections = spec.connections;
   lt.max_connections = spec.max_connections;
   lt.peak_connections = peak_connections;
+  lt.connections_at_end = connections_at_end;
   lt.duration_s = loadtest_duration_s(s, o);
   lt.wall_s = wall_s;
   lt.interval_s = o.interval_s;
@@ -210,8 +212,9 @@ struct mailbox {
   std::vector<finished_request> done;
   std::vector<std::uint64_t> sent, unsent;
   std::uint64_t in_flight = 0;
-  /// Connections the worker held at the end.
-  std::uint64_t connections = 0;
+  /// The most connections the worker held open, and those open at the end.
+  std::uint64_t peak_connections = 0;
+  std::uint64_t connections_at_end = 0;
   bool finished = false;
 };
 
@@ -257,12 +260,15 @@ struct shared_setup {
 /// `max_connections`; a request that finds none within max_lag of its intended
 /// time is dropped. So nothing waits longer than max_lag, and what the worker
 /// holds is bounded (max_connections, and max_lag's worth of waiting requests)
-/// whatever the target does.
+/// whatever the target does. Connections beyond `connections` that have been
+/// idle for idle_close_us are closed again, so that a burst does not leave a
+/// service holding idle keep-alive sockets for the rest of the test.
 class http_worker {
  public:
   http_worker(const shared_setup& setup, int connections, int max_connections,
               std::size_t endpoints)
       : setup_(setup),
+        keep_connections_(static_cast<std::size_t>(connections)),
         max_connections_(static_cast<std::size_t>(max_connections)),
         pump_timer_(io_),
         sweep_timer_(io_),
@@ -308,7 +314,13 @@ class http_worker {
     std::optional<status_parser> parser;
     bool open = false;
     bool busy = false;
-    bool timed_out = false;
+    /// An idle connection's wait for bytes nobody asked for is pending.
+    bool watching = false;
+    /// When it last became idle (wall µs since the start).
+    std::int64_t idle_since_us = 0;
+    /// Bumped at every close: a handler of an older socket finds another
+    /// epoch and does nothing.
+    std::uint64_t epoch = 0;
     pending job;
     std::int64_t sent_us = 0;
     std::int64_t deadline_us = 0;
@@ -471,7 +483,6 @@ class http_worker {
   void send(connection& c, const pending& p) {
     c.job = p;
     c.busy = true;
-    c.timed_out = false;
     ++in_flight_;
     {
       std::lock_guard lock(box_.m);
@@ -487,26 +498,33 @@ class http_worker {
     const auto patience = static_cast<double>(p.patience);
     c.patience_end_us = c.sent_us + wall_us(patience);
     c.deadline_us = c.sent_us + wall_us(patience + setup_.work_allowance_us[p.endpoint]);
+    c.parser.emplace();
+    // Responses from a load target are small; a cap keeps a runaway one from
+    // filling memory.
+    c.parser->body_limit(64 * 1024 * 1024);
     if (c.open) {
-      // Bytes that came while the connection was idle are no answer to this
-      // request either (an unsolicited response): start on a fresh connection.
-      beast::error_code ec;
-      if (c.socket.available(ec) > 0 || ec) close(c);
+      if (c.watching) {
+        // Cancelling costs no syscall; the wait's handler then does nothing.
+        c.watching = false;
+        beast::error_code ignored;
+        c.socket.cancel(ignored);
+      }
+      return write(c);
     }
-    if (!c.open) {
-      c.socket.async_connect(setup_.target, [this, &c](beast::error_code ec) {
-        if (ec) {
-          close(c);
-          return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::connect_error, 0);
-        }
-        c.open = true;
-        c.socket.set_option(tcp::no_delay(true));
-        if (setup_.tls) return handshake(c);
-        write(c);
-      });
-    } else {
+    peak_open_ = std::max(peak_open_, ++open_);
+    c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
+      if (epoch != c.epoch) return;
+      if (ec) {
+        close(c);
+        return finish(c, outcome_class::connect_error, 0);
+      }
+      c.open = true;
+      c.socket.set_option(tcp::no_delay(true));
+      // The idle watch's peek must return would_block rather than wait.
+      c.socket.non_blocking(true);
+      if (setup_.tls) return handshake(c);
       write(c);
-    }
+    });
   }
 
   /// Starts TLS on a freshly connected socket: SNI, the certificate checked
@@ -527,22 +545,25 @@ class http_worker {
         X509_VERIFY_PARAM_set1_host(param, setup_.tls_host.c_str(), setup_.tls_host.size());
       }
     }
-    c.tls->async_handshake(asio::ssl::stream_base::client, [this, &c](beast::error_code ec) {
-      if (ec && !c.timed_out && !setup_.tls_failure_told.test_and_set()) {
-        const long verify = SSL_get_verify_result(c.tls->native_handle());
-        std::cerr << "warning: the TLS handshake with " << setup_.target_text
-                  << " failed: " << ec.message()
-                  << (verify != X509_V_OK
-                          ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
-                          : "")
-                  << "; such requests count as tls_handshake\n";
-      }
-      if (ec) {
-        close(c);
-        return finish(c, c.timed_out ? outcome_class::timeout : outcome_class::tls_handshake, 0);
-      }
-      write(c);
-    });
+    c.tls->async_handshake(
+        asio::ssl::stream_base::client, [this, &c, epoch = c.epoch](beast::error_code ec) {
+          if (epoch != c.epoch) return;
+          if (ec && !setup_.tls_failure_told.test_and_set()) {
+            const long verify = SSL_get_verify_result(c.tls->native_handle());
+            std::cerr << "warning: the TLS handshake with " << setup_.target_text
+                      << " failed: " << ec.message()
+                      << (verify != X509_V_OK
+                              ? std::string(" (") + X509_verify_cert_error_string(verify) + ")"
+                              : "")
+                      << "; such requests count as tls_handshake\n";
+          }
+          if (ec) {
+            close(c);
+            return finish(c, outcome_class::tls_handshake, 0);
+          }
+          watch(c);
+          write(c);
+        });
   }
 
   /// Calls f with the connection's stream: the TLS session, or the socket.
@@ -555,7 +576,8 @@ class http_worker {
   void write(connection& c) {
     with_stream(c, [this, &c](auto& stream) {
       asio::async_write(stream, asio::buffer(c.request),
-                        [this, &c](beast::error_code ec, std::size_t) {
+                        [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
+                          if (epoch != c.epoch) return;
                           if (ec) return fail(c);
                           read(c);
                         });
@@ -563,20 +585,50 @@ class http_worker {
   }
 
   void read(connection& c) {
-    c.parser.emplace();
-    // Responses from a load target are small; a cap keeps a runaway one from
-    // filling memory.
-    c.parser->body_limit(64 * 1024 * 1024);
     with_stream(c, [this, &c](auto& stream) {
-      http::async_read(stream, c.buffer, *c.parser, [this, &c](beast::error_code ec, std::size_t) {
-        if (ec) return fail(c);
-        const int status = c.parser->status;
-        // Bytes past the response answer no request of ours: on a reused
-        // connection they would pass for the next response.
-        if (!c.parser->keep_alive() || c.buffer.size() > 0) close(c);
-        answered(c, status);
-      });
+      http::async_read(stream, c.buffer, *c.parser,
+                       [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
+                         if (epoch != c.epoch) return;
+                         if (ec) return fail(c);
+                         // Bytes past the response answer no request of ours:
+                         // on a reused connection they would pass for the next
+                         // response.
+                         if (!c.parser->keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
+                           close(c);
+                         }
+                         answered(c, c.parser->status);
+                       });
     });
+  }
+
+  /// Waits on an idle connection for bytes nobody asked for, which on reuse
+  /// would pass for the next response, or for the server closing it (a
+  /// keep-alive timeout); either closes it, and the next request opens a
+  /// fresh one. A wait costs no syscall, nor does cancelling it when the
+  /// connection is used again, so the check is free while nothing comes.
+  void watch(connection& c) {
+    c.watching = true;
+    c.socket.async_wait(tcp::socket::wait_read, [this, &c, epoch = c.epoch](beast::error_code ec) {
+      // Cancelled for a request, or the connection was used again before this
+      // ran: only an idle connection's wait counts.
+      if (epoch != c.epoch || ec == asio::error::operation_aborted || c.busy) return;
+      c.watching = false;
+      if (!ec) {
+        // Readiness can be a late report of bytes already read: a peek tells.
+        char byte = 0;
+        c.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+        if (ec == asio::error::would_block) return watch(c);
+      }
+      close(c);
+    });
+  }
+
+  /// Received TLS bytes not yet read (the rest of a record, or records after
+  /// the response): they never make the socket readable again.
+  static bool tls_pending(connection& c) {
+    if (!c.tls) return false;
+    SSL* ssl = c.tls->native_handle();
+    return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
   }
 
   /// Books the answer `status` to the request on `c`. An answer after the
@@ -589,19 +641,34 @@ class http_worker {
     finish(c, late ? outcome_class::timeout : classify_status(status), late ? 0 : status);
   }
 
+  /// Closes an idle connection the generator no longer needs; over TLS it
+  /// sends close_notify first, so the server sees a clean end rather than a
+  /// truncation. The alert is written without waiting for the server's own
+  /// (RFC 8446 6.1 asks for none), so no server can hold this up: the socket
+  /// does not block, and an idle connection's send buffer has room.
+  void retire(connection& c) {
+    if (c.tls && c.open) {
+      beast::error_code ignored;
+      c.tls->shutdown(ignored);
+    }
+    close(c);
+  }
+
   void fail(connection& c) {
     close(c);
-    finish(c, c.timed_out ? outcome_class::timeout : outcome_class::reset_closed, 0);
+    finish(c, outcome_class::reset_closed, 0);
   }
 
   void close(connection& c) {
+    if (c.socket.is_open()) --open_;
     beast::error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);
-    // No TLS close_notify: the socket is gone, and the session with it.
     c.tls.reset();
     c.buffer.clear();
     c.open = false;
+    c.watching = false;
+    ++c.epoch;
   }
 
   void finish(connection& c, outcome_class what, int status) {
@@ -631,6 +698,8 @@ class http_worker {
       return;
     }
     idle_.push_back(&c);
+    c.idle_since_us = now;
+    if (c.open) watch(c);
     if (stopping_ && in_flight_ == 0) done();
   }
 
@@ -640,15 +709,21 @@ class http_worker {
       if (ec) return;
       const std::int64_t now = now_us();
       if (!stopping_) drop_late_waiting(now);
-      for (auto& c : conns_) {
-        if (c->busy && !c->timed_out && now >= c->deadline_us) {
-          // Closing cancels the pending connect/write/read, whose handler
-          // then counts a timeout.
-          c->timed_out = true;
-          c->open = false;
-          beast::error_code ignored;
-          c->socket.close(ignored);
+      // By index: a timed-out request's connection may carry the next waiting
+      // request at once, which never opens a connection.
+      for (std::size_t i = 0; i < conns_.size(); ++i) {
+        connection& c = *conns_[i];
+        if (c.busy && now >= c.deadline_us) {
+          // Closing makes the pending connect, write or wait a no-op (epoch).
+          close(c);
+          finish(c, outcome_class::timeout, 0);
         }
+      }
+      // The longest idle first (the front of the idle stack): connections
+      // opened for a burst go once it is over.
+      for (connection* c : idle_) {
+        if (open_ <= keep_connections_) break;
+        if (c->open && now - c->idle_since_us >= idle_close_us) retire(*c);
       }
       arm_sweep();
     });
@@ -680,8 +755,12 @@ class http_worker {
     {
       std::lock_guard lock(box_.m);
       box_.in_flight = in_flight_;
-      box_.connections = conns_.size();
+      box_.peak_connections = peak_open_;
+      box_.connections_at_end = open_;
       box_.finished = true;
+    }
+    for (auto& c : conns_) {
+      if (!c->busy) retire(*c);
     }
     io_.stop();
   }
@@ -689,7 +768,14 @@ class http_worker {
   // The io_context is declared first so that it outlives every socket and timer.
   asio::io_context io_{1};
   const shared_setup& setup_;
+  /// This worker's share of `connections`, of `max_connections`, and how long
+  /// one more than `connections` may stay idle before it is closed.
+  std::size_t keep_connections_;
   std::size_t max_connections_;
+  static constexpr std::int64_t idle_close_us = 1'000'000;
+  /// Connections open (connecting included), and the most at once.
+  std::size_t open_ = 0;
+  std::size_t peak_open_ = 0;
   asio::steady_timer pump_timer_, sweep_timer_, guard_timer_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<connection*> idle_;
@@ -813,10 +899,11 @@ class generator {
     }
     report_progress();
 
-    std::uint64_t in_flight = 0, connections = 0;
+    std::uint64_t in_flight = 0, connections = 0, at_end = 0;
     for (auto& w : workers_) {
       in_flight += w->box().in_flight;
-      connections += w->box().connections;
+      connections += w->box().peak_connections;
+      at_end += w->box().connections_at_end;
     }
     if (rec_.in_flight() != in_flight) {
       throw std::logic_error("load-test accounting: the recorder has " +
@@ -831,12 +918,13 @@ class generator {
       }
       o_.part->model_requests = model_requests_;
       o_.part->peak_connections = connections;
+      o_.part->connections_at_end = at_end;
       o_.part->wall_s = wall;
       o_.part->interrupted = interrupted_;
       o_.part->population = population_->final_figures();
       o_.part->adopters = static_cast<double>(population_->adopted());
     }
-    sim::loadtest_result lt = test_meta(s_, o_, connections, wall, interrupted_);
+    sim::loadtest_result lt = test_meta(s_, o_, connections, at_end, wall, interrupted_);
     auto r = make_result(s_, std::move(lt), rec_, population_->final_figures(),
                          static_cast<double>(population_->adopted()), model_requests_);
     if (!r.loadtest->reliable) {
@@ -855,7 +943,8 @@ class generator {
   static constexpr int http_threads = 2;
 
   /// The TLS context of an https target: the system's certificate store, or
-  /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure.
+  /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure;
+  /// the name checked and sent as SNI.
   void setup_tls(const sim::target_url& t) {
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     beast::error_code ec;
@@ -872,11 +961,14 @@ class generator {
     }
     ctx->set_verify_mode(spec_.tls.insecure ? asio::ssl::verify_none : asio::ssl::verify_peer);
     setup_.tls = std::move(ctx);
-    if (!spec_.tls.insecure) setup_.tls_host = t.host;
+    // loadtest.tls.server_name stands for the host when the target is reached
+    // by an address or another name.
+    const std::string& name = spec_.tls.server_name.empty() ? t.host : spec_.tls.server_name;
+    if (!spec_.tls.insecure) setup_.tls_host = name;
     // SNI carries a DNS name only (RFC 6066), never an address.
     beast::error_code not_ip;
-    asio::ip::make_address(t.host, not_ip);
-    if (not_ip) setup_.tls_sni = t.host;
+    asio::ip::make_address(name, not_ip);
+    if (not_ip) setup_.tls_sni = name;
   }
 
   std::int64_t now_us() const {
@@ -1269,7 +1361,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
   if (parts.empty()) throw std::logic_error("merge_loadtest: no parts");
   loadtest_recorder rec(endpoint_names(s), o.interval_s, s.loadtest->time_scale);
   std::vector<loadtest_sample> samples;
-  std::uint64_t model_requests = 0, connections = 0;
+  std::uint64_t model_requests = 0, connections = 0, at_end = 0;
   double wall_s = 0;
   bool interrupted = false;
   for (const loadtest_part& p : parts) {
@@ -1282,6 +1374,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
     samples.insert(samples.end(), p.samples.begin(), p.samples.end());
     model_requests += p.model_requests;
     connections += p.peak_connections;
+    at_end += p.connections_at_end;
     wall_s = std::max(wall_s, p.wall_s);
     interrupted = interrupted || p.interrupted;
   }
@@ -1297,7 +1390,7 @@ sim::run_result merge_loadtest(const sim::scenario& s, const loadtest_options& o
     for (const auto& smp : samples) append_sample(text, smp, names);
     std::fwrite(text.data(), 1, text.size(), o.results);
   }
-  return make_result(s, test_meta(s, o, connections, wall_s, interrupted), rec,
+  return make_result(s, test_meta(s, o, connections, at_end, wall_s, interrupted), rec,
                      parts.front().population, parts.front().adopters, model_requests);
 }
 

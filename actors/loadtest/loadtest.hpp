@@ -47,6 +47,7 @@ struct loadtest_part {
   /// Requests of this part's users the model asked for.
   std::uint64_t model_requests = 0;
   std::uint64_t peak_connections = 0;
+  std::uint64_t connections_at_end = 0;
   double wall_s = 0;
   bool interrupted = false;
   /// The population's figures (every part models the whole population).

@@ -131,7 +131,8 @@ typename Inspector::result_type inspect(Inspector& f, loadtest_sample& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_part& x) {
   return f(caf::meta::type_name("loadtest_part"), x.sent, x.not_sent, x.unsent_at_stop, x.samples,
-           x.model_requests, x.peak_connections, x.wall_s, x.interrupted, x.population, x.adopters);
+           x.model_requests, x.peak_connections, x.connections_at_end, x.wall_s, x.interrupted,
+           x.population, x.adopters);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_done& x) {

@@ -196,10 +196,13 @@ struct loadtest_result {
   double time_scale = 1;
   double rate_scale = 1;
   /// Connections at the start, the most that may be opened, and the most the
-  /// generator held (it opens more while every one is busy).
+  /// generator held open (it opens more while every one is busy).
   int connections = 0;
   int max_connections = 0;
   std::uint64_t peak_connections = 0;
+  /// Connections open when the test ended: the ones opened for a burst are
+  /// closed once idle for a while, down to `connections`.
+  std::uint64_t connections_at_end = 0;
   /// Wall seconds the generator ran (asked for, and actually).
   double duration_s = 0;
   double wall_s = 0;

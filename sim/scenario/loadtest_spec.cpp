@@ -45,6 +45,13 @@ bool valid_host(std::string_view host) {
   });
 }
 
+bool valid_server_name(std::string_view name) {
+  const bool letter = std::any_of(name.begin(), name.end(), [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0;
+  });
+  return letter && name.find(':') == std::string_view::npos && valid_host(name);
+}
+
 target_error::target_error(std::string_view url, std::string reason)
     : std::invalid_argument("malformed target URL \"" + std::string(url) +
                             "\": expected http://host[:port] or https://host[:port] (" + reason +

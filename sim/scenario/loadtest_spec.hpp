@@ -42,6 +42,10 @@ class target_error : public std::invalid_argument {
 /// address (hex digits, ':' and '.', with at least one ':').
 bool valid_host(std::string_view host);
 
+/// A DNS name as SNI carries it (RFC 6066): letters, digits, '-', '_' and
+/// '.', not an IP address.
+bool valid_server_name(std::string_view name);
+
 /// The one parser of target URLs (loadtest.target and --target):
 /// "http://host[:port][/]" or "https://..." (scheme in any case; port 80 or
 /// 443 by default, else 1..65535 in at most 5 digits). The host is a name or an

@@ -233,6 +233,10 @@ struct loadtest_tls_spec {
   std::string ca_file;
   /// No verification at all (a test service with a throwaway certificate).
   bool insecure = false;
+  /// The name sent as SNI and that the certificate must hold, when the
+  /// target is reached by an address or another name (curl's --resolve);
+  /// empty: the target's host.
+  std::string server_name;
 };
 
 /// `loadtest:` playing the scenario against a real HTTP service, in wall-clock time.

@@ -16,10 +16,18 @@ loadtest_spec loader::load_loadtest(const node_ref& at, const scenario& s) const
                      "prompts_file", "requests", "tls"});
   loadtest_spec l;
   if (auto n = optional(items, "tls")) {
-    const auto fields = entries(*n, "a map with ca_file and insecure");
-    check_keys(fields, {"ca_file", "insecure"});
+    const auto fields = entries(*n, "a map with ca_file, insecure and server_name");
+    check_keys(fields, {"ca_file", "insecure", "server_name"});
     if (auto f = optional(fields, "ca_file")) l.tls.ca_file = text(*f, "a path to a PEM file");
     if (auto f = optional(fields, "insecure")) l.tls.insecure = boolean(*f);
+    if (auto f = optional(fields, "server_name")) {
+      l.tls.server_name = text(*f, "a DNS name like staging.example.com");
+      if (!valid_server_name(l.tls.server_name)) {
+        expected(*f, "a DNS name like staging.example.com (not an address)");
+      }
+      std::transform(l.tls.server_name.begin(), l.tls.server_name.end(), l.tls.server_name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    }
   }
   if (auto n = optional(items, "target")) l.target = target_url(*n);
   if (auto n = optional(items, "allow_hosts")) {
