@@ -47,6 +47,15 @@ inline vtime from_seconds(double s) {
   return static_cast<vtime>(us < 0 ? us - 0.5 : us + 0.5);
 }
 
+/// std::llround of a non-negative x below 2^63, bit for bit, without its
+/// library call (the session clock rounds twice per block and window): the
+/// integer part, plus one when the remainder, exact in doubles, is at least a
+/// half.
+inline std::int64_t round_nonnegative(double x) {
+  const auto whole = static_cast<std::int64_t>(x);
+  return whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+}
+
 /// Parses a duration with a unit: "250ms", "6s", "15m", "2h", "7d", "1.5h", "90us".
 /// Returns nothing when the text is not a non-negative duration with a known unit.
 std::optional<vtime> parse_duration(std::string_view text);

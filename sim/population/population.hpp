@@ -218,12 +218,12 @@ class alignas(64) population_block {
   /// amount whether they are stepped one by one or skipped together.
   static constexpr double clock_unit = 0x1.0p32;
   static std::int64_t session_mass(double rate, vtime dt) {
-    return std::llround(rate * to_seconds(dt) * clock_unit);
+    return round_nonnegative(rate * to_seconds(dt) * clock_unit);
   }
   /// The Exp(1) gap to the next session start for the uniform draw `u`, in
   /// clock units, at least one (so the clock stays above zero after a start).
   static std::int64_t session_gap(double u) {
-    return std::max<std::int64_t>(1, std::llround(-std::log(u) * clock_unit));
+    return std::max<std::int64_t>(1, round_nonnegative(-std::log(u) * clock_unit));
   }
   /// The first time after t at which the block's diurnal weight changes (never
   /// if it is the same all day).

@@ -1,7 +1,10 @@
 #include "sim/base/units.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
 
 using namespace stampede::sim;
 
@@ -130,4 +133,30 @@ TEST_CASE("durations and rates beyond the representable range are refused", "[si
   CHECK_FALSE(parse_duration("2000000w"));  // 1.2e18 us > 2^60
   CHECK_FALSE(parse_rate("1e308/us"));      // 1e314 per second
   CHECK(parse_rate("1e308/s") == 1e308);
+}
+
+TEST_CASE("round_nonnegative is std::llround for non-negative values", "[sim][units]") {
+  // The halves and their neighbours, where a sum x + 0.5 would round wrongly
+  // (0.49999999999999994 + 0.5 is 1 in doubles), the edge of exact halves
+  // (2^52 - 0.5) and of whole doubles (2^53), and a spread of magnitudes.
+  std::vector<double> xs = {0.0,
+                            -0.0,
+                            0.5,
+                            1.5,
+                            2.5,
+                            0.49999999999999994,
+                            1e-300,
+                            4503599627370495.5,
+                            9007199254740992.0,
+                            9007199254740994.0,
+                            std::nextafter(0.5, 0.0),
+                            std::nextafter(2.5, 3.0)};
+  std::mt19937_64 g(7);
+  std::uniform_real_distribution<double> exponent(-20, 62);
+  std::uniform_real_distribution<double> mantissa(1, 2);
+  for (int i = 0; i < 100000; ++i) xs.push_back(mantissa(g) * std::exp2(exponent(g)));
+  for (double x : xs) {
+    INFO(x);
+    REQUIRE(round_nonnegative(x) == std::llround(x));
+  }
 }
