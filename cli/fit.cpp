@@ -158,17 +158,22 @@ struct work_args {
   double time_scale = 0;
 };
 
-/// The time scale of the load test that wrote `file` (its summary.json beside
-/// it), or 0 when there is none: a load test compressed by time_scale X shows
-/// wall times X times shorter than the scenario's.
-double load_test_time_scale(const std::string& file) {
-  const auto summary = std::filesystem::path(file).parent_path() / "summary.json";
-  std::ifstream in(summary);
-  if (!in) return 0;
-  const auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("loadtest")) return 0;
-  const auto& t = j["loadtest"].value("time_scale", nlohmann::json());
-  return t.is_number() && t.get<double>() > 0 ? t.get<double>() : 0;
+/// The time scale of the load test whose folder holds `file`, from its
+/// loadtest.json as `stampede report` reads it, or nothing: a load test
+/// compressed by time_scale X shows wall times X times shorter than the
+/// scenario's.
+std::optional<double> load_test_time_scale(const std::string& file) {
+  std::ifstream in(std::filesystem::path(file).parent_path() / "loadtest.json");
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    const double t = parse_loadtest_meta(text.str()).time_scale;
+    if (t > 0) return t;
+  } catch (const std::exception&) {
+    // Not a load test's file: no time scale from it.
+  }
+  return std::nullopt;
 }
 
 int fit_work_command(const work_args& a) {
@@ -183,28 +188,26 @@ int fit_work_command(const work_args& a) {
     return exit_usage;
   }
   // Observed (wall) durations to scenario time.
-  const double found_scale = a.time_scale > 0 ? 0 : load_test_time_scale(a.file);
-  const double time_scale = a.time_scale > 0 ? a.time_scale : found_scale > 0 ? found_scale : 1;
-  const std::string scale_source = a.time_scale > 0  ? "--time-scale"
-                                   : found_scale > 0 ? "the load test's summary.json"
-                                                     : "none given";
+  const std::optional<double> found =
+      a.time_scale > 0 ? std::nullopt : load_test_time_scale(a.file);
+  const double time_scale = a.time_scale > 0 ? a.time_scale : found.value_or(1);
+  const std::string scale_source = a.time_scale > 0 ? "--time-scale"
+                                   : found          ? "the load test's loadtest.json"
+                                                    : "none given";
+  const std::string scale_note =
+      "durations × time_scale " + number(time_scale) + " (" + scale_source + "): scenario time";
   for (auto& samples : w.seconds) {
     for (double& x : samples) x *= time_scale;
   }
   if (time_scale != 1) {
-    std::cerr << "durations × time_scale " << number(time_scale) << " (" << scale_source
-              << "): scenario time" << (found_scale > 0 ? "; --time-scale 1 keeps wall times" : "")
-              << "\n";
+    std::cerr << scale_note << (found ? "; --time-scale 1 keeps wall times" : "") << "\n";
   }
   std::filesystem::create_directories(a.out);
   nlohmann::json endpoints = nlohmann::json::object();
   std::ostringstream y;
   y << "# Fitted by `stampede fit work " << a.file << "`: maximum likelihood on column `"
     << w.column << "`" << (w.skipped > 0 ? " (rows with outcome 2xx only)" : "") << ".\n";
-  if (time_scale != 1) {
-    y << "# Durations × time_scale " << number(time_scale) << " (" << scale_source
-      << "): scenario time, as work is written in a scenario.\n";
-  }
+  if (time_scale != 1) y << "# " << scale_note << ", as work is written in a scenario.\n";
   y << "# Lognormal and gamma were fitted; each endpoint's work is the one closer by\n"
     << "# Kolmogorov-Smirnov distance, the other's fit in a comment.\n"
     << "platform:\n  endpoints:\n";
@@ -494,7 +497,7 @@ command add_fit(CLI::App& app) {
       "by maximum likelihood, each with its Kolmogorov-Smirnov distance. FILE is CSV with a\n"
       "header; a load test's results.csv works as it is (column uncorrected_us, rows with\n"
       "outcome 2xx); a time-compressed load test's wall times become scenario time by its\n"
-      "time_scale (read from its summary.json). Writes DIR/fit.json (both fits per endpoint) and "
+      "time_scale (read from its loadtest.json). Writes DIR/fit.json (both fits per endpoint) and "
       "DIR/fit.yaml\n"
       "(platform.endpoints.X.work for each endpoint).");
   work->add_option("FILE", w->file, "CSV of durations (e.g. a load test's results.csv)")
@@ -507,7 +510,7 @@ command add_fit(CLI::App& app) {
                    "plain numbers in the unit of its suffix (_us, _ms, _s), or values like 250ms");
   work->add_option("--time-scale", w->time_scale,
                    "Scenario seconds per observed second: durations are multiplied by it "
-                   "(default: the load test's time_scale from summary.json beside FILE, else 1; "
+                   "(default: the load test's time_scale from loadtest.json beside FILE, else 1; "
                    "--time-scale 1 keeps wall times)")
       ->check(CLI::PositiveNumber);
   work->add_option("--endpoint-column", w->endpoint_column,

@@ -187,8 +187,9 @@ TEST_CASE("fit work fits each endpoint of a load test's results.csv", "[cli][fit
 
 TEST_CASE("fit work gives a time-compressed load test's durations in scenario time", "[cli][fit]") {
   // A load test at time_scale 60 saw service times lognormal around 100 ms of
-  // wall time: 6 s of the scenario's. Its summary.json beside results.csv
-  // says the time scale; --time-scale 1 keeps wall times.
+  // wall time: 6 s of the scenario's. Its loadtest.json beside results.csv
+  // (the fields `stampede report` reads) says the time scale; --time-scale 1
+  // keeps wall times.
   const auto dir = test::temp_dir("fit-work-scaled");
   std::mt19937_64 g(11);
   std::lognormal_distribution<double> wall(std::log(0.1), 0.3);
@@ -200,7 +201,9 @@ TEST_CASE("fit work gives a time-compressed load test's durations in scenario ti
     csv << i * 1000 << ",generate_image,2xx,200," << us << "," << us << ",0\n";
   }
   csv.close();
-  std::ofstream(dir / "summary.json") << R"({"loadtest": {"time_scale": 60, "embedded": true}})";
+  std::ofstream(dir / "loadtest.json") << R"({"target": "http://127.0.0.1:8080/", "embedded": true,
+    "time_scale": 60, "rate_scale": 1, "connections": 4, "duration_s": 10, "interval_s": 1,
+    "timeout_s": 60, "max_lag_s": 1})";
   const auto median = [&](const std::string& flags) {
     const auto r = test::run_stampede("fit work " + (dir / "results.csv").string() + " --out " +
                                       (dir / "out").string() + flags);
@@ -220,8 +223,8 @@ TEST_CASE("fit work gives a time-compressed load test's durations in scenario ti
   CHECK(one == 1);
   CHECK(std::abs(std::log(kept / 0.1)) < tolerance);
   CHECK(median(" --time-scale 10").first == Approx(kept * 10).epsilon(1e-9));
-  // Without a summary.json it stays at 1.
-  std::filesystem::remove(dir / "summary.json");
+  // Without a loadtest.json it stays at 1.
+  std::filesystem::remove(dir / "loadtest.json");
   CHECK(median("").second == 1);
   CHECK(test::run_stampede("fit work " + (dir / "results.csv").string() + " --out " +
                            (dir / "out").string() + " --time-scale 0")
