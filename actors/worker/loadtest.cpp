@@ -39,10 +39,14 @@ sim::run_result run_loadtest_on_workers(const remote_options& r, std::string_vie
 
   std::vector<caf::actor> runners;
   std::vector<std::optional<loadtest_part>> parts(shares);
-  // Shares that answered, with their part or lost.
-  std::uint32_t answered = 0;
+  // A share has answered with its part, or is gone (lost, or failed).
   std::vector<bool> gone(shares, false);
+  const auto answered = [&](std::size_t k) { return parts[k].has_value() || gone[k]; };
   std::string failure;
+  const auto give_up = [&](std::size_t k, std::string why) {
+    if (failure.empty()) failure = std::move(why);
+    gone[k] = true;
+  };
   bool stopping = false;
   const auto stop_all = [&] {
     if (stopping) return;
@@ -53,22 +57,15 @@ sim::run_result run_loadtest_on_workers(const remote_options& r, std::string_vie
     const auto* link = group.find(d.source);
     if (link == nullptr) return;
     const auto k = static_cast<std::size_t>(link - group.links().data());
-    if (parts[k] || gone[k]) return;  // its part is in, or it was counted
-    if (failure.empty())
-      failure = "worker " + link->where.text() + " was lost during the load test";
-    gone[k] = true;
-    ++answered;
+    if (!answered(k)) give_up(k, "worker " + link->where.text() + " was lost during the load test");
   };
   const auto finished = [&](loadtest_done& d) {
-    if (parts[d.share] || gone[d.share]) return;
+    if (answered(d.share)) return;
     if (!d.error.empty()) {
-      if (failure.empty())
-        failure = "worker " + group.links().at(d.share).where.text() + ": " + d.error;
-      gone[d.share] = true;
+      give_up(d.share, "worker " + group.links().at(d.share).where.text() + ": " + d.error);
     } else {
       parts[d.share] = std::move(d.part);
     }
-    ++answered;
   };
   // The barrier: every generator is set up before any clock starts.
   while (failure.empty() && runners.size() < shares) {
@@ -83,7 +80,13 @@ sim::run_result run_loadtest_on_workers(const remote_options& r, std::string_vie
   // No message during the test but a stop; then every part. A worker lost
   // meanwhile stops the others: their parts are what the target really saw,
   // and the report keeps them, saying whose share is missing.
-  while (answered < shares) {
+  const auto all_answered = [&] {
+    for (std::size_t k = 0; k < shares; ++k) {
+      if (!answered(k)) return false;
+    }
+    return true;
+  };
+  while (!all_answered()) {
     self->receive([&](loadtest_done& d) { finished(d); },
                   [&](caf::down_msg& d) {
                     lost(d);
