@@ -83,6 +83,20 @@ bool wait_for_text(const std::filesystem::path& path, const std::string& text,
   return false;
 }
 
+/// Runs `stampede ARGS` and kills `victim` (SIGKILL) `after` it joined the
+/// coordinator. Requires that it joined within 30 s; the run's result.
+stampede::test::command_result run_killing(const std::string& args, const worker_process& victim,
+                                           std::chrono::milliseconds after) {
+  auto run = std::async(std::launch::async, [&] { return run_stampede(args); });
+  const bool joined = wait_for_text(victim.err, "joined", std::chrono::seconds(30));
+  std::this_thread::sleep_for(after);
+  victim.proc->signal(SIGKILL);
+  auto r = run.get();
+  INFO(r.err);
+  REQUIRE(joined);
+  return r;
+}
+
 std::string digest_of(const std::filesystem::path& out) {
   return nlohmann::json::parse(read_all(out / "projection.json"))["digest"].get<std::string>();
 }
@@ -125,16 +139,10 @@ TEST_CASE("a worker killed in the middle of a projection has its members run aga
   std::vector<worker_process> workers;
   workers.push_back(start_worker(dir, "doomed", {"--threads", "1"}));
   workers.push_back(start_worker(dir, "survivor", {"--threads", "1"}));
-  auto spread = std::async(std::launch::async, [&] {
-    return run_stampede(args + (dir / "spread").string() + " --workers " + list_of(workers));
-  });
   // Once the coordinator has joined it, the doomed worker is running a member.
-  const bool joined = wait_for_text(workers[0].err, "joined", std::chrono::seconds(30));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  workers[0].proc->signal(SIGKILL);
-  const auto r = spread.get();
+  const auto r = run_killing(args + (dir / "spread").string() + " --workers " + list_of(workers),
+                             workers[0], std::chrono::milliseconds(300));
   INFO(r.err);
-  REQUIRE(joined);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.err, Catch::Matchers::Contains("worker " + workers[0].address() +
                                               " lost; its 1 running members go to the others"));
@@ -304,17 +312,11 @@ TEST_CASE("a worker lost during a load test stops it; the report keeps the other
   const std::string target = url_of(serve);
   const std::vector<worker_process> workers = start_workers(dir, 2);
   // A 20 s test; worker 1 (share 1 of 2) is killed a second after it joined.
-  auto spread = std::async(std::launch::async, [&] {
-    return run_stampede("loadtest " + steady + " --target " + target +
-                        " --duration 20s --quiet --out " + (dir / "spread").string() +
-                        " --workers " + list_of(workers));
-  });
-  const bool joined = wait_for_text(workers[1].err, "joined", std::chrono::seconds(30));
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  workers[1].proc->signal(SIGKILL);
-  const auto r = spread.get();
+  const auto r =
+      run_killing("loadtest " + steady + " --target " + target + " --duration 20s --quiet --out " +
+                      (dir / "spread").string() + " --workers " + list_of(workers),
+                  workers[1], std::chrono::seconds(1));
   INFO(r.err);
-  REQUIRE(joined);
   CHECK(r.exit_code == 1);
   const std::string reason = "worker " + workers[1].address() +
                              " was lost during the load test; the report holds the other "
@@ -372,16 +374,10 @@ TEST_CASE("a worker lost during run ends it with exit 1, naming the worker and t
   const std::vector<worker_process> workers = start_workers(dir, 3);
   // 25,920 windows of 10 s: seconds of rounds between the nodes, so the
   // worker is killed mid-run.
-  auto spread = std::async(std::launch::async, [&] {
-    return run_stampede("run tests/scenarios/good/small.yaml --set horizon=3d --quiet --out " +
-                        (dir / "spread").string() + " --workers " + list_of(workers));
-  });
-  const bool joined = wait_for_text(workers[1].err, "joined", std::chrono::seconds(30));
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  workers[1].proc->signal(SIGKILL);
-  const auto r = spread.get();
+  const auto r = run_killing("run tests/scenarios/good/small.yaml --set horizon=3d --quiet --out " +
+                                 (dir / "spread").string() + " --workers " + list_of(workers),
+                             workers[1], std::chrono::seconds(1));
   INFO(r.err);
-  REQUIRE(joined);
   CHECK(r.exit_code == 1);
   const std::regex message("error: worker " + workers[1].address() +
                            " was lost at virtual time ([^;]+); the report covers the virtual "
