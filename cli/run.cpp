@@ -75,19 +75,16 @@ struct run_args {
   worker_flags workers;
 };
 
-/// The run on the workers of `a`; `lost` says who was lost if one was.
+/// The run on the workers of `a`; its stop_reason says who was lost if one was.
 sim::run_result run_remote(const run_args& a, const sim::scenario& s,
-                           const actors::run_options& options, std::string& lost) {
+                           const actors::run_options& options) {
   std::ifstream in(a.file, std::ios::binary);
   std::ostringstream yaml;
   yaml << in.rdbuf();
   // Every node keeps the coordinator's share of latency samples.
   std::vector<std::string> overrides = overrides_of(a.sets, a.seed, a.scale);
   overrides.push_back("metrics.sample_memory=" + std::to_string(s.sample_memory));
-  actors::remote_run r =
-      actors::run_on_workers(remote_of(a.workers), yaml.str(), a.file, overrides, s, options);
-  lost = std::move(r.lost);
-  return std::move(r.result);
+  return actors::run_on_workers(remote_of(a.workers), yaml.str(), a.file, overrides, s, options);
 }
 
 int run_command(const run_args& a) {
@@ -118,8 +115,7 @@ int run_command(const run_args& a) {
   if (!a.quiet && (terminal || a.progress)) {
     options.on_progress = [&](const actors::progress& p) { display.update(p); };
   }
-  std::string lost;
-  sim::run_result r = a.workers.any() ? run_remote(a, s, options, lost) : actors::run(s, options);
+  sim::run_result r = a.workers.any() ? run_remote(a, s, options) : actors::run(s, options);
   display.finish();
   add_quantiles(r);
   if (const std::string bad = sim::non_finite_figure(r); !bad.empty()) {
@@ -135,8 +131,8 @@ int run_command(const run_args& a) {
               << (r.threads == 1 ? " thread" : " threads") << "; digest " << r.digest << "\n";
     std::cout << (std::filesystem::path(a.out) / "report.html").string() << "\n";
   }
-  if (!lost.empty()) {
-    std::cerr << "error: " << lost << "; the report covers the virtual time reached\n";
+  if (!r.stop_reason.empty()) {
+    std::cerr << "error: " << r.stop_reason << "; the report covers the virtual time reached\n";
     return exit_failure;
   }
   if (stop_requested.load()) {

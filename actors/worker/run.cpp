@@ -45,14 +45,13 @@ std::optional<std::size_t> round(worker_group& group, MakeTask&& task, Take&& ta
 
 }  // namespace
 
-remote_run run_on_workers(const remote_options& r, std::string_view yaml, const std::string& file,
-                          const std::vector<std::string>& overrides, const sim::scenario& s,
-                          const run_options& options) {
+sim::run_result run_on_workers(const remote_options& r, std::string_view yaml,
+                               const std::string& file, const std::vector<std::string>& overrides,
+                               const sim::scenario& s, const run_options& options) {
   const auto started = clock_type::now();
   worker_group group(r, make_hello(r.version, file, yaml, overrides));
   const std::size_t workers = group.links().size();
   const auto count = static_cast<std::uint32_t>(workers);
-  remote_run out;
   std::optional<std::size_t> lost;
   const auto setup = [&](std::size_t k) { return run_setup{static_cast<std::uint32_t>(k), count}; };
   lost = round<run_ready>(group, setup, [](std::size_t, run_ready&) {});
@@ -137,14 +136,13 @@ remote_run run_on_workers(const remote_options& r, std::string_view yaml, const 
         for (auto& f : d.pools) builder.add(std::move(f));
       });
   if (also_lost && !lost) lost = also_lost;
+  sim::run_result out = builder.build(reached);
   if (lost) {
-    out.lost = "worker " + group.links()[*lost].where.text() + " was lost at virtual time " +
-               sim::format_duration(reached);
+    out.stop_reason = "worker " + group.links()[*lost].where.text() + " was lost at virtual time " +
+                      sim::format_duration(reached);
   }
-  out.result = builder.build(reached);
-  out.result.stop_reason = out.lost;
-  out.result.threads = static_cast<int>(workers);
-  out.result.wall_seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+  out.threads = static_cast<int>(workers);
+  out.wall_seconds = std::chrono::duration<double>(clock_type::now() - started).count();
   return out;
 }
 

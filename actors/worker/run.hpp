@@ -16,20 +16,14 @@
 
 namespace stampede::actors {
 
-/// A run on workers: its result, and who was lost if one was.
-struct remote_run {
-  /// Complete, or (when `lost` is set) covering the windows every worker finished.
-  sim::run_result result;
-  /// "worker H:P was lost at virtual time 3h 20m", or "".
-  std::string lost;
-};
-
 /// run() of `s` (loaded from `yaml`, named `file`, under `overrides`) with its
 /// slices and pool sets on the workers of `r`; options.threads is unused.
 /// Throws worker_refused (a handshake refused), worker_lost (a worker
-/// unreachable at the start).
-remote_run run_on_workers(const remote_options& r, std::string_view yaml, const std::string& file,
-                          const std::vector<std::string>& overrides, const sim::scenario& s,
-                          const run_options& options);
+/// unreachable at the start). A worker lost later ends the run: the result
+/// covers the windows every worker finished, and its stop_reason says "worker
+/// H:P was lost at virtual time 3h 20m".
+sim::run_result run_on_workers(const remote_options& r, std::string_view yaml,
+                               const std::string& file, const std::vector<std::string>& overrides,
+                               const sim::scenario& s, const run_options& options);
 
 }  // namespace stampede::actors
