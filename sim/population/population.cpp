@@ -46,11 +46,11 @@ std::uint32_t block_layout::initial_of(std::uint32_t block) const {
 
 population_block::population_block(const scenario& s, const block_layout& layout,
                                    std::uint32_t block)
-    : scenario_(&s),
+    : adoption_(layout.size_of(block), layout.initial_of(block),
+                rng_stream(s.seed, stream::adoption, block), s.adoption.is_cascade()),
+      scenario_(&s),
       session_rate_per_user_(s.tiers[layout.blocks[block].tier].sessions_per_day / 86400.0),
       utc_offset_(s.regions[layout.blocks[block].region].utc_offset),
-      adoption_(layout.size_of(block), layout.initial_of(block),
-                rng_stream(s.seed, stream::adoption, block), s.adoption.is_cascade()),
       id_(block),
       tier_(layout.blocks[block].tier),
       sessions_rng_(s.seed, stream::sessions, block),
@@ -154,7 +154,7 @@ void population_block::churn_and_convert(vtime t0, vtime t1) {
 
 bool population_block::step(vtime t0, vtime t1, double h,
                             std::vector<std::vector<request>>& per_pool) {
-  if (const std::int64_t mass = session_mass(session_rate(t0), t1 - t0); quiet(t1, h, mass)) {
+  if (const std::int64_t mass = window_mass(t0, t1); quiet(t1, h, mass)) {
     adoption_.advance_to(h);  // adopts nobody, notes h for expose()
     clock_ -= mass;
     return false;
@@ -236,7 +236,7 @@ void population_block::start_sessions(vtime t0, vtime t1,
   // window without a start costs a comparison, and the process stays exact
   // across windows of different rates (memoryless).
   const double rate = session_rate(t0);
-  const std::int64_t mass = session_mass(rate, t1 - t0);
+  const std::int64_t mass = window_mass(t0, t1);
   // The window's starts are drawn first and started after, so that the users'
   // records can be fetched meanwhile (the draws keep their order).
   starting_.clear();

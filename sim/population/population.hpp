@@ -110,9 +110,7 @@ class alignas(64) population_block {
   /// hazard, so step() touches the block's first two cache lines and nothing else;
   /// events (rate limits) take effect at the next window that is not quiet,
   /// before any request it sends.
-  bool quiet(vtime t0, vtime t1, double h) const {
-    return quiet(t1, h, session_mass(session_rate(t0), t1 - t0));
-  }
+  bool quiet(vtime t0, vtime t1, double h) const { return quiet(t1, h, window_mass(t0, t1)); }
   /// How many of the windows [t0 + j·tick, t0 + (j+1)·tick), j = 0, 1, ...,
   /// at most `most`, are quiet one after another, if the cumulative hazard at
   /// the start of a window at time t is hazard_at(t) (non-decreasing).
@@ -209,6 +207,21 @@ class alignas(64) population_block {
     return adoption_.adopted() * session_rate_per_user_ *
            scenario_->behavior.diurnal[static_cast<std::size_t>(hour_of_day(t0, utc_offset_))];
   }
+  /// session_mass(session_rate(t0), t1 - t0), which depends on t0 only through
+  /// the local hour: kept from one window to the next, as every window
+  /// computes it for every block, and most blocks have nothing else to do.
+  std::int64_t window_mass(vtime t0, vtime t1) const {
+    const vtime dt = t1 - t0;
+    // Unsigned: a t0 before the hour wraps around and fails too.
+    if (static_cast<std::uint64_t>(t0 - (mass_until_ - hour)) >= std::uint64_t{hour} ||
+        dt != mass_dt_ || adoption_.adopted() != mass_adopted_) {
+      mass_ = session_mass(session_rate(t0), dt);
+      mass_until_ = t0 - ((t0 + utc_offset_) % hour + hour) % hour + hour;
+      mass_dt_ = dt;
+      mass_adopted_ = adoption_.adopted();
+    }
+    return mass_;
+  }
   bool quiet(vtime t1, double h, std::int64_t session_mass) const {
     return !always_step_ && !has_answered_ && next_due_ >= t1 && h < adoption_.next_threshold() &&
            clock_ > session_mass;
@@ -261,23 +274,30 @@ class alignas(64) population_block {
   // block reads and writes (quiet(), and the sums the shard reports every
   // window), so that a quiet block costs one line. The adoption state that
   // quiet() reads opens the second line.
-  const scenario* scenario_;
   /// due_.top().at, or never: kept here so that a block with nothing due
   /// does not touch its heap (cold, at full scale) every window.
   vtime next_due_ = std::numeric_limits<vtime>::max();
   /// Integrated session rate still to go until the next session starts, in
   /// clock units (session_mass).
   std::int64_t clock_ = 0;
-  double session_rate_per_user_ = 0;
-  vtime utc_offset_;
   std::uint64_t satisfaction_sum_ = 0;
   std::uint64_t request_counter_ = 0;
+  /// window_mass()'s last answer and what it depends on: windows of length
+  /// mass_dt_ starting in the local hour that ends at mass_until_, with
+  /// mass_adopted_ adopters.
+  mutable std::int64_t mass_ = 0;
+  mutable vtime mass_until_ = 0;
+  mutable vtime mass_dt_ = 0;
+  mutable std::uint32_t mass_adopted_ = 0;
   /// An outcome arrived since the last step (answered_ is not empty).
   bool has_answered_ = false;
   /// Churn and conversion draw every window: never quiet.
   bool always_step_ = false;
 
   alignas(64) adoption_block adoption_;
+  const scenario* scenario_;
+  double session_rate_per_user_ = 0;
+  vtime utc_offset_;
   std::uint32_t id_;
   std::uint16_t tier_;
   /// Draws within sessions (think times, backoffs) and churn.
@@ -352,7 +372,9 @@ class alignas(64) population_block {
     vtime at;
   };
   /// Outcomes since the last step, in arrival order (sorted by session before use).
-  std::vector<answer> answered_;
+  /// At the start of a cache line: receive(), once per outcome, touches this
+  /// vector and the first line, and a vector across two lines costs a miss more.
+  alignas(64) std::vector<answer> answered_;
   /// The current window's session starts (reused).
   std::vector<session_start> starting_;
   /// Requests due later (think time or backoff running), earliest first.

@@ -373,6 +373,65 @@ platform:
   CHECK(follow_ups > 100);
 }
 
+TEST_CASE("a block's session rate kept from one window to the next equals the one computed afresh",
+          "[sim][population]") {
+  // The session mass of a window depends on t0 only through the local hour, so
+  // a block keeps it between windows. A region half an hour off UTC (its hours
+  // turn at :30), a curve whose weight changes every hour, adopters joining and
+  // a window of another length now and then: `b` keeps its mass, `twin` is made to compute
+  // it afresh each window (a quiet() at another hour first), and both must
+  // start the same sessions and send the same requests.
+  const scenario s = load_scenario_text(
+      R"(
+scenario: mass-test
+horizon: 2d
+tick: 1s
+population:
+  size: 20_000
+  regions: [{name: here, share: 1, utc_offset: -5.5h}]
+adoption: {model: bass, innovation: 0.05/day, imitation: 0.0/day, initial_adopters: 500}
+behavior:
+  sessions_per_day: 40
+  requests_per_session: 2
+  think_time: 30s
+  mix: {generate: 1}
+  diurnal: [0.5, 1.6, 0.7, 1.4, 0.9, 1.2, 0.6, 1.5, 0.8, 1.3, 1.0, 1.1,
+            0.55, 1.65, 0.75, 1.45, 0.95, 1.25, 0.65, 1.55, 0.85, 1.35, 1.05, 1.15]
+platform:
+  endpoints: {generate: {pool: gpu, work: 1s}}
+  pools: [{name: gpu, servers: 10}]
+)",
+      "t.yaml");
+  const block_layout layout = block_layout::of(s);
+  population_block b(s, layout, 0), twin(s, layout, 0);
+  bass_hazard hazard(s.adoption.innovation, s.adoption.imitation);
+  std::vector<request> answer_next;
+  std::uint64_t windows = 0, sent = 0;
+  for (vtime t0 = 0; t0 < s.horizon; ++windows) {
+    // Mostly 1 s, now and then 7 s: the kept mass is for one length.
+    const vtime t1 = std::min(s.horizon, t0 + (windows % 500 == 499 ? 7 : 1) * second);
+    for (const request& r : answer_next) {
+      b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+      twin.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+    }
+    (void)twin.quiet(t0 + 13 * hour, t0 + 13 * hour + second, hazard.value());
+    std::vector<std::vector<request>> a(1), c(1);
+    REQUIRE(b.step(t0, t1, hazard.value(), a) == twin.step(t0, t1, hazard.value(), c));
+    REQUIRE(b.sessions_started() == twin.sessions_started());
+    REQUIRE(a[0].size() == c[0].size());
+    for (std::size_t i = 0; i < a[0].size(); ++i) {
+      REQUIRE(a[0][i].at == c[0][i].at);
+      REQUIRE(a[0][i].session == c[0][i].session);
+    }
+    sent += a[0].size();
+    answer_next = a[0];
+    hazard.advance(t0, t1, 0);
+    t0 = t1;
+  }
+  CHECK(b.adopted() > 1000);  // new adopters changed the rate too
+  CHECK(sent > 10'000);
+}
+
 TEST_CASE("quiet_windows counts the windows step() passes quietly, and skip_quiet ends them alike",
           "[sim][population]") {
   // Adoption (p) and a diurnal curve, so that a run of quiet windows can end at
@@ -413,8 +472,8 @@ platform:
     const std::int64_t n = t0 == 0 ? 0 : b.quiet_windows(t0, s.tick, most, hazard_at);
     std::int64_t quiet = 0;
     std::vector<std::vector<request>> none(1);
-    while (t0 > 0 && quiet < most && twin.quiet(t0 + quiet * s.tick, t0 + (quiet + 1) * s.tick,
-                                      twin_hazard.value())) {
+    while (t0 > 0 && quiet < most &&
+           twin.quiet(t0 + quiet * s.tick, t0 + (quiet + 1) * s.tick, twin_hazard.value())) {
       const vtime t = t0 + quiet * s.tick;
       REQUIRE_FALSE(twin.step(t, t + s.tick, twin_hazard.value(), none));
       twin_hazard.advance(t, t + s.tick, 0);
