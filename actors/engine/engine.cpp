@@ -222,7 +222,7 @@ void take_arrivals(shard_self self, arrivals_msg& m) {
 /// window is done.
 void take_outcomes(shard_self self, outcomes_msg& m) {
   auto& st = self->state;
-  for (const sim::outcome& o : m.outcomes) st.slice->receive(o);
+  st.slice->receive(m.outcomes);
   if (m.summary) st.summary = std::move(m.summary);
   const auto host = static_cast<std::size_t>(m.host);
   st.spare[host] = std::move(m.spare);

@@ -139,7 +139,7 @@ session* session_of(caf::stateful_actor<worker_state>* self) {
 /// One window of a run's part: outcomes, exposures, the slice's step.
 step_done step_part(session& s, step_task& t) {
   auto& part = *s.run;
-  for (const sim::outcome& o : t.outcomes) part.slice->receive(o);
+  part.slice->receive(t.outcomes);
   if (!t.exposures.empty()) part.slice->expose(t.exposures);
   const sim::window w = sim::window_at(s.base, t.window);
   step_done d;

@@ -126,6 +126,11 @@ class alignas(64) population_block {
 
   /// Records what became of a request; takes effect in the next step().
   void receive(const outcome& o);
+  /// Hint (no effect on results): receive() comes soon.
+  void prefetch_receive() const {
+    prefetch_lines(64);
+    __builtin_prefetch(&answered_);
+  }
 
   /// Cascade: the users (global indices) who adopted from this block's shares
   /// in the last step, to be delivered with expose() before the next step.

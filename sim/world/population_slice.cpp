@@ -30,6 +30,16 @@ void population_slice::expose(const std::vector<std::uint64_t>& exposures) {
   for (const auto& [b, node] : exposed_) b->expose(node);
 }
 
+void population_slice::receive(std::span<const outcome> outcomes) {
+  // Outcomes come in the pools' order, each for any block: what receive()
+  // touches of the block a few outcomes ahead is fetched meanwhile.
+  constexpr std::size_t ahead = 8;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (i + ahead < outcomes.size()) held(outcomes[i + ahead].block)->prefetch_receive();
+    held(outcomes[i].block)->receive(outcomes[i]);
+  }
+}
+
 void population_slice::step_blocks(const window& w, double h,
                                    std::vector<std::vector<request>>& per_pool,
                                    slice_report& report) {

@@ -6,6 +6,7 @@
 // receives the outcomes of its blocks' requests.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "sim/base/request.hpp"
@@ -38,6 +39,8 @@ class population_slice {
   void skip_quiet(vtime t0, vtime tick, std::int64_t windows, double h);
   /// What became of a request of a block held here; takes effect at the next step.
   void receive(const outcome& o) { held(o.block)->receive(o); }
+  /// The same for many.
+  void receive(std::span<const outcome> outcomes);
   /// Whether block `block` (global index) is held here.
   bool holds(std::uint32_t block) const { return block % stride_ == first_; }
 

@@ -70,7 +70,7 @@ run_result run_world(const scenario& s, const world_options& options) {
     for (std::size_t p = 0; p < pools.size(); ++p) {
       outcomes.clear();
       pools.serve(w, p, per_pool[pools.pool_at(p)], outcomes, rows);
-      for (const outcome& o : outcomes) population.receive(o);
+      population.receive(outcomes);
     }
     for (auto& batch : per_pool) batch.clear();
     for (const auto& row : rows) builder.add(row);
