@@ -22,13 +22,15 @@ daily_limits::daily_limits(const scenario& s, int tier)
   }
 }
 
-void daily_limits::advance_to(vtime t) {
+void daily_limits::apply_events_to(vtime t) {
   const auto& events = *events_;
   for (; next_event_ < events.size() && events[next_event_].at <= t; ++next_event_) {
     const event_spec& e = events[next_event_];
     if (e.what != event_spec::kind::rate_limit || e.tier != tier_) continue;
     limit_[static_cast<std::size_t>(slot_[static_cast<std::size_t>(e.endpoint)])] = e.per_day;
   }
+  next_event_at_ =
+      next_event_ < events.size() ? events[next_event_].at : std::numeric_limits<vtime>::max();
 }
 
 }  // namespace stampede::sim

@@ -37,7 +37,9 @@ class daily_limits {
   std::size_t slots() const { return limit_.size(); }
   /// Puts in force the `rate_limit` events at or before `t`; `t` must not
   /// decrease from one call to the next.
-  void advance_to(vtime t);
+  void advance_to(vtime t) {
+    if (t >= next_event_at_) apply_events_to(t);
+  }
   /// Whether a user who sent `used` requests on slot `slot` today may send one
   /// more (a limit not yet in force is +inf).
   bool allows(std::size_t slot, std::uint32_t used) const { return used + 1.0 <= limit_[slot]; }
@@ -51,6 +53,11 @@ class daily_limits {
   std::vector<int> slot_;
   std::vector<double> limit_;
   std::size_t next_event_ = 0;
+  /// When events_[next_event_] happens (never once all have): every step of
+  /// every block asks, and the answer is mostly "nothing yet".
+  vtime next_event_at_ = 0;
+
+  void apply_events_to(vtime t);
 };
 
 }  // namespace stampede::sim
