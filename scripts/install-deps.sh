@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages stampede needs, and only those that are missing.
 #   scripts/install-deps.sh          what building and running needs
 #   scripts/install-deps.sh --test   also what the tests need (headless Chromium, nginx, wrk,
-#                                    the openssl CLI that makes the TLS tests' certificates)
+#                                    the openssl CLI that makes the TLS tests' certificates,
+#                                    strace that counts the load generator's syscalls)
 set -euo pipefail
 
 # ca-certificates: the system store an https load test verifies against.
@@ -10,7 +11,7 @@ packages=(cmake ninja-build g++ libcaf-dev libboost1.81-dev libssl-dev ca-certif
           libyaml-cpp-dev catch2 libthrust-dev libcli11-dev nlohmann-json3-dev libjs-chart.js
           libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium nginx wrk openssl)
+  packages+=(chromium nginx wrk openssl strace)
 fi
 
 missing=()

@@ -205,8 +205,8 @@ struct finished_request {
 };
 
 /// What a worker hands back to the scheduler thread. Guarded by `m`; the
-/// scheduler swaps the vectors out about every millisecond, so the lock is
-/// taken by one thread at a time almost always.
+/// scheduler swaps the vectors out every drain period, so the lock is taken
+/// by one thread at a time almost always.
 struct mailbox {
   std::mutex m;
   std::vector<finished_request> done;
@@ -250,6 +250,9 @@ struct shared_setup {
   /// Per endpoint, how long a served user waits for the work after the queue
   /// (scenario µs): mean + 6 sd of its work distribution.
   std::vector<double> work_allowance_us;
+  /// Called on a worker's thread once it has finished: the scheduler then
+  /// takes its last figures at once rather than at its next drain.
+  std::function<void()> on_worker_done;
 };
 
 /// An HTTP client on its own thread and io_context, with its share of the
@@ -307,15 +310,14 @@ class http_worker {
     explicit connection(asio::io_context& io) : socket(io) {}
     tcp::socket socket;
     /// The TLS session over `socket` (https); a new one for each connection
-    /// opened, kept for every request the connection carries.
+    /// opened, kept for every request the connection carries, and past its
+    /// close until the next handshake: the aborted read still runs through it.
     std::optional<asio::ssl::stream<tcp::socket&>> tls;
     beast::flat_buffer buffer;
     std::string request;
     std::optional<status_parser> parser;
     bool open = false;
     bool busy = false;
-    /// An idle connection's wait for bytes nobody asked for is pending.
-    bool watching = false;
     /// When it last became idle (wall µs since the start).
     std::int64_t idle_since_us = 0;
     /// Bumped at every close: a handler of an older socket finds another
@@ -502,15 +504,7 @@ class http_worker {
     // Responses from a load target are small; a cap keeps a runaway one from
     // filling memory.
     c.parser->body_limit(64 * 1024 * 1024);
-    if (c.open) {
-      if (c.watching) {
-        // Cancelling costs no syscall; the wait's handler then does nothing.
-        c.watching = false;
-        beast::error_code ignored;
-        c.socket.cancel(ignored);
-      }
-      return write(c);
-    }
+    if (c.open) return write(c);
     peak_open_ = std::max(peak_open_, ++open_);
     c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
       if (epoch != c.epoch) return;
@@ -520,9 +514,11 @@ class http_worker {
       }
       c.open = true;
       c.socket.set_option(tcp::no_delay(true));
-      // The idle watch's peek must return would_block rather than wait.
+      // retire's close_notify is written by a synchronous call, which must
+      // not wait.
       c.socket.non_blocking(true);
       if (setup_.tls) return handshake(c);
+      read(c);
       write(c);
     });
   }
@@ -561,7 +557,7 @@ class http_worker {
             close(c);
             return finish(c, outcome_class::tls_handshake, 0);
           }
-          watch(c);
+          read(c);
           write(c);
         });
   }
@@ -578,49 +574,58 @@ class http_worker {
       asio::async_write(stream, asio::buffer(c.request),
                         [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
                           if (epoch != c.epoch) return;
-                          if (ec) return fail(c);
-                          read(c);
+                          if (ec) fail(c);
                         });
     });
   }
 
+  /// Keeps one read pending on an open connection, busy or idle, from its
+  /// handshake on. While busy it reads the response. While idle it finds
+  /// bytes nobody asked for (they would pass for the next response) or the
+  /// server closing the connection (a keep-alive timeout): either closes it,
+  /// and the next request opens a fresh one. A read that waits costs nothing
+  /// until bytes come, so a request costs a send, the receive of its answer
+  /// and the first try of the next read; a wait for readability or a check
+  /// before reuse would each cost one syscall more.
   void read(connection& c) {
-    with_stream(c, [this, &c](auto& stream) {
-      http::async_read(stream, c.buffer, *c.parser,
-                       [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
-                         if (epoch != c.epoch) return;
-                         if (ec) return fail(c);
-                         // Bytes past the response answer no request of ours:
-                         // on a reused connection they would pass for the next
-                         // response.
-                         if (!c.parser->keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
-                           close(c);
-                         }
-                         answered(c, c.parser->status);
-                       });
+    const auto space = c.buffer.prepare(beast::read_size(c.buffer, 65536));
+    with_stream(c, [this, &c, space](auto& stream) {
+      stream.async_read_some(space,
+                             [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t n) {
+                               if (epoch != c.epoch) return;
+                               c.buffer.commit(n);
+                               if (!c.busy) return close(c);
+                               received(c, ec);
+                             });
     });
   }
 
-  /// Waits on an idle connection for bytes nobody asked for, which on reuse
-  /// would pass for the next response, or for the server closing it (a
-  /// keep-alive timeout); either closes it, and the next request opens a
-  /// fresh one. A wait costs no syscall, nor does cancelling it when the
-  /// connection is used again, so the check is free while nothing comes.
-  void watch(connection& c) {
-    c.watching = true;
-    c.socket.async_wait(tcp::socket::wait_read, [this, &c, epoch = c.epoch](beast::error_code ec) {
-      // Cancelled for a request, or the connection was used again before this
-      // ran: only an idle connection's wait counts.
-      if (epoch != c.epoch || ec == asio::error::operation_aborted || c.busy) return;
-      c.watching = false;
-      if (!ec) {
-        // Readiness can be a late report of bytes already read: a peek tells.
-        char byte = 0;
-        c.socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-        if (ec == asio::error::would_block) return watch(c);
+  /// Feeds what a busy connection received to its response parser (as
+  /// Beast's http::read does), and books the response once it is whole.
+  void received(connection& c, beast::error_code ec) {
+    status_parser& parser = *c.parser;
+    if (ec == asio::error::eof && parser.got_some()) {
+      // A response that ends with the connection.
+      ec = {};
+      parser.put_eof(ec);
+    }
+    while (!ec && c.buffer.size() > 0 && !parser.is_done()) {
+      c.buffer.consume(parser.put(c.buffer.data(), ec));
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
       }
+    }
+    if (ec) return fail(c);
+    if (!parser.is_done()) return read(c);
+    // Bytes past the response answer no request of ours: on a reused
+    // connection they would pass for the next response.
+    if (!parser.keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
       close(c);
-    });
+    } else {
+      read(c);
+    }
+    answered(c, parser.status);
   }
 
   /// Received TLS bytes not yet read (the rest of a record, or records after
@@ -664,10 +669,8 @@ class http_worker {
     beast::error_code ignored;
     c.socket.shutdown(tcp::socket::shutdown_both, ignored);
     c.socket.close(ignored);
-    c.tls.reset();
     c.buffer.clear();
     c.open = false;
-    c.watching = false;
     ++c.epoch;
   }
 
@@ -699,7 +702,6 @@ class http_worker {
     }
     idle_.push_back(&c);
     c.idle_since_us = now;
-    if (c.open) watch(c);
     if (stopping_ && in_flight_ == 0) done();
   }
 
@@ -763,6 +765,7 @@ class http_worker {
       if (!c->busy) retire(*c);
     }
     io_.stop();
+    setup_.on_worker_done();
   }
 
   // The io_context is declared first so that it outlives every socket and timer.
@@ -796,8 +799,9 @@ class http_worker {
 
 /// The scheduler: runs the population model a tick ahead of the wall clock,
 /// hands each window's requests to the HTTP workers, and takes their finished
-/// requests back (recorder, results file, feedback to the users) about every
-/// millisecond. The model and the recorder live on this thread only.
+/// requests back (recorder, results file, feedback to the users) every
+/// drain_period and before each window is stepped. The model and the recorder
+/// live on this thread only.
 class generator {
  public:
   generator(const sim::scenario& s, const loadtest_options& o)
@@ -825,6 +829,7 @@ class generator {
     setup_.end_us = end_us_;
     setup_.timeout_us = std::max<std::int64_t>(1, spec_.timeout);
     setup_.max_lag_us = spec_.max_lag;
+    setup_.on_worker_done = [this] { asio::post(io_, [this] { drain(); }); };
     // Thinning by users, not by requests, keeps every simulated session whole.
     model_ = sim::wall_clock_model(s, sim::wall_clock_role::generator);
     for (const auto& t : s.tiers) setup_.tiers.push_back(t.name);
@@ -941,6 +946,12 @@ class generator {
 
  private:
   static constexpr int http_threads = 2;
+  /// How often finished requests are taken back between windows. Each drain
+  /// wakes this thread, and a wake-up costs more than the work of a drain;
+  /// nothing waits for it: a window is stepped after a drain of its own, the
+  /// results file and the progress line are written every half second, and a
+  /// worker that finishes says so at once (on_worker_done).
+  static constexpr std::chrono::milliseconds drain_period{10};
 
   /// The TLS context of an https target: the system's certificate store, or
   /// loadtest.tls.ca_file, and peer verification unless loadtest.tls.insecure;
@@ -1109,7 +1120,7 @@ class generator {
   }
 
   void arm_drain() {
-    drain_timer_.expires_after(std::chrono::milliseconds(1));
+    drain_timer_.expires_after(drain_period);
     drain_timer_.async_wait([this](beast::error_code ec) {
       if (ec) return;
       drain();

@@ -13,9 +13,12 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "run_binary.hpp"
@@ -867,6 +870,68 @@ TEST_CASE("a keep-alive connection the server closed while idle is not reused", 
   // millisecond of the ~10 ms between requests on a connection, so at most a
   // few percent. Sent on the closed connections, about half of them failed.
   CHECK(reset <= completed / 20);
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// Calls per syscall in the table `strace -c` writes.
+std::map<std::string, long> strace_calls(const std::filesystem::path& file) {
+  std::map<std::string, long> calls;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+    // "% time  seconds  usecs/call  calls  [errors]  syscall"
+    if (w.size() >= 5 && std::isdigit(static_cast<unsigned char>(w[3][0]))) {
+      calls[w.back()] = std::stol(w[3]);
+    }
+  }
+  return calls;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a keep-alive request costs a send and receives: no wait for readiness, no check "
+    "before reuse",
+    "[loadtest][cli]") {
+  if (std::system("command -v strace > /dev/null") != 0) {
+    FAIL("strace is missing: run scripts/install-deps.sh --test");
+  }
+  const auto dir = test::temp_dir("lt-syscalls");
+  int exit_code = -1;
+  {
+    nginx_server nginx(dir);
+    const std::string cmd =
+        std::string("cd ") + STAMPEDE_SOURCE_DIR + " && strace -f -c -o " +
+        (dir / "strace.txt").string() + " " + STAMPEDE_BINARY + " " +
+        loadtest_args(steady, dir / "out",
+                      "--duration 2s --target http://127.0.0.1:" + std::to_string(nginx.port)) +
+        " > /dev/null 2>&1 < /dev/null";
+    const int status = std::system(cmd.c_str());
+    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  CHECK(exit_code == 0);
+  const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
+  const long completed = e["completed"].get<long>();
+  REQUIRE(completed > 300);  // ~200 requests/s for 2 s
+  auto calls = strace_calls(dir / "strace.txt");
+  INFO("completed " << completed << ", sendto " << calls["sendto"] << ", recvfrom "
+                    << calls["recvfrom"] << ", epoll_ctl " << calls["epoll_ctl"] << ", ioctl "
+                    << calls["ioctl"]);
+  // One send per request (a request is far smaller than a socket's buffer).
+  CHECK(calls["sendto"] == completed);
+  // Its answer, and the first try of the read that then waits on the idle
+  // connection: two receives, and one more per connection opened (4, and a
+  // few more for the bursts of a machine slowed by strace: a twentieth of the
+  // requests is room for them).
+  CHECK(calls["recvfrom"] <= 2 * completed + completed / 20);
+  // epoll_ctl and ioctl come with the process's set-up and with opening a
+  // connection (a few calls each), not with a request: a wait for readiness,
+  // or a check of an idle connection before reuse, would make one per request.
+  CHECK(calls["epoll_ctl"] < completed / 4);
+  CHECK(calls["ioctl"] < completed / 4);
   std::filesystem::remove_all(dir);
 }
 
