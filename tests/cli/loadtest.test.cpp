@@ -1088,7 +1088,7 @@ TEST_CASE("prompts_file replays its lines as ${prompt}, and `stampede report` st
 TEST_CASE("a missing or empty prompts_file is an error at its key, exit 2", "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-prompts-bad");
   std::ofstream(dir / "empty.txt") << "\n\n";
-  for (const std::string& file : {"missing.txt", "empty.txt"}) {
+  for (const std::string file : {"missing.txt", "empty.txt"}) {
     const auto scenario =
         steady_with(dir, "p.yaml", R"({method: POST, path: /ping, body: "${prompt}"})",
                     "  prompts_file: " + file + "\n");
