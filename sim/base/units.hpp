@@ -26,6 +26,12 @@ inline int hour_of_day(vtime t, vtime utc_offset) {
   return static_cast<int>((((t + utc_offset) % day + day) % day) / hour);
 }
 
+/// The start of the local hour after the one holding t (in that region): the
+/// first time after t at which hour_of_day changes.
+inline vtime next_local_hour(vtime t, vtime utc_offset) {
+  return t - ((t + utc_offset) % hour + hour) % hour + hour;
+}
+
 /// Converts virtual time to seconds.
 inline double to_seconds(vtime t) {
   return static_cast<double>(t) * 1e-6;

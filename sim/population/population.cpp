@@ -172,7 +172,7 @@ vtime population_block::diurnal_steady_until(vtime t) const {
   const auto& weight = scenario_->behavior.diurnal;
   const int now = hour_of_day(t, utc_offset_);
   // The start of the local hour after t, then on hour by hour for a day.
-  vtime next = t - ((t + utc_offset_) % hour + hour) % hour + hour;
+  vtime next = next_local_hour(t, utc_offset_);
   for (int h = 1; h < 24; ++h, next += hour) {
     if (weight[static_cast<std::size_t>((now + h) % 24)] != weight[static_cast<std::size_t>(now)]) {
       return next;

@@ -221,7 +221,7 @@ class alignas(64) population_block {
     if (static_cast<std::uint64_t>(t0 - (mass_until_ - hour)) >= std::uint64_t{hour} ||
         dt != mass_dt_ || adoption_.adopted() != mass_adopted_) {
       mass_ = session_mass(session_rate(t0), dt);
-      mass_until_ = t0 - ((t0 + utc_offset_) % hour + hour) % hour + hour;
+      mass_until_ = next_local_hour(t0, utc_offset_);
       mass_dt_ = dt;
       mass_adopted_ = adoption_.adopted();
     }

@@ -160,3 +160,21 @@ TEST_CASE("round_nonnegative is std::llround for non-negative values", "[sim][un
     REQUIRE(round_nonnegative(x) == std::llround(x));
   }
 }
+
+TEST_CASE("next_local_hour is where the local hour of the day turns next", "[sim][units]") {
+  const vtime behind = -(5 * hour + 30 * minute);  // UTC-5:30: hours turn at :30 UTC
+  // By hand: 10:00 UTC is 04:30 there, whose hour ends at 05:00, 10:30 UTC.
+  CHECK(next_local_hour(10 * hour, behind) == 10 * hour + 30 * minute);
+  // On the turn itself the next one is a whole hour on.
+  CHECK(next_local_hour(10 * hour + 30 * minute, behind) == 11 * hour + 30 * minute);
+  // Before local midnight of day 0: t = 0 is 18:30 the day before there.
+  CHECK(next_local_hour(0, behind) == 30 * minute);
+  CHECK(next_local_hour(0, 0) == hour);
+  CHECK(next_local_hour(hour - 1, 8 * hour) == hour);
+  // hour_of_day stays until it, and changes there.
+  for (vtime t : {vtime{0}, 10 * hour + 17 * second, 23 * hour + 59 * minute}) {
+    const vtime next = next_local_hour(t, behind);
+    CHECK(hour_of_day(next - 1, behind) == hour_of_day(t, behind));
+    CHECK(hour_of_day(next, behind) == (hour_of_day(t, behind) + 1) % 24);
+  }
+}
