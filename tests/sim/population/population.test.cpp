@@ -79,6 +79,23 @@ scenario two_regions_two_tiers() {
       "t.yaml");
 }
 
+/// Twin blocks get the same answers: every request `sent` completed 1 s after it went out.
+void answer_both(population_block& a, population_block& b, const std::vector<request>& sent) {
+  for (const request& r : sent) {
+    a.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+    b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
+  }
+}
+
+/// Twin blocks sent the same requests (time and session), in the same order.
+void require_same_requests(const std::vector<request>& a, const std::vector<request>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].at == b[i].at);
+    REQUIRE(a[i].session == b[i].session);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("users are grouped by region and tier in proportion to their shares",
@@ -410,19 +427,12 @@ platform:
   for (vtime t0 = 0; t0 < s.horizon; ++windows) {
     // Mostly 1 s, now and then 7 s: the kept mass is for one length.
     const vtime t1 = std::min(s.horizon, t0 + (windows % 500 == 499 ? 7 : 1) * second);
-    for (const request& r : answer_next) {
-      b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
-      twin.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
-    }
+    answer_both(b, twin, answer_next);
     (void)twin.quiet(t0 + 13 * hour, t0 + 13 * hour + second, hazard.value());
     std::vector<std::vector<request>> a(1), c(1);
     REQUIRE(b.step(t0, t1, hazard.value(), a) == twin.step(t0, t1, hazard.value(), c));
     REQUIRE(b.sessions_started() == twin.sessions_started());
-    REQUIRE(a[0].size() == c[0].size());
-    for (std::size_t i = 0; i < a[0].size(); ++i) {
-      REQUIRE(a[0][i].at == c[0][i].at);
-      REQUIRE(a[0][i].session == c[0][i].session);
-    }
+    require_same_requests(a[0], c[0]);
     sent += a[0].size();
     answer_next = a[0];
     hazard.advance(t0, t1, 0);
@@ -463,10 +473,7 @@ platform:
   std::uint64_t runs = 0, skipped = 0, cut_at_hour = 0;
   const std::int64_t most = 2000;
   for (vtime t0 = 0; t0 + most * s.tick < s.horizon; t0 += s.tick) {
-    for (const request& r : answer_next) {
-      b.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
-      twin.receive({r.at + second, r.block(), r.session, outcome::kind::completed});
-    }
+    answer_both(b, twin, answer_next);
     answer_next.clear();
     // hazard.at(t) extends the rate of the last window advanced: none before t = 0.
     const std::int64_t n = t0 == 0 ? 0 : b.quiet_windows(t0, s.tick, most, hazard_at);
@@ -503,11 +510,7 @@ platform:
     std::vector<std::vector<request>> a(1), c(1);
     REQUIRE(b.step(t0, t0 + s.tick, hazard.value(), a) ==
             twin.step(t0, t0 + s.tick, twin_hazard.value(), c));
-    REQUIRE(a[0].size() == c[0].size());
-    for (std::size_t i = 0; i < a[0].size(); ++i) {
-      CHECK(a[0][i].at == c[0][i].at);
-      CHECK(a[0][i].session == c[0][i].session);
-    }
+    require_same_requests(a[0], c[0]);
     answer_next = a[0];
     hazard.advance(t0, t0 + s.tick, 0);
     twin_hazard.advance(t0, t0 + s.tick, 0);
