@@ -61,6 +61,7 @@ struct loadtest_args {
   std::optional<std::string> duration;
   std::vector<std::string> sets;
   std::string metrics_listen;
+  int threads = 0;
   bool progress = false;
   bool quiet = false;
   worker_flags workers;
@@ -124,6 +125,7 @@ refusal make_options(const loadtest_args& a, const sim::loadtest_spec& spec,
     }
   }
   o.metrics_listen = a.metrics_listen;
+  o.threads = a.threads;
   // Read once, here: an unset one fails before anything starts, and the values
   // go only into the requests on the wire (the scenario keeps ${env:NAME}).
   for (const auto& ref : spec.env) {
@@ -326,6 +328,7 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   if (m.wall_s > 0) {
     j["wall_s"] = m.wall_s;
     j["interrupted"] = m.interrupted;
+    j["threads"] = m.threads;
   }
   return j.dump(2) + "\n";
 }
@@ -350,6 +353,7 @@ sim::loadtest_result parse_loadtest_meta(const std::string& text) {
     m.wall_s = j.at("wall_s").get<double>();
     m.interrupted = j.at("interrupted").get<bool>();
   }
+  m.threads = j.value("threads", 0);
   return m;
 }
 
@@ -376,6 +380,12 @@ command add_loadtest(CLI::App& app) {
   cmd->add_option("--set", a->sets, "Override any key: --set loadtest.time_scale=60 (repeatable)");
   cmd->add_option("--metrics-listen", a->metrics_listen,
                   "Serve Prometheus metrics on a loopback address, e.g. 127.0.0.1:9464");
+  cmd->add_option("--threads", a->threads,
+                  "HTTP threads, each with its share of the connections (at most\n"
+                  "loadtest.connections). Default: half the CPUs this process may use that\n"
+                  "were idle over 100 ms at start, at least 1; the other half is for the\n"
+                  "kernel's side of each request and a target on the same machine")
+      ->check(CLI::Range(1, 1024));
   cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
   cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");
   add_worker_flags(cmd, a->workers);

@@ -44,6 +44,8 @@ std::string connections_text(const sim::loadtest_result& l) {
     t += " (" + std::to_string(l.peak_connections) + " held at most, " +
          std::to_string(l.connections_at_end) + " at the end)";
   }
+  if (l.threads > 0)
+    t += " on " + std::to_string(l.threads) + (l.threads == 1 ? " thread" : " threads");
   return t;
 }
 
@@ -65,6 +67,7 @@ json loadtest_json(const sim::loadtest_result& l) {
   j["max_connections"] = l.max_connections;
   j["peak_connections"] = l.peak_connections;
   j["connections_at_end"] = l.connections_at_end;
+  j["threads"] = l.threads;
   j["duration_s"] = l.duration_s;
   j["wall_s"] = l.wall_s;
   j["interval_s"] = l.interval_s;

@@ -48,6 +48,8 @@ struct loadtest_part {
   std::uint64_t model_requests = 0;
   std::uint64_t peak_connections = 0;
   std::uint64_t connections_at_end = 0;
+  /// HTTP threads this generator sent from.
+  int threads = 0;
   double wall_s = 0;
   bool interrupted = false;
   /// The population's figures (every part models the whole population).
@@ -63,6 +65,10 @@ struct loadtest_options {
   bool embedded = false;
   /// Wall seconds; 0 = horizon / time_scale.
   double duration_s = 0;
+  /// HTTP threads (each with its share of the connections); 0: half the CPUs
+  /// free at the start, at least 1 (default_http_threads). Never more than
+  /// loadtest.connections.
+  int threads = 0;
   /// Wall seconds per time-series row.
   double interval_s = 1;
   /// Every finished request is appended here as a line (format_sample),
@@ -100,6 +106,17 @@ class loadtest_refused : public std::runtime_error {
 
 /// The wall-clock length of the test: options.duration_s, or horizon / time_scale.
 double loadtest_duration_s(const sim::scenario& s, const loadtest_options& o);
+
+/// HTTP threads by default, of `offered` threads the machine offers a run
+/// (free_cores.hpp): half of them, at least 1. The other half is for the
+/// kernel's share of each request (most of its cost: send, receive, epoll),
+/// the scheduler thread, and a target on the same machine. A thread more than
+/// the CPUs can run at once costs more than it gives: every send and receive
+/// then waits for a core (bench/README.md, "HTTP threads").
+int http_threads_for(int offered);
+
+/// http_threads_for(measure_machine().threads): samples the CPUs for 100 ms.
+int default_http_threads();
 
 /// Wall seconds per time-series row for a test of `duration_s`: 1 s, or longer
 /// so that a long test keeps at most about 600 rows.

@@ -27,6 +27,7 @@ sim::run_result run_loadtest_on_workers(const remote_options& r, std::string_vie
   task.target = o.target.text();
   task.duration_s = o.duration_s;
   task.interval_s = o.interval_s;
+  task.threads = o.threads;
   for (const auto& [name, value] : o.env) {
     task.env_names.push_back(name);
     task.env_values.push_back(value);

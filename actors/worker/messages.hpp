@@ -64,6 +64,8 @@ struct loadtest_task {
   std::string target;
   double duration_s = 0;
   double interval_s = 1;
+  /// HTTP threads of each worker's generator (loadtest_options::threads).
+  int threads = 0;
   /// The ${env:NAME} values, names and values side by side.
   std::vector<std::string> env_names;
   std::vector<std::string> env_values;
@@ -112,8 +114,8 @@ typename Inspector::result_type inspect(Inspector& f, stop_task&) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_task& x) {
-  return f(caf::meta::type_name("loadtest_task"), x.target, x.duration_s, x.interval_s, x.env_names,
-           x.env_values, x.share, x.shares);
+  return f(caf::meta::type_name("loadtest_task"), x.target, x.duration_s, x.interval_s, x.threads,
+           x.env_names, x.env_values, x.share, x.shares);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_ready& x) {
@@ -131,8 +133,8 @@ typename Inspector::result_type inspect(Inspector& f, loadtest_sample& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_part& x) {
   return f(caf::meta::type_name("loadtest_part"), x.sent, x.not_sent, x.unsent_at_stop, x.samples,
-           x.model_requests, x.peak_connections, x.connections_at_end, x.wall_s, x.interrupted,
-           x.population, x.adopters);
+           x.model_requests, x.peak_connections, x.connections_at_end, x.threads, x.wall_s,
+           x.interrupted, x.population, x.adopters);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, loadtest_done& x) {

@@ -108,6 +108,7 @@ void run_loadtest_task(caf::blocking_actor* self, std::shared_ptr<session> s, lo
     o.target = sim::parse_target_url(t.target);
     o.duration_s = t.duration_s;
     o.interval_s = t.interval_s;
+    o.threads = t.threads;
     for (std::size_t i = 0; i < t.env_names.size() && i < t.env_values.size(); ++i) {
       o.env.emplace_back(t.env_names[i], t.env_values[i]);
     }

@@ -203,6 +203,9 @@ struct loadtest_result {
   /// Connections open when the test ended: the ones opened for a burst are
   /// closed once idle for a while, down to `connections`.
   std::uint64_t connections_at_end = 0;
+  /// HTTP threads the connections were spread over (summed over generators);
+  /// 0 when not known (a report rebuilt from the results file).
+  int threads = 0;
   /// Wall seconds the generator ran (asked for, and actually).
   double duration_s = 0;
   double wall_s = 0;

@@ -289,6 +289,56 @@ TEST_CASE("loadtest drives a real nginx serving a static response", "[loadtest][
   std::filesystem::remove_all(dir);
 }
 
+/// Threads of process `pid` now (its /proc/PID/task entries).
+std::size_t threads_of(pid_t pid) {
+  const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+  std::error_code ec;
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(tasks, ec),
+                                                std::filesystem::directory_iterator()));
+}
+
+TEST_CASE(
+    "loadtest --threads spreads the connections over that many HTTP threads, at most connections",
+    "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-threads");
+  nginx_server nginx(dir);
+  const std::string target = "--target http://127.0.0.1:" + std::to_string(nginx.port);
+  // The process's threads a second into the test, and its summary.
+  const auto threads_while_running = [&](const std::string& flags, const std::string& name) {
+    auto c = spawn({STAMPEDE_BINARY, "loadtest", steady, "--out", (dir / name).string(),
+                    "--duration", "2s", "--quiet", "--target",
+                    "http://127.0.0.1:" + std::to_string(nginx.port), "--threads", flags},
+                   dir, name);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    const std::size_t n = threads_of(c.pid);
+    REQUIRE(wait_for(c, 15) == 0);
+    return n;
+  };
+  const std::size_t one = threads_while_running("1", "one");
+  const std::size_t three = threads_while_running("3", "three");
+  INFO("threads with --threads 1: " << one << ", with --threads 3: " << three);
+  CHECK(three == one + 2);
+  const auto s = summary_of(dir / "three");
+  CHECK(s["loadtest"]["threads"] == 3);
+  CHECK(summary_of(dir / "one")["loadtest"]["threads"] == 1);
+  CHECK(checked_endpoint(s, "ping")["failed"] == 0);
+  CHECK(test::read_all(dir / "three" / "summary.md").find(" on 3 threads") != std::string::npos);
+  // loadtest-steady has 4 connections: no more threads than that.
+  const auto r = test::run_stampede(
+      loadtest_args(steady, dir / "eight", "--duration 1s --threads 8 " + target));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(summary_of(dir / "eight")["loadtest"]["threads"] == 4);
+  // `stampede report DIR` keeps the count (loadtest.json).
+  REQUIRE(test::run_stampede("report " + (dir / "three").string()).exit_code == 0);
+  CHECK(summary_of(dir / "three")["loadtest"]["threads"] == 3);
+  const auto zero = test::run_stampede(
+      loadtest_args(steady, dir / "zero", "--duration 1s --threads 0 " + target));
+  CHECK(zero.exit_code == 2);
+  CHECK(zero.err.find("--threads") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("a target that is not listening counts connect errors and breaches the SLO",
           "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-refused");
