@@ -17,6 +17,7 @@
 
 #include "actors/engine/free_cores.hpp"
 #include "actors/loadtest/recorder.hpp"
+#include "actors/loadtest/response_head.hpp"
 #include "sim/observe/intervals.hpp"
 #include "sim/results/result_builder.hpp"
 #include "sim/results/slo.hpp"
@@ -502,10 +503,7 @@ class http_worker {
     const auto patience = static_cast<double>(p.patience);
     c.patience_end_us = c.sent_us + wall_us(patience);
     c.deadline_us = c.sent_us + wall_us(patience + setup_.work_allowance_us[p.endpoint]);
-    c.parser.emplace();
-    // Responses from a load target are small; a cap keeps a runaway one from
-    // filling memory.
-    c.parser->body_limit(64 * 1024 * 1024);
+    c.parser.reset();
     if (c.open) return write(c);
     peak_open_ = std::max(peak_open_, ++open_);
     c.socket.async_connect(setup_.target, [this, &c, epoch = c.epoch](beast::error_code ec) {
@@ -607,9 +605,24 @@ class http_worker {
     });
   }
 
-  /// Feeds what a busy connection received to its response parser (as
-  /// Beast's http::read does), and books the response once it is whole.
+  /// Books the response to a busy connection once it is whole: at once when
+  /// the first bytes hold all of it (response_head.hpp), else through Beast's
+  /// parser, fed as Beast's http::read does.
   void received(connection& c, beast::error_code ec) {
+    if (!c.parser) {
+      const auto bytes = c.buffer.data();
+      const auto whole =
+          ec ? std::nullopt
+             : read_whole_response({static_cast<const char*>(bytes.data()), bytes.size()});
+      if (whole) {
+        c.buffer.consume(whole->size);
+        return complete(c, whole->status, whole->keep_alive);
+      }
+      c.parser.emplace();
+      // Responses from a load target are small; a cap keeps a runaway one
+      // from filling memory.
+      c.parser->body_limit(64 * 1024 * 1024);
+    }
     status_parser& parser = *c.parser;
     if (ec == asio::error::eof && parser.got_some()) {
       // A response that ends with the connection.
@@ -625,14 +638,20 @@ class http_worker {
     }
     if (ec) return fail(c);
     if (!parser.is_done()) return read(c);
+    complete(c, parser.status, parser.keep_alive());
+  }
+
+  /// A whole response read: the connection waits for the next request, or is
+  /// closed, and the request is booked.
+  void complete(connection& c, int status, bool keep_alive) {
     // Bytes past the response answer no request of ours: on a reused
     // connection they would pass for the next response.
-    if (!parser.keep_alive() || c.buffer.size() > 0 || tls_pending(c)) {
+    if (!keep_alive || c.buffer.size() > 0 || tls_pending(c)) {
       close(c);
     } else {
       read(c);
     }
-    answered(c, parser.status);
+    answered(c, status);
   }
 
   /// Received TLS bytes not yet read (the rest of a record, or records after
@@ -650,7 +669,7 @@ class http_worker {
     const std::int64_t now = now_us();
     const bool late =
         now >= c.deadline_us || (now >= c.patience_end_us && (status < 200 || status >= 300));
-    finish(c, late ? outcome_class::timeout : classify_status(status), late ? 0 : status);
+    finish(c, late ? outcome_class::timeout : classify_status(status), late ? 0 : status, now);
   }
 
   /// Closes an idle connection the generator no longer needs; over TLS it
@@ -681,8 +700,10 @@ class http_worker {
     ++c.epoch;
   }
 
-  void finish(connection& c, outcome_class what, int status) {
-    const std::int64_t now = now_us();
+  /// Books the request on `c` as `what`, finished at `now` (read from the
+  /// clock when not given), and hands the connection the next waiting request.
+  void finish(connection& c, outcome_class what, int status, std::int64_t now = -1) {
+    if (now < 0) now = now_us();
     const pending& p = c.job;
     finished_request f;
     f.sample.intended_us = p.intended_us;
@@ -725,7 +746,7 @@ class http_worker {
         if (c.busy && now >= c.deadline_us) {
           // Closing makes the pending connect, write or wait a no-op (epoch).
           close(c);
-          finish(c, outcome_class::timeout, 0);
+          finish(c, outcome_class::timeout, 0, now);
         }
       }
       // The longest idle first (the front of the idle stack): connections

@@ -1,0 +1,120 @@
+#include "actors/loadtest/response_head.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace stampede::actors {
+
+namespace {
+
+/// What a byte may be in a response head: a field name's (RFC 9110 tchar), a
+/// field value's or reason's (visible, obs-text, space, tab), both, or neither.
+enum : unsigned char { in_name = 1, in_value = 2 };
+
+constexpr std::array<unsigned char, 256> char_classes = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0x20; c < 0x100; ++c) t[c] = c == 0x7f ? 0 : in_value;
+  t['\t'] = in_value;
+  for (const unsigned char c : std::string_view("!#$%&'*+-.^_`|~0123456789")) t[c] |= in_name;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] |= in_name, t[c - 'a' + 'A'] |= in_name;
+  return t;
+}();
+
+bool is_value_char(char c) {
+  return (char_classes[static_cast<unsigned char>(c)] & in_value) != 0;
+}
+
+bool iequals(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (static_cast<char>(a[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+/// Whether the comma-separated list `v` holds `token` (lower case), as
+/// "Connection: keep-alive, Upgrade" does.
+bool has_token(std::string_view v, std::string_view token) {
+  while (!v.empty()) {
+    const auto comma = v.find(',');
+    if (iequals(trim(v.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<whole_response> read_whole_response(std::string_view bytes) {
+  // "HTTP/1.x DDD ", then a reason or nothing.
+  if (bytes.size() < 14 || bytes.substr(0, 7) != "HTTP/1.") return std::nullopt;
+  const char minor = bytes[7];
+  if ((minor != '0' && minor != '1') || bytes[8] != ' ') return std::nullopt;
+  int status = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (bytes[i] < '0' || bytes[i] > '9') return std::nullopt;
+    status = status * 10 + (bytes[i] - '0');
+  }
+  // No body whatever the headers say, or another response to follow: Beast's.
+  if (status < 200 || status == 204 || status == 304) return std::nullopt;
+  // The space after the code is required, the reason may be empty (RFC 9112 4).
+  if (bytes[12] != ' ') return std::nullopt;
+  std::size_t at = 13;
+  while (at < bytes.size() && is_value_char(bytes[at])) ++at;
+  if (bytes.substr(at, 2) != "\r\n") return std::nullopt;
+  at += 2;
+
+  std::optional<std::uint64_t> length;
+  bool close = false, keep_alive_token = false;
+  for (;;) {
+    if (at + 1 >= bytes.size()) return std::nullopt;  // the head is not whole yet
+    if (bytes[at] == '\r') {
+      if (bytes[at + 1] != '\n') return std::nullopt;
+      at += 2;
+      break;
+    }
+    // name ":" OWS value OWS CRLF, each character checked once.
+    const std::size_t name_at = at;
+    while (at < bytes.size() && (char_classes[static_cast<unsigned char>(bytes[at])] & in_name))
+      ++at;
+    if (at == name_at || at >= bytes.size() || bytes[at] != ':') {
+      return std::nullopt;  // not whole, or not a field (an obs-fold starts with a space)
+    }
+    const std::string_view name = bytes.substr(name_at, at - name_at);
+    const std::size_t value_at = ++at;
+    while (at < bytes.size() && is_value_char(bytes[at])) ++at;
+    if (at + 1 >= bytes.size() || bytes[at] != '\r' || bytes[at + 1] != '\n') return std::nullopt;
+    const std::string_view value = trim(bytes.substr(value_at, at - value_at));
+    at += 2;
+    if (name.size() == 14 && iequals(name, "content-length")) {
+      // One plain decimal length, at most 15 digits; a repeated or odd one is Beast's.
+      if (length || value.empty() || value.size() > 15) return std::nullopt;
+      std::uint64_t n = 0;
+      for (const char c : value) {
+        if (c < '0' || c > '9') return std::nullopt;
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      length = n;
+    } else if (name.size() == 17 && iequals(name, "transfer-encoding")) {
+      return std::nullopt;
+    } else if (name.size() == 10 && iequals(name, "connection")) {
+      close = close || has_token(value, "close");
+      keep_alive_token = keep_alive_token || has_token(value, "keep-alive");
+    }
+  }
+  if (!length || *length > bytes.size() - at) return std::nullopt;  // no length, or body not whole
+  whole_response r;
+  r.status = status;
+  r.keep_alive = minor == '1' ? !close : keep_alive_token;
+  r.size = at + static_cast<std::size_t>(*length);
+  return r;
+}
+
+}  // namespace stampede::actors

@@ -1,0 +1,29 @@
+#pragma once
+// The common answer of a load target, read without Beast's parser: a whole
+// response (status line, headers, a body of Content-Length bytes) already in
+// the receive buffer. Beast's parser spent a sixth of the load generator's own
+// CPU on such responses, most of it on fields nobody reads (bench/README.md,
+// "HTTP threads and the response head"). Anything else (a response not yet
+// whole, chunked, without a length, 1xx/204/304, or not well formed) is left
+// to Beast's parser, which then reads the same bytes from the start.
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace stampede::actors {
+
+/// A whole response at the front of a receive buffer.
+struct whole_response {
+  int status = 0;
+  /// As Beast's keep_alive(): HTTP/1.1 unless Connection lists "close",
+  /// HTTP/1.0 only when it lists "keep-alive".
+  bool keep_alive = true;
+  /// Bytes of the response: head and body. Bytes after them answer nothing.
+  std::size_t size = 0;
+};
+
+/// The response at the front of `bytes` when it is whole and framed by a
+/// Content-Length; nothing when Beast's parser must read it.
+std::optional<whole_response> read_whole_response(std::string_view bytes);
+
+}  // namespace stampede::actors
