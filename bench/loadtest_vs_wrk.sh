@@ -5,7 +5,10 @@
 #   bench/loadtest_vs_wrk.sh [path/to/stampede]
 # wrk is closed-loop: 64 connections, each sends its next request when the
 # last is answered, flat out. stampede is an open model: requests have
-# intended times. So it runs twice, both with 64 connections and no more
+# intended times. Both run on the same number of threads (THREADS, default
+# "1 2": wrk -t1 against stampede --threads 1, then -t2 against --threads 2);
+# on a machine with few cores the count decides more than either tool does.
+# For each, stampede runs twice, with 64 connections and no more
 # (max_connections: 64), 1 million simulated users:
 #   at wrk's rate: asks for the requests/s wrk just measured, and says whether
 #     it kept that schedule (dropped share, lag p99): the comparison that
@@ -97,11 +100,12 @@ loadtest:
 YAML
 }
 
-# One stampede run of `scenario`: a row, with what it asked for and how it kept it.
+# One stampede run of `scenario` on $threads HTTP threads: a row, with what it
+# asked for and how it kept it.
 stampede_row() {  # name target per_s max_lag tls_line
   scenario "$2" "$3" "$4" "$5" > "$work/lt.yaml"
   rm -rf "$work/lt"
-  measure "$stampede" loadtest "$work/lt.yaml" --out "$work/lt" --quiet
+  measure "$stampede" loadtest "$work/lt.yaml" --out "$work/lt" --quiet --threads "$threads"
   read -r n wall note < <(python3 - "$work/lt/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["loadtest"]; e = s["endpoints"]["ping"]
@@ -120,29 +124,29 @@ ratios() {  # label wrk_rate wrk_us st_rate st_us
     "$(echo "$4 / $2" | bc -l)" "$(echo "$5 / $3" | bc -l)"
 }
 
-wrk_row() {  # label url: a wrk row, sets rate and us
-  measure wrk -t2 -c64 -d${seconds}s "$2"
+wrk_row() {  # label url: a wrk row on $threads threads, sets rate and us
+  measure wrk -t"$threads" -c64 -d${seconds}s "$2"
   row "$1" "$(awk '/requests in/ {print $1}' "$work/out")" "$seconds" "closed loop"
 }
 
 # wrk runs before and after stampede: the machine's speed drifts between
 # minutes, so the ratios are against the mean of the two.
 compare() {  # scheme url tls_line
-  wrk_row "wrk -t2 -c64 $1" "$2"
+  wrk_row "wrk -t$threads -c64 $1" "$2"
   local wrk1_rate=$rate wrk1_us=$us
   stampede_row "stampede at wrk's rate" "$2" "$wrk1_rate" 100ms "$3"
   local at_rate=$rate at_us=$us
   stampede_row "stampede flood" "$2" 231481 1s "$3"
   local flood_rate=$rate flood_us=$us
-  wrk_row "wrk -t2 -c64 $1, again" "$2"
+  wrk_row "wrk -t$threads -c64 $1, again" "$2"
   local wrk_rate wrk_us
   wrk_rate=$(echo "($wrk1_rate + $rate) / 2" | bc -l)
   wrk_us=$(echo "($wrk1_us + $us) / 2" | bc -l)
-  ratios "$1 at wrk's rate" "$wrk_rate" "$wrk_us" "$at_rate" "$at_us"
-  ratios "$1 flood        " "$wrk_rate" "$wrk_us" "$flood_rate" "$flood_us"
+  ratios "$1, $threads thread(s), at wrk's rate" "$wrk_rate" "$wrk_us" "$at_rate" "$at_us"
+  ratios "$1, $threads thread(s), flood        " "$wrk_rate" "$wrk_us" "$flood_rate" "$flood_us"
 }
 
-compare http "$url" ""
+for threads in ${THREADS:-1 2}; do compare http "$url" ""; done
 
 # The generator's own memory: the same 1M users at 20k requests/s, which
 # nginx serves with room to spare, so nothing waits.
@@ -171,5 +175,5 @@ fi
 # connection), so this is the cost of encrypting and decrypting each request.
 tls_url=https://127.0.0.1:$tls_port/
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && break; sleep 0.05; done
-compare https "$tls_url" "tls: {ca_file: $work/cert.pem}"
+for threads in ${THREADS:-1 2}; do compare https "$tls_url" "tls: {ca_file: $work/cert.pem}"; done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
