@@ -575,8 +575,21 @@ class http_worker {
   }
 
   void write(connection& c) {
-    with_stream(c, [this, &c](auto& stream) {
-      asio::async_write(stream, asio::buffer(c.request),
+    // Over http, what the socket takes at once goes out now: an asynchronous
+    // write of a request that fits (nearly all do) costs an operation, its
+    // allocation and a completion on top of the same send, ~0.3 us of this
+    // thread's ~1.6 us per request. The rest, if any, is written as before.
+    // Over TLS a write cut short by a full socket would lose bytes already
+    // encrypted, so TLS writes stay asynchronous.
+    std::size_t sent = 0;
+    if (!c.tls) {
+      beast::error_code ec;
+      sent = c.socket.write_some(asio::buffer(c.request), ec);
+      if (ec && ec != asio::error::would_block) return fail(c);
+      if (sent == c.request.size()) return;
+    }
+    with_stream(c, [this, &c, sent](auto& stream) {
+      asio::async_write(stream, asio::buffer(c.request) + sent,
                         [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
                           if (epoch != c.epoch) return;
                           if (ec) fail(c);

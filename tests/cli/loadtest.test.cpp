@@ -1059,6 +1059,42 @@ TEST_CASE("${env:NAME} secrets reach the wire and no output of the test", "[load
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("a request body larger than the socket takes at once reaches the wire whole",
+          "[loadtest][cli]") {
+  const auto dir = test::temp_dir("lt-big-body");
+  fault_server server("ok", dir, {"--record", (dir / "wire.txt").string()});
+  // 6 MiB: a send takes at most what the socket's buffer holds (at most
+  // net.ipv4.tcp_wmem's 4 MiB by default), so the rest of every request goes
+  // out as the server reads it (strace: one send of ~4 MiB, then 64 KiB ones).
+  const std::string body(6 << 20, 'b');
+  const auto scenario =
+      steady_with(dir, "big.yaml", R"({method: POST, path: "/ping", body: ")" + body + R"("})");
+  const auto r = test::run_stampede(
+      loadtest_args(scenario.string(), dir / "out",
+                    "--duration 2s --set loadtest.rate_scale=0.02 --target " + server.url()));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
+  CHECK(e["failed"] == 0);
+  const auto sent = e["sent"].get<std::size_t>();
+  CHECK(sent > 0);  // ~4 requests/s for 2 s
+  // The server read request after request, each a head and the whole body,
+  // and nothing else.
+  const std::string wire = test::read_all(dir / "wire.txt");
+  std::size_t requests = 0, at = 0;
+  while (at < wire.size()) {
+    const std::size_t head_end = wire.find("\r\n\r\n", at);
+    REQUIRE(head_end != std::string::npos);
+    CHECK(wire.substr(at, head_end - at).find("\r\nContent-Length: 6291456") != std::string::npos);
+    REQUIRE(wire.size() >= head_end + 4 + body.size());
+    CHECK(wire.compare(head_end + 4, body.size(), body) == 0);
+    at = head_end + 4 + body.size();
+    ++requests;
+  }
+  CHECK(requests == sent);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("loadtest-staging needs STAGING_TOKEN and shows it nowhere", "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-staging");
   const std::string staging = "scenarios/loadtest-staging.yaml";
