@@ -17,12 +17,17 @@
 #     the drop of every request it could not send, so its CPU per request
 #     includes that bookkeeping.
 # wrk runs again after them and the ratios are against the mean of its two
-# runs: on a shared machine the speed drifts between minutes.
+# runs: on a shared machine the speed drifts between minutes (two wrk runs a
+# minute apart differ by up to 20% here). That is one round; ROUNDS (default
+# 3) rounds run back to back, each stampede run asking for the rate of the wrk
+# run just before it, and the summary lines give the median ratio and the
+# range over the rounds.
 # Numbers, never pass/fail.
 set -euo pipefail
 stampede=${1:-build/cli/stampede}
 stampede=$(realpath "$stampede")
 seconds=${SECONDS_PER_TOOL:-10}
+rounds=${ROUNDS:-3}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -101,16 +106,16 @@ YAML
 }
 
 # One stampede run of `scenario` on $threads HTTP threads: a row, with what it
-# asked for and how it kept it.
+# asked for and how it kept it; sets kept (yes or no).
 stampede_row() {  # name target per_s max_lag tls_line
   scenario "$2" "$3" "$4" "$5" > "$work/lt.yaml"
   rm -rf "$work/lt"
   measure "$stampede" loadtest "$work/lt.yaml" --out "$work/lt" --quiet --threads "$threads"
-  read -r n wall note < <(python3 - "$work/lt/summary.json" <<'PY'
+  read -r n wall kept note < <(python3 - "$work/lt/summary.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["loadtest"]; e = s["endpoints"]["ping"]
 failed = e["failed"] + e["timed_out"]
-print(e["completed"], s["wall_s"],
+print(e["completed"], s["wall_s"], "yes" if s["reliable"] else "no",
       f"asked {e['intended'] / s['wall_s']:.0f}/s: dropped {s['dropped_share'] * 100:.2f}%, "
       f"lag p99 {s['lag']['p99'] * 1e3:.1f} ms, kept its schedule: {'yes' if s['reliable'] else 'no'}"
       f"{f', {failed} failed' if failed else ''}, {s['peak_connections']} connections")
@@ -119,9 +124,12 @@ PY
   row "$1" "$n" "$wall" "$note"
 }
 
-ratios() {  # label wrk_rate wrk_us st_rate st_us
-  printf '%s: stampede / wrk (mean of both runs) requests/s %.2f, CPU per request %.2f\n' "$1" \
-    "$(echo "$4 / $2" | bc -l)" "$(echo "$5 / $3" | bc -l)"
+ratio() { echo "$1 / $2" | bc -l; }  # a b: a / b
+
+# "median (lowest-highest)" of the numbers given.
+spread() {
+  python3 -c 'import statistics, sys; v = [float(x) for x in sys.argv[1:]]
+print(f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})")' "$@"
 }
 
 wrk_row() {  # label url: a wrk row on $threads threads, sets rate and us
@@ -129,21 +137,32 @@ wrk_row() {  # label url: a wrk row on $threads threads, sets rate and us
   row "$1" "$(awk '/requests in/ {print $1}' "$work/out")" "$seconds" "closed loop"
 }
 
-# wrk runs before and after stampede: the machine's speed drifts between
-# minutes, so the ratios are against the mean of the two.
+# `rounds` rounds of: stampede at the rate of the wrk run just before, stampede
+# flood, wrk again; each stampede run against the mean of the wrk runs around it.
 compare() {  # scheme url tls_line
+  local at_rate_r=() at_cpu_r=() flood_rate_r=() flood_cpu_r=() kept_rounds=0 round
   wrk_row "wrk -t$threads -c64 $1" "$2"
-  local wrk1_rate=$rate wrk1_us=$us
-  stampede_row "stampede at wrk's rate" "$2" "$wrk1_rate" 100ms "$3"
-  local at_rate=$rate at_us=$us
-  stampede_row "stampede flood" "$2" 231481 1s "$3"
-  local flood_rate=$rate flood_us=$us
-  wrk_row "wrk -t$threads -c64 $1, again" "$2"
-  local wrk_rate wrk_us
-  wrk_rate=$(echo "($wrk1_rate + $rate) / 2" | bc -l)
-  wrk_us=$(echo "($wrk1_us + $us) / 2" | bc -l)
-  ratios "$1, $threads thread(s), at wrk's rate" "$wrk_rate" "$wrk_us" "$at_rate" "$at_us"
-  ratios "$1, $threads thread(s), flood        " "$wrk_rate" "$wrk_us" "$flood_rate" "$flood_us"
+  local wrk_rate=$rate wrk_us=$us
+  for round in $(seq "$rounds"); do
+    stampede_row "stampede at wrk's rate" "$2" "$wrk_rate" 100ms "$3"
+    local at_rate=$rate at_us=$us at_kept=$kept
+    stampede_row "stampede flood" "$2" 231481 1s "$3"
+    local flood_rate=$rate flood_us=$us
+    wrk_row "wrk -t$threads -c64 $1, round $round" "$2"
+    local mean_rate mean_us
+    mean_rate=$(echo "($wrk_rate + $rate) / 2" | bc -l)
+    mean_us=$(echo "($wrk_us + $us) / 2" | bc -l)
+    at_rate_r+=("$(ratio "$at_rate" "$mean_rate")")
+    at_cpu_r+=("$(ratio "$at_us" "$mean_us")")
+    flood_rate_r+=("$(ratio "$flood_rate" "$mean_rate")")
+    flood_cpu_r+=("$(ratio "$flood_us" "$mean_us")")
+    [[ $at_kept == yes ]] && kept_rounds=$((kept_rounds + 1))
+    wrk_rate=$rate wrk_us=$us
+  done
+  printf '%s, %s thread(s), at wrk'"'"'s rate: stampede / wrk requests/s %s, CPU per request %s; kept its schedule in %d of %d rounds\n' \
+    "$1" "$threads" "$(spread "${at_rate_r[@]}")" "$(spread "${at_cpu_r[@]}")" "$kept_rounds" "$rounds"
+  printf '%s, %s thread(s), flood:         stampede / wrk requests/s %s, CPU per request %s\n' \
+    "$1" "$threads" "$(spread "${flood_rate_r[@]}")" "$(spread "${flood_cpu_r[@]}")"
 }
 
 for threads in ${THREADS:-1 2}; do compare http "$url" ""; done
