@@ -38,16 +38,21 @@ std::string_view trim(std::string_view v) {
   return v;
 }
 
-/// Whether the comma-separated list `v` holds `token` (lower case), as
-/// "Connection: keep-alive, Upgrade" does.
-bool has_token(std::string_view v, std::string_view token) {
-  while (!v.empty()) {
+/// Reads the comma-separated token list `v` ("Connection: keep-alive, Upgrade")
+/// into `close` and `keep_alive`; false when it is not a list of tokens, which
+/// Beast's parser refuses (bad_value).
+bool read_connection(std::string_view v, bool& close, bool& keep_alive) {
+  for (;;) {
     const auto comma = v.find(',');
-    if (iequals(trim(v.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
+    const std::string_view element = trim(v.substr(0, comma));
+    for (const char c : element) {
+      if (!(char_classes[static_cast<unsigned char>(c)] & in_name)) return false;
+    }
+    close = close || iequals(element, "close");
+    keep_alive = keep_alive || iequals(element, "keep-alive");
+    if (comma == std::string_view::npos) return true;
     v.remove_prefix(comma + 1);
   }
-  return false;
 }
 
 }  // namespace
@@ -104,11 +109,14 @@ std::optional<whole_response> read_whole_response(std::string_view bytes) {
       length = n;
     } else if (name.size() == 17 && iequals(name, "transfer-encoding")) {
       return std::nullopt;
-    } else if (name.size() == 10 && iequals(name, "connection")) {
-      close = close || has_token(value, "close");
-      keep_alive_token = keep_alive_token || has_token(value, "keep-alive");
+    } else if ((name.size() == 10 && iequals(name, "connection")) ||
+               (name.size() == 16 && iequals(name, "proxy-connection"))) {
+      // Beast's keep_alive() reads both.
+      if (!read_connection(value, close, keep_alive_token)) return std::nullopt;
     }
   }
+  // A head longer than Beast's default header_limit is Beast's to refuse.
+  if (at > 8192) return std::nullopt;
   if (!length || *length > bytes.size() - at) return std::nullopt;  // no length, or body not whole
   whole_response r;
   r.status = status;

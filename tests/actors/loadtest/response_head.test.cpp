@@ -83,6 +83,12 @@ TEST_CASE("what is not a whole Content-Length response is left to Beast's parser
            std::string("HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n"),
            std::string("HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n"),
            std::string("HTTP/1.1 200 OK\r\n: x\r\nContent-Length: 0\r\n\r\n"),
+           // Not a token list: Beast's parser refuses it (bad_value).
+           std::string("HTTP/1.1 200 OK\r\nConnection: keep-alive;x\r\nContent-Length: 0\r\n\r\n"),
+           std::string("HTTP/1.1 200 OK\r\nConnection: \"close\"\r\nContent-Length: 0\r\n\r\n"),
+           std::string("HTTP/1.1 200 OK\r\nProxy-Connection: a b\r\nContent-Length: 0\r\n\r\n"),
+           // A head over Beast's header_limit (8 KiB): refused however it arrives.
+           "HTTP/1.1 200 OK\r\nX-Big: " + std::string(9000, 'v') + "\r\nContent-Length: 0\r\n\r\n",
        }) {
     INFO(bytes);
     CHECK_FALSE(read_whole_response(bytes));
@@ -102,7 +108,10 @@ TEST_CASE("where both read a response, the quick read and Beast's parser agree",
                                                 "Connection: upgrade,  close \r\n",
                                                 "Connection: ,,keep-alive\r\n",
                                                 "Connection: x\r\nConnection: close\r\n",
-                                                "Connection: closed\r\n"};
+                                                "Connection: closed\r\n",
+                                                // Beast's keep_alive() reads Proxy-Connection too.
+                                                "Proxy-Connection: close\r\n",
+                                                "Proxy-Connection: keep-alive\r\n"};
   const std::vector<std::string> others = {"", "X-A: \r\n", "Server:\tnginx\t\r\n",
                                            "X-Long: " + std::string(300, 'v') + "\r\n"};
   for (const auto& status : status_lines) {
