@@ -321,6 +321,10 @@ class http_worker {
     std::optional<status_parser> parser;
     bool open = false;
     bool busy = false;
+    /// A write of `request` is in flight: until it completes the connection
+    /// carries no other request (an answer can come before the request is
+    /// all sent).
+    bool writing = false;
     /// When it last became idle (wall µs since the start).
     std::int64_t idle_since_us = 0;
     /// Bumped at every close: a handler of an older socket finds another
@@ -588,10 +592,12 @@ class http_worker {
       if (ec && ec != asio::error::would_block) return fail(c);
       if (sent == c.request.size()) return;
     }
+    c.writing = true;
     with_stream(c, [this, &c, sent](auto& stream) {
       asio::async_write(stream, asio::buffer(c.request) + sent,
                         [this, &c, epoch = c.epoch](beast::error_code ec, std::size_t) {
                           if (epoch != c.epoch) return;
+                          c.writing = false;
                           if (ec) fail(c);
                         });
     });
@@ -659,7 +665,7 @@ class http_worker {
   void complete(connection& c, int status, bool keep_alive) {
     // Bytes past the response answer no request of ours: on a reused
     // connection they would pass for the next response.
-    if (!keep_alive || c.buffer.size() > 0 || tls_pending(c)) {
+    if (!keep_alive || c.buffer.size() > 0 || tls_pending(c) || c.writing) {
       close(c);
     } else {
       read(c);
@@ -710,6 +716,7 @@ class http_worker {
     c.socket.close(ignored);
     c.buffer.clear();
     c.open = false;
+    c.writing = false;
     ++c.epoch;
   }
 
