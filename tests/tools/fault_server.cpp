@@ -2,7 +2,7 @@
 // purpose, for the load generator's fault tests.
 //
 //   stampede_fault_server --port 0 --mode ok|close-mid-response|stall|error500|delay|unsolicited|
-//                                         idle-close|slow-start
+//                                         idle-close|slow-start|early-answer
 //                         [--delay-ms N] [--max-seconds N] [--record FILE]
 //
 // It prints "listening on PORT" and serves until SIGTERM/SIGINT or N seconds
@@ -23,6 +23,9 @@
 //   slow-start          200, but a request that comes in the first --delay-ms after
 //                       the server started waits until then: a burst of busy
 //                       connections, and a fast target after it
+//   early-answer        200 as soon as a request's head has come, then nothing is
+//                       read for --delay-ms before its body: an answer that comes
+//                       while the client is still writing the request
 // --tls-cert FILE --tls-key FILE serves over TLS with that certificate and key
 // (PEM), and tells on stdout how each connection ended (close_notify or not).
 // --record FILE appends every request it receives (head and body) to FILE, so a
@@ -56,7 +59,8 @@ enum class mode {
   delay,
   unsolicited,
   idle_close,
-  slow_start
+  slow_start,
+  early_answer
 };
 
 const clock_type::time_point started = clock_type::now();
@@ -125,6 +129,11 @@ void serve(Stream& stream, tcp::socket& socket, mode m, int delay_ms) {
     }
     const bool keep_alive = head.find("\r\nconnection: close") == std::string::npos &&
                             head.find("http/1.0") == std::string::npos;
+    if (m == mode::early_answer) {
+      boost::asio::write(stream, boost::asio::buffer(response(200, "OK", keep_alive)), ec);
+      if (ec) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    }
     while (buffer.size() < end + 4 + length) {
       const std::size_t n = stream.read_some(boost::asio::buffer(chunk), ec);
       if (ec) return;
@@ -142,6 +151,9 @@ void serve(Stream& stream, tcp::socket& socket, mode m, int delay_ms) {
       case mode::ok:
         out = response(200, "OK", keep_alive);
         break;
+      case mode::early_answer:  // answered above
+        if (!keep_alive) return;
+        continue;
       case mode::error500:
         out = response(500, "Internal Server Error", keep_alive);
         break;
@@ -192,7 +204,8 @@ void serve_connection(tcp::socket socket, mode m, int delay_ms, boost::asio::ssl
 [[noreturn]] void usage(const char* why) {
   std::cerr << "stampede_fault_server: " << why
             << "\nusage: stampede_fault_server --port P --mode ok|close-mid-response|stall|"
-               "error500|delay|unsolicited|idle-close|slow-start [--delay-ms N] [--max-seconds N] "
+               "error500|delay|unsolicited|idle-close|slow-start|early-answer [--delay-ms N] "
+               "[--max-seconds N] "
                "[--record FILE] [--tls-cert FILE --tls-key FILE]\n";
   std::exit(2);
 }
@@ -245,6 +258,8 @@ int main(int argc, char** argv) {
     m = mode::idle_close;
   } else if (mode_name == "slow-start") {
     m = mode::slow_start;
+  } else if (mode_name == "early-answer") {
+    m = mode::early_answer;
   } else {
     usage(("unknown mode " + mode_name).c_str());
   }
