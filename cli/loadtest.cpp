@@ -125,7 +125,9 @@ refusal make_options(const loadtest_args& a, const sim::loadtest_spec& spec,
     }
   }
   o.metrics_listen = a.metrics_listen;
-  o.threads = a.threads;
+  // Resolved here, so that loadtest.json's plan names it; workers resolve
+  // their own (their CPUs).
+  o.threads = a.threads > 0 || a.workers.any() ? a.threads : actors::default_http_threads();
   // Read once, here: an unset one fails before anything starts, and the values
   // go only into the requests on the wire (the scenario keeps ${env:NAME}).
   for (const auto& ref : spec.env) {
@@ -184,6 +186,7 @@ sim::loadtest_result test_plan(const actors::loadtest_options& o, const sim::loa
   meta.rate_scale = spec.rate_scale;
   meta.connections = spec.connections;
   meta.max_connections = spec.max_connections;
+  meta.threads = std::min(o.threads, spec.connections);
   meta.duration_s = duration_s;
   meta.interval_s = o.interval_s;
   meta.timeout_s = sim::to_seconds(spec.timeout);
@@ -325,10 +328,10 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   j["max_dropped"] = m.max_dropped;
   // Written again when the test ends: a file without them is from a test that
   // was killed.
+  j["threads"] = m.threads;
   if (m.wall_s > 0) {
     j["wall_s"] = m.wall_s;
     j["interrupted"] = m.interrupted;
-    j["threads"] = m.threads;
   }
   return j.dump(2) + "\n";
 }
@@ -384,7 +387,8 @@ command add_loadtest(CLI::App& app) {
                   "HTTP threads, each with its share of the connections (at most\n"
                   "loadtest.connections). Default: half the CPUs this process may use that\n"
                   "were idle over 100 ms at start, at least 1; the other half is for the\n"
-                  "kernel's side of each request and a target on the same machine")
+                  "kernel's side of each request and a target on the same machine. With\n"
+                  "--workers, each worker's count (default: half of its free CPUs)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--progress", a->progress, "Show progress even when stderr is not a terminal");
   cmd->add_flag("--quiet", a->quiet, "No progress and no closing lines");

@@ -474,7 +474,9 @@ std::string summary_md(const sim::run_result& r) {
         " (each simulated user weighs " + shortest(r.weight) + "), " +
         hours_text(r.horizon_s / 3600.0) + " simulated in reporting intervals of " +
         hours_text(r.report_interval_s / 3600.0) + ". Digest `" + r.digest + "`; " +
-        std::to_string(r.threads) + (r.threads == 1 ? " thread, " : " threads, ") +
+        // 0: not known (a load-test report rebuilt without the thread count).
+        (r.threads > 0 ? std::to_string(r.threads) + (r.threads == 1 ? " thread, " : " threads, ")
+                       : std::string()) +
         fixed(r.wall_seconds, 1) + " s of wall time.\n";
   return md;
 }

@@ -112,7 +112,7 @@ double loadtest_duration_s(const sim::scenario& s, const loadtest_options& o);
 /// kernel's share of each request (most of its cost: send, receive, epoll),
 /// the scheduler thread, and a target on the same machine. A thread more than
 /// the CPUs can run at once costs more than it gives: every send and receive
-/// then waits for a core (bench/README.md, "HTTP threads").
+/// then waits for a core (bench/README.md, "Issue 16 part 5, round 3").
 int http_threads_for(int offered);
 
 /// http_threads_for(measure_machine().threads): samples the CPUs for 100 ms.

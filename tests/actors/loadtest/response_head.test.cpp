@@ -63,7 +63,7 @@ TEST_CASE("a whole response framed by Content-Length is read at once", "[loadtes
 }
 
 TEST_CASE("what is not a whole Content-Length response is left to Beast's parser", "[loadtest]") {
-  for (const std::string bytes : {
+  for (const std::string& bytes : {
            nginx_ok.substr(0, nginx_ok.size() - 1),  // body not whole
            nginx_ok.substr(0, 40),                   // head not whole
            std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"),
