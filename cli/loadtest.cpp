@@ -326,9 +326,9 @@ std::string loadtest_meta_json(const sim::loadtest_result& m) {
   j["timeout_s"] = m.timeout_s;
   j["max_lag_s"] = m.max_lag_s;
   j["max_dropped"] = m.max_dropped;
+  j["threads"] = m.threads;
   // Written again when the test ends: a file without them is from a test that
   // was killed.
-  j["threads"] = m.threads;
   if (m.wall_s > 0) {
     j["wall_s"] = m.wall_s;
     j["interrupted"] = m.interrupted;

@@ -583,10 +583,10 @@ class http_worker {
   void write(connection& c) {
     // Over http, what the socket takes at once goes out now: an asynchronous
     // write of a request that fits (nearly all do) costs an operation, its
-    // allocation and a completion on top of the same send, ~0.3 us of this
-    // thread's ~1.6 us per request. The rest, if any, is written as before.
-    // Over TLS a write cut short by a full socket would lose bytes already
-    // encrypted, so TLS writes stay asynchronous.
+    // allocation and a completion on top of the same send (bench/README.md,
+    // "Issue 16 part 5, round 3"). The rest, if any, is written
+    // asynchronously. Over TLS a write cut short by a full socket would lose
+    // bytes already encrypted, so TLS writes stay asynchronous.
     std::size_t sent = 0;
     if (!c.tls) {
       beast::error_code ec;

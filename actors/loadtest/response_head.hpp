@@ -1,8 +1,8 @@
 #pragma once
 // The common answer of a load target, read without Beast's parser: a whole
 // response (status line, headers, a body of Content-Length bytes) already in
-// the receive buffer. Beast's parser spent a sixth of the load generator's own
-// CPU on such responses, most of it on fields nobody reads (bench/README.md,
+// the receive buffer. Beast's parser was one of the load generator's largest
+// costs on such responses, most of it on fields nobody reads (bench/README.md,
 // "Issue 16 part 5, round 3"). Anything else is left to Beast's parser, which
 // then reads the same bytes from the start: a response not yet whole, chunked,
 // without a length, 1xx/204/304, a head over Beast's 8 KiB limit, or anything

@@ -92,51 +92,123 @@ beast_result beast_reads(const std::string& bytes) {
 }
 
 std::mt19937_64 rng;
-std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
+std::size_t pick(std::size_t n) {
+  return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+}
 template <class T>
-const T& one_of(const std::vector<T>& v) { return v[pick(v.size())]; }
+const T& one_of(const std::vector<T>& v) {
+  return v[pick(v.size())];
+}
 
-const std::vector<std::string> versions = {"HTTP/1.1", "HTTP/1.0", "HTTP/1.1", "HTTP/1.2", "HTTP/2.0"};
+const std::vector<std::string> versions = {"HTTP/1.1", "HTTP/1.0", "HTTP/1.1", "HTTP/1.2",
+                                           "HTTP/2.0"};
 const std::vector<std::string> statuses = {"200", "201", "404", "503", "429", "999", "600",
                                            "204", "304", "100", "101", "199", "000", "099"};
-const std::vector<std::string> reasons = {" OK", " ", " Not\tFound", " \x80\xff", " a b c",
-                                          "", " OK ", "  OK", " \x7f", " x\x01"};
-const std::vector<std::string> conn_values = {
-    "close", "keep-alive", "Keep-Alive", "CLOSE", "upgrade, close", "close, upgrade",
-    ",,close,,", " close ", "\tclose\t", "close;x", "clo se", "\"close\"", "close/1",
-    "keep-alive, close", "x y", "keep-alive;q=1", "closed", "", ",", "close,", "(close)",
-    "close\x80", "k\xe9" "ep-alive", "keep-alive , close", "a@b", "keep-alive\t,\tclose"};
-const std::vector<std::string> cl_values = {"0", "5", "00005", " 5 ", "\t5", "5 ", "+5",
-                                            "-5", "5, 5", "5,5", "", "0x5", "5.0",
-                                            "000000000000005", "0000000000000005",
-                                            "99999999999999", "18446744073709551616", "5 5", "4",
+const std::vector<std::string> reasons = {" OK", " ",    " Not\tFound", " \x80\xff", " a b c",
+                                          "",    " OK ", "  OK",        " \x7f",     " x\x01"};
+const std::vector<std::string> conn_values = {"close",
+                                              "keep-alive",
+                                              "Keep-Alive",
+                                              "CLOSE",
+                                              "upgrade, close",
+                                              "close, upgrade",
+                                              ",,close,,",
+                                              " close ",
+                                              "\tclose\t",
+                                              "close;x",
+                                              "clo se",
+                                              "\"close\"",
+                                              "close/1",
+                                              "keep-alive, close",
+                                              "x y",
+                                              "keep-alive;q=1",
+                                              "closed",
+                                              "",
+                                              ",",
+                                              "close,",
+                                              "(close)",
+                                              "close\x80",
+                                              "k\xe9"
+                                              "ep-alive",
+                                              "keep-alive , close",
+                                              "a@b",
+                                              "keep-alive\t,\tclose"};
+const std::vector<std::string> cl_values = {"0",
+                                            "5",
+                                            "00005",
+                                            " 5 ",
+                                            "\t5",
+                                            "5 ",
+                                            "+5",
+                                            "-5",
+                                            "5, 5",
+                                            "5,5",
+                                            "",
+                                            "0x5",
+                                            "5.0",
+                                            "000000000000005",
+                                            "0000000000000005",
+                                            "99999999999999",
+                                            "18446744073709551616",
+                                            "5 5",
+                                            "4",
                                             "6"};
-const std::vector<std::string> names = {"Content-Length", "content-length", "CONTENT-LENGTH",
-                                        "Connection", "connection", "Proxy-Connection",
-                                        "proxy-connection", "Transfer-Encoding", "Upgrade",
-                                        "Keep-Alive", "Server", "X-A", "Content-Length ",
-                                        " Content-Length", "Content_Length", "X!#$%&'*+-.^_`|~",
-                                        "Contént-Length", "Content-Lengthx", "X-\x7f"};
-const std::vector<std::string> other_values = {"", " ", "nginx", "a\tb", "\x80\xff", "x\x01y",
-                                               "chunked", "identity", "gzip, chunked",
-                                               "websocket", "timeout=5", " v "};
+const std::vector<std::string> names = {"Content-Length",
+                                        "content-length",
+                                        "CONTENT-LENGTH",
+                                        "Connection",
+                                        "connection",
+                                        "Proxy-Connection",
+                                        "proxy-connection",
+                                        "Transfer-Encoding",
+                                        "Upgrade",
+                                        "Keep-Alive",
+                                        "Server",
+                                        "X-A",
+                                        "Content-Length ",
+                                        " Content-Length",
+                                        "Content_Length",
+                                        "X!#$%&'*+-.^_`|~",
+                                        "Contént-Length",
+                                        "Content-Lengthx",
+                                        "X-\x7f"};
+const std::vector<std::string> other_values = {
+    "",        " ",        "nginx",         "a\tb",      "\x80\xff",  "x\x01y",
+    "chunked", "identity", "gzip, chunked", "websocket", "timeout=5", " v "};
 
 bool no_proxy = false, no_big = false, valid_conn = false;
 /// Connection values Beast's validate_list takes.
-const std::vector<std::string> valid_conn_values = {"close", "keep-alive", "Keep-Alive", "CLOSE", "upgrade, close", ",,close,,", " close ", "keep-alive, close", "closed", "", ",", "close,", "keep-alive , close", "keep-alive\t,\tclose"};
+const std::vector<std::string> valid_conn_values = {"close",
+                                                    "keep-alive",
+                                                    "Keep-Alive",
+                                                    "CLOSE",
+                                                    "upgrade, close",
+                                                    ",,close,,",
+                                                    " close ",
+                                                    "keep-alive, close",
+                                                    "closed",
+                                                    "",
+                                                    ",",
+                                                    "close,",
+                                                    "keep-alive , close",
+                                                    "keep-alive\t,\tclose"};
 
 std::string header_line() {
   std::string name = one_of(names);
-  while (no_proxy && (name == "Proxy-Connection" || name == "proxy-connection")) name = one_of(names);
+  while (no_proxy && (name == "Proxy-Connection" || name == "proxy-connection"))
+    name = one_of(names);
   std::string v;
   const std::string lower = [&] {
     std::string s;
     for (char c : name) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   }();
-  if (lower == "content-length") v = one_of(cl_values);
-  else if (lower.find("connection") != std::string::npos) v = one_of(valid_conn ? valid_conn_values : conn_values);
-  else v = one_of(other_values);
+  if (lower == "content-length")
+    v = one_of(cl_values);
+  else if (lower.find("connection") != std::string::npos)
+    v = one_of(valid_conn ? valid_conn_values : conn_values);
+  else
+    v = one_of(other_values);
   const std::vector<std::string> seps = {": ", ":", ":\t", ":  "};
   return name + one_of(seps) + v + "\r\n";
 }
@@ -164,10 +236,18 @@ std::string mutate(std::string s) {
   for (std::size_t i = 0; i < k && !s.empty(); ++i) {
     const std::size_t at = pick(s.size());
     switch (pick(4)) {
-      case 0: s.erase(at, 1); break;
-      case 1: s.insert(s.begin() + at, alphabet[pick(alphabet.size())]); break;
-      case 2: s[at] = alphabet[pick(alphabet.size())]; break;
-      case 3: s.resize(at); break;  // a read cut short
+      case 0:
+        s.erase(at, 1);
+        break;
+      case 1:
+        s.insert(s.begin() + at, alphabet[pick(alphabet.size())]);
+        break;
+      case 2:
+        s[at] = alphabet[pick(alphabet.size())];
+        break;
+      case 3:
+        s.resize(at);
+        break;  // a read cut short
     }
   }
   return s;
@@ -176,14 +256,18 @@ std::string mutate(std::string s) {
 std::string show(const std::string& s) {
   std::string o;
   for (unsigned char c : s) {
-    if (c == '\r') o += "\\r";
-    else if (c == '\n') o += "\\n";
-    else if (c == '\t') o += "\\t";
+    if (c == '\r')
+      o += "\\r";
+    else if (c == '\n')
+      o += "\\n";
+    else if (c == '\t')
+      o += "\\t";
     else if (c < 0x20 || c >= 0x7f) {
       char b[8];
       std::snprintf(b, sizeof b, "\\x%02x", c);
       o += b;
-    } else o += static_cast<char>(c);
+    } else
+      o += static_cast<char>(c);
   }
   if (o.size() > 300) o = o.substr(0, 300) + "...(" + std::to_string(s.size()) + " bytes)";
   return o;
@@ -191,8 +275,7 @@ std::string show(const std::string& s) {
 
 /// Kinds of disagreement found in `iterations` inputs from `seed`, each with
 /// its count and first example.
-std::map<std::string, std::pair<long, std::string>> differences(long iterations,
-                                                                std::uint64_t seed,
+std::map<std::string, std::pair<long, std::string>> differences(long iterations, std::uint64_t seed,
                                                                 long& quick_reads) {
   rng.seed(seed);
   // FUZZ_NO_PROXY=1, FUZZ_NO_BIG=1: leave out Proxy-Connection, or heads over 8 KiB,
@@ -200,7 +283,7 @@ std::map<std::string, std::pair<long, std::string>> differences(long iterations,
   no_proxy = std::getenv("FUZZ_NO_PROXY") != nullptr;
   no_big = std::getenv("FUZZ_NO_BIG") != nullptr;
   valid_conn = std::getenv("FUZZ_VALID_CONNECTION") != nullptr;  // only lists Beast validates
-  std::map<std::string, std::pair<long, std::string>> kinds;  // kind -> count, first example
+  std::map<std::string, std::pair<long, std::string>> kinds;     // kind -> count, first example
   quick_reads = 0;
   for (long i = 0; i < iterations; ++i) {
     std::string in = generate();
@@ -210,11 +293,16 @@ std::map<std::string, std::pair<long, std::string>> differences(long iterations,
     ++quick_reads;
     const beast_result b = beast_reads(in);
     std::string kind;
-    if (!b.error.empty()) kind = "beast rejects (" + b.error + ")";
-    else if (!b.done) kind = "beast wants more";
-    else if (b.status != q->status) kind = "status differs";
-    else if (b.keep_alive != q->keep_alive) kind = "keep-alive differs";
-    else if (b.size != q->size) kind = "size differs";
+    if (!b.error.empty())
+      kind = "beast rejects (" + b.error + ")";
+    else if (!b.done)
+      kind = "beast wants more";
+    else if (b.status != q->status)
+      kind = "status differs";
+    else if (b.keep_alive != q->keep_alive)
+      kind = "keep-alive differs";
+    else if (b.size != q->size)
+      kind = "size differs";
     if (kind.empty()) continue;
     auto& [count, example] = kinds[kind];
     if (count++ == 0) {
