@@ -510,11 +510,12 @@ TEST_CASE("connections opened for a burst are closed once idle for a second, dow
   const auto dir = test::temp_dir("lt-shrink");
   // Every request of the first 1.5 s is answered at 1.5 s: ~300 of them, each
   // on a connection of its own (up to 400); after that the target answers at
-  // once, and ~200 requests/s need a connection or two per HTTP thread.
+  // once, and ~200 requests/s need a connection or two per HTTP thread (two,
+  // whatever the machine offers).
   fault_server server("slow-start", dir, {"--delay-ms", "1500"});
   const auto r = test::run_stampede(
       loadtest_args(steady, dir / "out",
-                    "--duration 4s --target " + server.url() +
+                    "--duration 4s --threads 2 --target " + server.url() +
                         " --set loadtest.max_connections=400 --set loadtest.max_lag=2s"));
   INFO(r.err);
   const auto s = summary_of(dir / "out");
@@ -908,10 +909,11 @@ TEST_CASE("a response nobody asked for closes the connection instead of answerin
 TEST_CASE("a keep-alive connection the server closed while idle is not reused", "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-idle-close");
   // The server closes a connection 3 ms after its answer unless another
-  // request came; at ~100 requests/s per HTTP thread most gaps are longer.
+  // request came; at ~100 requests/s per HTTP thread (two, whatever the
+  // machine offers) most gaps are longer.
   fault_server server("idle-close", dir, {"--delay-ms", "3"});
   const auto r = test::run_stampede(
-      loadtest_args(steady, dir / "out", "--duration 2s --target " + server.url()));
+      loadtest_args(steady, dir / "out", "--duration 2s --threads 2 --target " + server.url()));
   INFO(r.err);
   const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
   const int completed = e["completed"].get<int>();
