@@ -173,33 +173,6 @@ sim::loadtest_result test_meta(const sim::scenario& s, const loadtest_options& o
 
 // ---------------------------------------------------------------- HTTP workers
 
-/// The status line and Connection header of a response, nothing else: a
-/// parser that stores no header and no body allocates nothing per response.
-class status_parser : public http::basic_parser<false> {
- public:
-  int status = 0;
-
- private:
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
-                       beast::error_code&) override {}
-  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
-    status = code;
-  }
-  void on_field_impl(http::field, beast::string_view, beast::string_view,
-                     beast::error_code&) override {}
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-};
-
 /// A finished or dropped request on its way back to the scheduler thread.
 struct finished_request {
   loadtest_sample sample;

@@ -3,6 +3,9 @@
 #include <array>
 #include <cstdint>
 
+#include "sim/base/units.hpp"
+#include "sim/scenario/loadtest_spec.hpp"
+
 namespace stampede::actors {
 
 namespace {
@@ -13,10 +16,10 @@ enum : unsigned char { in_name = 1, in_value = 2 };
 
 constexpr std::array<unsigned char, 256> char_classes = [] {
   std::array<unsigned char, 256> t{};
-  for (int c = 0x20; c < 0x100; ++c) t[c] = c == 0x7f ? 0 : in_value;
-  t['\t'] = in_value;
-  for (const unsigned char c : std::string_view("!#$%&'*+-.^_`|~0123456789")) t[c] |= in_name;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] |= in_name, t[c - 'a' + 'A'] |= in_name;
+  for (int c = 0; c < 0x100; ++c) {
+    if ((c >= 0x20 && c != 0x7f) || c == '\t') t[c] |= in_value;
+    if (sim::is_token_char(static_cast<char>(c))) t[c] |= in_name;
+  }
   return t;
 }();
 
@@ -32,19 +35,13 @@ bool iequals(std::string_view a, std::string_view lower) {
   return true;
 }
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
 /// Reads the comma-separated token list `v` ("Connection: keep-alive, Upgrade")
 /// into `close` and `keep_alive`; false when it is not a list of tokens, which
 /// Beast's parser refuses (bad_value).
 bool read_connection(std::string_view v, bool& close, bool& keep_alive) {
   for (;;) {
     const auto comma = v.find(',');
-    const std::string_view element = trim(v.substr(0, comma));
+    const std::string_view element = sim::trim(v.substr(0, comma));
     for (const char c : element) {
       if (!(char_classes[static_cast<unsigned char>(c)] & in_name)) return false;
     }
@@ -96,7 +93,7 @@ std::optional<whole_response> read_whole_response(std::string_view bytes) {
     const std::size_t value_at = ++at;
     while (at < bytes.size() && is_value_char(bytes[at])) ++at;
     if (at + 1 >= bytes.size() || bytes[at] != '\r' || bytes[at + 1] != '\n') return std::nullopt;
-    const std::string_view value = trim(bytes.substr(value_at, at - value_at));
+    const std::string_view value = sim::trim(bytes.substr(value_at, at - value_at));
     at += 2;
     if (name.size() == 14 && iequals(name, "content-length")) {
       // One plain decimal length, at most 15 digits; a repeated or odd one is Beast's.

@@ -8,7 +8,9 @@
 // without a length, 1xx/204/304, a head over Beast's 8 KiB limit, or anything
 // Beast would refuse or read otherwise (a differential fuzz test holds it to
 // that).
+#include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -27,5 +29,36 @@ struct whole_response {
 /// The response at the front of `bytes` when it is whole and framed by a
 /// Content-Length; nothing when Beast's parser must read it.
 std::optional<whole_response> read_whole_response(std::string_view bytes);
+
+/// Beast's parser for every other response, keeping the status and the
+/// framing (Connection, Content-Length, chunks) and nothing else: a parser that
+/// stores no header and no body allocates nothing per response.
+class status_parser : public boost::beast::http::basic_parser<false> {
+ public:
+  int status = 0;
+
+ private:
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view,
+                       boost::beast::string_view, int, boost::beast::error_code&) override {}
+  void on_response_impl(int code, boost::beast::string_view, int,
+                        boost::beast::error_code&) override {
+    status = code;
+  }
+  void on_field_impl(boost::beast::http::field, boost::beast::string_view,
+                     boost::beast::string_view, boost::beast::error_code&) override {}
+  void on_header_impl(boost::beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&,
+                         boost::beast::error_code&) override {}
+  std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code&) override {
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                            boost::beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                 boost::beast::error_code&) override {
+    return body.size();
+  }
+  void on_finish_impl(boost::beast::error_code&) override {}
+};
 
 }  // namespace stampede::actors

@@ -37,6 +37,14 @@ class target_error : public std::invalid_argument {
   std::string reason_;
 };
 
+/// RFC 9110's tchar, the characters of an HTTP field name: letters, digits and
+/// !#$%&'*+-.^_`|~. Request header names in templates, and response field
+/// names as the load generator reads them (actors/loadtest/response_head.hpp).
+constexpr bool is_token_char(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
 /// Whether `host`, without brackets, is a host a target or allow list may name:
 /// a name or an IPv4 address (letters, digits, '.', '-', '_'), or an IPv6
 /// address (hex digits, ':' and '.', with at least one ':').

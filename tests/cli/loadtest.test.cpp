@@ -289,6 +289,8 @@ TEST_CASE("loadtest drives a real nginx serving a static response", "[loadtest][
   std::filesystem::remove_all(dir);
 }
 
+namespace {
+
 /// Threads of process `pid` now (its /proc/PID/task entries).
 std::size_t threads_of(pid_t pid) {
   const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
@@ -296,6 +298,8 @@ std::size_t threads_of(pid_t pid) {
   return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(tasks, ec),
                                                 std::filesystem::directory_iterator()));
 }
+
+}  // namespace
 
 TEST_CASE(
     "loadtest --threads spreads the connections over that many HTTP threads, at most connections",

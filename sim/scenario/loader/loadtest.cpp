@@ -169,11 +169,7 @@ request_template loader::load_request(const node_ref& at, loadtest_spec& l) cons
     static const std::vector<std::string> reserved = {"host", "content-length", "connection",
                                                       "transfer-encoding"};
     for (const auto& h : entries(*n, "a map of header name to value")) {
-      const auto token = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) ||
-               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-      };
-      if (h.key.empty() || !std::all_of(h.key.begin(), h.key.end(), token)) {
+      if (h.key.empty() || !std::all_of(h.key.begin(), h.key.end(), is_token_char)) {
         fail(h.key_mark, h.value.path,
              "expected a header name (letters, digits, -), got " + quoted(h.key));
       }

@@ -1,14 +1,15 @@
 // Differential fuzz of read_whole_response (actors/loadtest/response_head.hpp)
-// against Beast's parser as http_worker::received feeds it: a basic_parser<false>
-// that keeps only the status (as loadtest.cpp's status_parser), body_limit 64 MiB,
-// default header_limit, put() in a loop until done or need_more.
+// against Beast's parser as http_worker::received feeds it: its status_parser
+// (response_head.hpp), body_limit 64 MiB, default header_limit, put() in a loop
+// until done or need_more.
 //
 // Every input the quick read accepts must be one Beast reads whole, with the
 // same status, keep-alive and bytes consumed. In the suite: 200,000 inputs of a
 // fixed seed (~0.2 s). On its own, any length and seed:
 //
 //   g++ -std=c++20 -O2 -I. -DRESPONSE_HEAD_FUZZ_MAIN -o /tmp/rh_fuzz
-//       tests/actors/loadtest/response_head_fuzz.test.cpp actors/loadtest/response_head.cpp
+//       tests/actors/loadtest/response_head_fuzz.test.cpp
+//       actors/loadtest/response_head.cpp sim/base/units.cpp
 //   /tmp/rh_fuzz [iterations] [seed]
 #include <boost/beast/http.hpp>
 #ifndef RESPONSE_HEAD_FUZZ_MAIN
@@ -26,35 +27,10 @@
 namespace beast = boost::beast;
 namespace http = beast::http;
 using stampede::actors::read_whole_response;
+using stampede::actors::status_parser;
 using stampede::actors::whole_response;
 
 namespace {
-
-/// As loadtest.cpp's status_parser (private there).
-class status_parser : public http::basic_parser<false> {
- public:
-  int status = 0;
-
- private:
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
-                       beast::error_code&) override {}
-  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
-    status = code;
-  }
-  void on_field_impl(http::field, beast::string_view, beast::string_view,
-                     beast::error_code&) override {}
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-};
 
 struct beast_result {
   bool done = false;
