@@ -229,8 +229,13 @@ TEST_CASE("loadtest without a target tests the embedded modeled service and serv
           "[loadtest][cli]") {
   const auto dir = test::temp_dir("lt-embedded");
   const int metrics = free_port();
+  // max_lag 500 ms: this test is about the embedded service and its metrics,
+  // not about how long a busy 2-core test machine may pause a thread (with
+  // the default 100 ms, a pause beside another test once dropped 21 requests
+  // and exited 99).
   auto c = spawn({STAMPEDE_BINARY, "loadtest", steady, "--out", (dir / "out").string(),
-                  "--duration", "3s", "--metrics-listen", "127.0.0.1:" + std::to_string(metrics)},
+                  "--duration", "3s", "--set", "loadtest.max_lag=500ms", "--metrics-listen",
+                  "127.0.0.1:" + std::to_string(metrics)},
                  dir, "lt");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const std::string text = http_get(metrics, "/metrics");
@@ -1082,9 +1087,13 @@ void check_big_bodies_reach_the_wire(const std::filesystem::path& dir, const fau
   const std::string body(6 << 20, 'b');
   const auto scenario =
       steady_with(dir, "big.yaml", R"({method: POST, path: "/ping", body: ")" + body + R"("})");
-  const auto r = test::run_stampede(
-      loadtest_args(scenario.string(), dir / "out",
-                    "--duration 2s --set loadtest.rate_scale=0.02 --target " + server.url()));
+  // max_lag 500 ms: these tests are about bytes on the wire; building and
+  // copying 6 MiB requests on a busy 2-core test machine can pause the
+  // generator past the default 100 ms.
+  const auto r = test::run_stampede(loadtest_args(scenario.string(), dir / "out",
+                                                  "--duration 2s --set loadtest.rate_scale=0.02 "
+                                                  "--set loadtest.max_lag=500ms --target " +
+                                                      server.url()));
   INFO(r.err);
   CHECK(r.exit_code == 0);
   const auto e = checked_endpoint(summary_of(dir / "out"), "ping");
