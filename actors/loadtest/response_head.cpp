@@ -119,6 +119,20 @@ std::optional<whole_response> read_whole_response(std::string_view bytes) {
   r.status = status;
   r.keep_alive = minor == '1' ? !close : keep_alive_token;
   r.size = at + static_cast<std::size_t>(*length);
+  r.head = at;
+  return r;
+}
+
+std::optional<whole_response> response_reader::read(std::string_view bytes) {
+  if (!head_.empty() && bytes.substr(0, head_.size()) == head_) {
+    if (last_.size - last_.head > bytes.size() - last_.head) return std::nullopt;  // body not whole
+    return last_;
+  }
+  auto r = read_whole_response(bytes);
+  if (r) {
+    head_.assign(bytes.data(), r->head);
+    last_ = *r;
+  }
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace stampede::actors {
@@ -24,11 +25,29 @@ struct whole_response {
   bool keep_alive = true;
   /// Bytes of the response: head and body. Bytes after them answer nothing.
   std::size_t size = 0;
+  /// Bytes of its head: status line and fields, with the blank line.
+  std::size_t head = 0;
 };
 
 /// The response at the front of `bytes` when it is whole and framed by a
 /// Content-Length; nothing when Beast's parser must read it.
 std::optional<whole_response> read_whole_response(std::string_view bytes);
+
+/// read_whole_response with a memory of the last head it read whole. A load
+/// target answers most requests with the same head (nginx's changes with its
+/// Date, once a second), and a head equal byte for byte to the last one needs
+/// no reading: what read_whole_response finds depends on the head's bytes
+/// alone, and on whether the body has all come. Reading each head was the
+/// worker's largest cost of its own per response (bench/README.md, "Issue 16
+/// part 5, round 4").
+class response_reader {
+ public:
+  std::optional<whole_response> read(std::string_view bytes);
+
+ private:
+  std::string head_;  // the last head read whole; empty before the first
+  whole_response last_;
+};
 
 /// Beast's parser for every other response, keeping the status and the
 /// framing (Connection, Content-Length, chunks) and nothing else: a parser that

@@ -100,18 +100,13 @@ TEST_CASE("where both read a response, the quick read and Beast's parser agree",
   const std::vector<std::string> status_lines = {"HTTP/1.1 200 OK", "HTTP/1.1 200 ",
                                                  "HTTP/1.0 201 Created", "HTTP/1.1 404 Not\tFound",
                                                  "HTTP/1.1 599 x"};
-  const std::vector<std::string> connections = {"",
-                                                "Connection: close\r\n",
-                                                "Connection: keep-alive\r\n",
-                                                "Connection: Keep-Alive, close\r\n",
-                                                "Connection:close\r\n",
-                                                "Connection: upgrade,  close \r\n",
-                                                "Connection: ,,keep-alive\r\n",
-                                                "Connection: x\r\nConnection: close\r\n",
-                                                "Connection: closed\r\n",
-                                                // Beast's keep_alive() reads Proxy-Connection too.
-                                                "Proxy-Connection: close\r\n",
-                                                "Proxy-Connection: keep-alive\r\n"};
+  const std::vector<std::string> connections = {
+      "", "Connection: close\r\n", "Connection: keep-alive\r\n",
+      "Connection: Keep-Alive, close\r\n", "Connection:close\r\n",
+      "Connection: upgrade,  close \r\n", "Connection: ,,keep-alive\r\n",
+      "Connection: x\r\nConnection: close\r\n", "Connection: closed\r\n",
+      // Beast's keep_alive() reads Proxy-Connection too.
+      "Proxy-Connection: close\r\n", "Proxy-Connection: keep-alive\r\n"};
   const std::vector<std::string> others = {"", "X-A: \r\n", "Server:\tnginx\t\r\n",
                                            "X-Long: " + std::string(300, 'v') + "\r\n"};
   for (const auto& status : status_lines) {
@@ -138,4 +133,41 @@ TEST_CASE("where both read a response, the quick read and Beast's parser agree",
   }
   // Every generated case is well formed: the quick read takes them all.
   CHECK(read_both == static_cast<int>(cases.size()));
+}
+
+TEST_CASE("the response reader remembers the last head and reads the same as without it",
+          "[loadtest]") {
+  const std::string head = nginx_ok.substr(0, nginx_ok.size() - 2);
+  response_reader reader;
+  const auto same = [&](const std::string& bytes) {
+    const auto memo = reader.read(bytes);
+    const auto plain = read_whole_response(bytes);
+    REQUIRE(memo.has_value() == plain.has_value());
+    if (!memo) return false;
+    CHECK(memo->status == plain->status);
+    CHECK(memo->keep_alive == plain->keep_alive);
+    CHECK(memo->size == plain->size);
+    CHECK(memo->head == plain->head);
+    return true;
+  };
+  CHECK(same(nginx_ok));
+  CHECK(reader.read(nginx_ok)->head == head.size());
+  // The same head: a body not all come yet, then whole, then with more after it.
+  CHECK_FALSE(same(head));
+  CHECK_FALSE(same(head + "o"));
+  CHECK(same(head + "no"));
+  CHECK(same(nginx_ok + "HTTP/1.1 200 OK\r\n"));
+  // Another head (the Date of the next second, another status) is read again.
+  std::string next = nginx_ok;
+  next.replace(next.find("02:00:00"), 8, "02:00:01");
+  CHECK(same(next));
+  CHECK(same("HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+  CHECK(
+      reader
+          .read("HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+          ->status == 429);
+  // A head that is not whole, or one read by Beast alone, leaves the memory as it was.
+  CHECK_FALSE(same("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+  CHECK_FALSE(same(head.substr(0, 40)));
+  CHECK(same(nginx_ok));
 }

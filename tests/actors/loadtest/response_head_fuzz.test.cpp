@@ -292,6 +292,52 @@ std::map<std::string, std::pair<long, std::string>> differences(long iterations,
   return kinds;
 }
 
+/// Inputs of `iterations` from `seed` on which response_reader, fed them in
+/// turn, answers otherwise than read_whole_response. Half the inputs reuse the
+/// head of one before (the memory's case): the same bytes, cut short, with
+/// another body or more bytes after.
+long reader_differences(long iterations, std::uint64_t seed, long& remembered) {
+  rng.seed(seed);
+  stampede::actors::response_reader reader;
+  std::string whole;  // the last input read whole
+  long differ = 0;
+  remembered = 0;
+  for (long i = 0; i < iterations; ++i) {
+    std::string in;
+    const auto last = read_whole_response(whole);
+    if (last && pick(2)) {
+      const std::size_t body = last->size - last->head;
+      switch (pick(4)) {
+        case 0:
+          in = whole;
+          break;
+        case 1:
+          in = whole.substr(0, last->head + pick(body + 1));
+          break;
+        case 2:
+          in = whole.substr(0, last->head) + std::string(body, 'x');
+          break;
+        default:
+          in = whole + generate();
+          break;
+      }
+      ++remembered;
+    } else {
+      in = generate();
+      if (pick(2)) in = mutate(in);
+    }
+    const auto memo = reader.read(in);
+    const auto plain = read_whole_response(in);
+    if (memo.has_value() != plain.has_value() ||
+        (memo && (memo->status != plain->status || memo->keep_alive != plain->keep_alive ||
+                  memo->size != plain->size || memo->head != plain->head))) {
+      ++differ;
+    }
+    if (plain) whole = in;
+  }
+  return differ;
+}
+
 }  // namespace
 
 #ifdef RESPONSE_HEAD_FUZZ_MAIN
@@ -301,10 +347,15 @@ int main(int argc, char** argv) {
   const auto kinds =
       differences(iterations, argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1, quick_reads);
   std::printf("%ld inputs, %ld read by the quick read\n", iterations, quick_reads);
+  long remembered = 0;
+  const long differ = reader_differences(
+      iterations, argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1, remembered);
+  std::printf("reader: %ld inputs on a head seen before, %ld read otherwise than without memory\n",
+              remembered, differ);
   for (const auto& [kind, v] : kinds) {
     std::printf("%s: %ld\n  e.g. %s\n", kind.c_str(), v.first, v.second.c_str());
   }
-  return kinds.empty() ? 0 : 1;
+  return kinds.empty() && differ == 0 ? 0 : 1;
 }
 #else
 TEST_CASE("the quick read accepts only what Beast's parser reads the same (random responses)",
@@ -317,5 +368,12 @@ TEST_CASE("the quick read accepts only what Beast's parser reads the same (rando
   }
   // The generator makes enough well-formed responses for the comparison to mean something.
   CHECK(quick_reads > 2000);
+}
+
+TEST_CASE("the response reader's memory of the last head changes no reading (random sequences)",
+          "[loadtest]") {
+  long remembered = 0;
+  CHECK(reader_differences(100000, 2, remembered) == 0);
+  CHECK(remembered > 10000);
 }
 #endif
