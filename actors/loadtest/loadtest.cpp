@@ -243,6 +243,12 @@ struct shared_setup {
 /// idle for idle_close_us are closed again, so that a burst does not leave a
 /// service holding idle keep-alive sockets for the rest of the test.
 class http_worker {
+  // Sockets and timers bound to the io_context's own executor type rather
+  // than any_io_executor: no type-erased executor on each completion.
+  using socket_type = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+  using timer_type = asio::basic_waitable_timer<clock_type, asio::wait_traits<clock_type>,
+                                                asio::io_context::executor_type>;
+
  public:
   http_worker(const shared_setup& setup, int connections, int max_connections,
               std::size_t endpoints)
@@ -284,11 +290,11 @@ class http_worker {
  private:
   struct connection {
     explicit connection(asio::io_context& io) : socket(io) {}
-    tcp::socket socket;
+    socket_type socket;
     /// The TLS session over `socket` (https); a new one for each connection
     /// opened, kept for every request the connection carries, and past its
     /// close until the next handshake: the aborted read still runs through it.
-    std::optional<asio::ssl::stream<tcp::socket&>> tls;
+    std::optional<asio::ssl::stream<socket_type&>> tls;
     beast::flat_buffer buffer;
     std::string request;
     std::optional<status_parser> parser;
@@ -417,34 +423,34 @@ class http_worker {
     if (!spec.prompts.empty()) v.prompt = spec.prompts[mix64(v.seq) % spec.prompts.size()];
     std::string& r = c.request;
     r.clear();
+    // string_view literals: appended without a strlen each.
+    using namespace std::string_view_literals;
     const auto method = http::to_string(t.method);
     r.append(method.data(), method.size());
     r += ' ';
     sim::expand_template_into(r, t.path, v);
-    r += " HTTP/1.1\r\nHost: ";
+    r += " HTTP/1.1\r\nHost: "sv;
     r += setup_.host_header;
-    r += "\r\nUser-Agent: stampede-loadtest\r\n";
+    r += "\r\nUser-Agent: stampede-loadtest\r\n"sv;
     // Who sends it, so that a service can apply per-user limits (the modeled
     // one answers 429 over the scenario's rate limits).
     char user[24];
-    r += "X-Stampede-User: ";
+    r += "X-Stampede-User: "sv;
     r.append(user, std::to_chars(user, user + sizeof user, p.user).ptr);
-    r += "\r\nX-Stampede-Tier: ";
+    r += "\r\nX-Stampede-Tier: "sv;
     r += setup_.tiers[p.tier];
-    r += "\r\nX-Stampede-Region: ";
+    r += "\r\nX-Stampede-Region: "sv;
     r += setup_.block_regions[p.block];
     // The user's patience in scenario seconds: the modeled service abandons the
     // request in its queue as `run` does.
-    char patience[32];
-    r += "\r\nX-Stampede-Patience: ";
-    r.append(patience,
-             std::to_chars(patience, patience + sizeof patience, sim::to_seconds(p.patience)).ptr);
-    r += "\r\n";
+    r += "\r\nX-Stampede-Patience: "sv;
+    sim::append_seconds(r, p.patience);
+    r += "\r\n"sv;
     for (const auto& [k, val] : t.headers) {
       r += k;
-      r += ": ";
+      r += ": "sv;
       sim::expand_template_into(r, val, v);
-      r += "\r\n";
+      r += "\r\n"sv;
     }
     body_.clear();
     if (!t.body.empty()) sim::expand_template_into(body_, t.body, v);
@@ -454,11 +460,11 @@ class http_worker {
         t.method == http::verb::patch) {
       char buf[24];
       const auto e = std::to_chars(buf, buf + sizeof buf, body_.size());
-      r += "Content-Length: ";
+      r += "Content-Length: "sv;
       r.append(buf, e.ptr);
-      r += "\r\n";
+      r += "\r\n"sv;
     }
-    r += "\r\n";
+    r += "\r\n"sv;
     r += body_;
   }
 
@@ -607,7 +613,7 @@ class http_worker {
       const auto bytes = c.buffer.data();
       const auto whole =
           ec ? std::nullopt
-             : read_whole_response({static_cast<const char*>(bytes.data()), bytes.size()});
+             : responses_.read({static_cast<const char*>(bytes.data()), bytes.size()});
       if (whole) {
         c.buffer.consume(whole->size);
         return complete(c, whole->status, whole->keep_alive);
@@ -792,7 +798,7 @@ class http_worker {
   }
 
   // The io_context is declared first so that it outlives every socket and timer.
-  asio::io_context io_{1};
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   const shared_setup& setup_;
   /// This worker's share of `connections`, of `max_connections`, and how long
   /// one more than `connections` may stay idle before it is closed.
@@ -802,12 +808,15 @@ class http_worker {
   /// Connections open (connecting included), and the most at once.
   std::size_t open_ = 0;
   std::size_t peak_open_ = 0;
-  asio::steady_timer pump_timer_, sweep_timer_, guard_timer_;
+  timer_type pump_timer_, sweep_timer_, guard_timer_;
   std::vector<std::unique_ptr<connection>> conns_;
   std::vector<connection*> idle_;
   std::deque<pending> schedule_;
   std::deque<pending> waiting_;
   std::string body_;
+  /// Reads whole responses, remembering the last head (one for all the
+  /// worker's connections: a target answers them alike).
+  response_reader responses_;
   std::uint64_t in_flight_ = 0;
   std::int64_t sweep_us_ = 1000;
   /// The pump timer is set, for armed_us_.

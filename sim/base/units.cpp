@@ -171,6 +171,22 @@ std::string format_duration(vtime t) {
   return two_units(t, day, "d", hour, "h");
 }
 
+void append_seconds(std::string& out, vtime t) {
+  char buf[32];
+  if (t < 0) {
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, to_seconds(t)).ptr);
+    return;
+  }
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, t / second).ptr);
+  auto fraction = t % second;
+  if (fraction == 0) return;
+  int digits = 6;
+  for (; fraction % 10 == 0; fraction /= 10) --digits;
+  buf[0] = '.';
+  for (int i = digits; i > 0; --i, fraction /= 10) buf[i] = static_cast<char>('0' + fraction % 10);
+  out.append(buf, buf + 1 + digits);
+}
+
 std::string number_text(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return std::to_string(static_cast<long long>(v));

@@ -79,6 +79,10 @@ std::string format_duration(vtime t);
 /// Formats a number for people: integers without an exponent (2000000, not
 /// 2e+06), others with 6 significant digits.
 std::string number_text(double v);
+/// Appends `t` in seconds, exactly: whole seconds and up to six decimals,
+/// written as integers ("90", "12.5", "0.000001"), which parse back to the
+/// same microsecond; cheaper than the shortest form of to_seconds(t).
+void append_seconds(std::string& out, vtime t);
 /// `s` without the spaces and tabs at either end.
 std::string_view trim(std::string_view s);
 
