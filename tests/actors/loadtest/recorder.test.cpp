@@ -3,6 +3,7 @@
 #include "actors/loadtest/recorder.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 using namespace stampede;
 
@@ -20,6 +21,27 @@ TEST_CASE("HTTP statuses fall into the outcome classes, 503 and 429 apart", "[lo
   for (int k = 0; k < actors::outcome_classes; ++k) {
     const auto c = static_cast<actors::outcome_class>(k);
     CHECK(actors::outcome_class_of(actors::outcome_class_name(c)) == c);
+  }
+}
+
+TEST_CASE("results lines hold extreme numbers and long endpoint names whole", "[loadtest]") {
+  // The line is written into a fixed buffer unless the name is long: both
+  // ways, and the widest numbers, come out whole and read back.
+  const std::string long_name(300, 'e');
+  const std::vector<std::string> names{"a", long_name};
+  actors::loadtest_sample s;
+  s.intended_us = std::numeric_limits<std::int64_t>::max();
+  s.what = actors::outcome_class::reset_closed;
+  s.status = 0;
+  s.corrected_us = std::numeric_limits<std::int64_t>::min();
+  s.uncorrected_us = -1;
+  s.lag_us = 0;
+  for (int endpoint : {0, 1}) {
+    s.endpoint = endpoint;
+    std::string out = "previous\n";
+    actors::append_sample(out, s, names);
+    CHECK(out == "previous\n9223372036854775807," + names[static_cast<std::size_t>(endpoint)] +
+                     "," + actors::outcome_class_name(s.what) + ",0,-9223372036854775808,-1,0\n");
   }
 }
 
