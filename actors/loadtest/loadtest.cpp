@@ -57,9 +57,9 @@ struct pending {
 struct prepared_template {
   bool active = false;
   http::verb method = http::verb::get;
-  std::string path;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
+  sim::compiled_template path;
+  sim::compiled_template body;
+  std::vector<std::pair<std::string, sim::compiled_template>> headers;
 };
 
 std::vector<std::string> endpoint_names(const sim::scenario& s) {
@@ -419,7 +419,6 @@ class http_worker {
     v.user_id = p.user;
     v.tier = setup_.tiers[p.tier];
     v.seq = p.seq;
-    v.env = &setup_.env;
     if (!spec.prompts.empty()) v.prompt = spec.prompts[mix64(v.seq) % spec.prompts.size()];
     std::string& r = c.request;
     r.clear();
@@ -428,7 +427,7 @@ class http_worker {
     const auto method = http::to_string(t.method);
     r.append(method.data(), method.size());
     r += ' ';
-    sim::expand_template_into(r, t.path, v);
+    t.path.expand_into(r, v);
     r += " HTTP/1.1\r\nHost: "sv;
     r += setup_.host_header;
     r += "\r\nUser-Agent: stampede-loadtest\r\n"sv;
@@ -449,11 +448,11 @@ class http_worker {
     for (const auto& [k, val] : t.headers) {
       r += k;
       r += ": "sv;
-      sim::expand_template_into(r, val, v);
+      val.expand_into(r, v);
       r += "\r\n"sv;
     }
     body_.clear();
-    if (!t.body.empty()) sim::expand_template_into(body_, t.body, v);
+    t.body.expand_into(body_, v);
     // As Beast's prepare_payload: a length when there is a body or the method
     // expects one, none for a bodiless GET.
     if (!body_.empty() || t.method == http::verb::post || t.method == http::verb::put ||
@@ -885,9 +884,11 @@ class generator {
         throw loadtest_refused("loadtest.requests." + s.endpoints[e].name + ".method: unknown \"" +
                                t.method + "\"");
       }
-      p.path = t.path;
-      p.body = t.body;
-      p.headers = t.headers;
+      p.path = sim::compiled_template(t.path, &setup_.env);
+      p.body = sim::compiled_template(t.body, &setup_.env);
+      for (const auto& [name, value] : t.headers) {
+        p.headers.emplace_back(name, sim::compiled_template(value, &setup_.env));
+      }
     }
     // The connections are split between the HTTP threads (no more threads
     // than connections).

@@ -177,31 +177,60 @@ std::vector<std::string> unknown_template_variables(std::string_view text) {
   return unknown;
 }
 
-void expand_template_into(std::string& out, std::string_view text, const template_values& v) {
+compiled_template::compiled_template(std::string_view text, const env_values* env) {
+  const auto literal = [&](std::string_view run) {
+    if (run.empty()) return;
+    if (parts_.empty() || parts_.back().what != kind::literal) parts_.push_back({});
+    parts_.back().text.append(run);
+  };
   scan_template(
-      text, [&](std::string_view literal) { out.append(literal); },
+      text, literal,
       [&](std::string_view name) {
-        char buf[24];
         if (name == "user_id") {
-          out.append(buf, std::to_chars(buf, buf + sizeof buf, v.user_id).ptr);
+          parts_.push_back({kind::user_id, {}});
         } else if (name == "seq") {
-          out.append(buf, std::to_chars(buf, buf + sizeof buf, v.seq).ptr);
+          parts_.push_back({kind::seq, {}});
         } else if (name == "prompt") {
-          out.append(v.prompt);
+          parts_.push_back({kind::prompt, {}});
         } else if (name == "tier") {
-          out.append(v.tier);
-        } else if (const std::string* value = env_value(v.env, name)) {
-          out.append(*value);
+          parts_.push_back({kind::tier, {}});
+        } else if (const std::string* value = env_value(env, name)) {
+          literal(*value);
         } else {
-          out.append("${").append(name).append("}");
+          literal("${");
+          literal(name);
+          literal("}");
         }
       },
-      [&](std::string_view rest) { out.append(rest); });
+      literal);
+}
+
+void compiled_template::expand_into(std::string& out, const template_values& v) const {
+  char buf[24];
+  for (const part& p : parts_) {
+    switch (p.what) {
+      case kind::literal:
+        out += p.text;
+        break;
+      case kind::user_id:
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, v.user_id).ptr);
+        break;
+      case kind::seq:
+        out.append(buf, std::to_chars(buf, buf + sizeof buf, v.seq).ptr);
+        break;
+      case kind::prompt:
+        out += v.prompt;
+        break;
+      case kind::tier:
+        out += v.tier;
+        break;
+    }
+  }
 }
 
 std::string expand_template(std::string_view text, const template_values& v) {
   std::string out;
-  expand_template_into(out, text, v);
+  compiled_template(text, v.env).expand_into(out, v);
   return out;
 }
 

@@ -118,9 +118,28 @@ std::vector<std::string> unknown_template_variables(std::string_view text);
 /// `text` with every non-empty value of `env` replaced by its ${env:NAME}: what
 /// is printed or written never shows a secret, even where a request is echoed.
 std::string redact(std::string text, const env_values& env);
-/// The text with every ${...} variable replaced.
+/// A template read once, for a request per expansion: its text split into
+/// literal runs and the request's variables (user_id, seq, prompt, tier).
+/// ${env:NAME} is replaced when it is read (the environment is read at the
+/// start), and an unknown ${...} stays as written. Expanding it scans no text.
+class compiled_template {
+ public:
+  compiled_template() = default;
+  compiled_template(std::string_view text, const env_values* env);
+  /// Appends the text with this request's values to `out` (no allocation
+  /// once `out` has grown).
+  void expand_into(std::string& out, const template_values& v) const;
+  bool empty() const { return parts_.empty(); }
+
+ private:
+  enum class kind : unsigned char { literal, user_id, seq, prompt, tier };
+  struct part {
+    kind what = kind::literal;
+    std::string text;  // a literal's
+  };
+  std::vector<part> parts_;
+};
+/// The text with every ${...} variable replaced (v.env for ${env:NAME}).
 std::string expand_template(std::string_view text, const template_values& v);
-/// Appends to `out` like expand_template, without allocating a new string.
-void expand_template_into(std::string& out, std::string_view text, const template_values& v);
 
 }  // namespace stampede::sim

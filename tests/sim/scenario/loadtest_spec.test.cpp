@@ -105,3 +105,29 @@ TEST_CASE("${env:NAME} expands to the value read at the start, and redact takes 
   CHECK(sim::redact("got Bearer s3cr3t and s3cr3ts3cr3t", env) ==
         "got Bearer ${env:TOKEN} and ${env:TOKEN}${env:TOKEN}");
 }
+
+TEST_CASE("a compiled template expands each request's values, request after request",
+          "[loadtest]") {
+  const sim::env_values env{{"TOKEN", "s3cr3t"}, {"EMPTY", ""}};
+  const sim::compiled_template t(
+      R"(${user_id}/${seq}/${prompt}/${tier} ${env:TOKEN}${env:EMPTY} ${env:OTHER} ${nope} $${seq}} ${user_id)",
+      &env);
+  const auto expand = [&](std::uint64_t user, std::uint64_t seq, std::string_view prompt,
+                          std::string_view tier) {
+    sim::template_values v;
+    v.user_id = user;
+    v.seq = seq;
+    v.prompt = prompt;
+    v.tier = tier;
+    std::string out = "kept:";
+    t.expand_into(out, v);
+    return out;
+  };
+  CHECK(expand(65537, 12, "a cat", "pro") ==
+        "kept:65537/12/a cat/pro s3cr3t ${env:OTHER} ${nope} $12} ${user_id");
+  CHECK(expand(0, 18446744073709551615u, "", "default") ==
+        "kept:0/18446744073709551615//default s3cr3t ${env:OTHER} ${nope} $18446744073709551615} "
+        "${user_id");
+  CHECK(sim::compiled_template("", &env).empty());
+  CHECK_FALSE(sim::compiled_template("x", nullptr).empty());
+}
