@@ -451,15 +451,13 @@ class session : public std::enable_shared_from_this<session> {
     // without the header the service draws one from behavior.patience.
     sim::vtime patience = -1;
     if (const auto given = req["X-Stampede-Patience"]; !given.empty()) {
-      double seconds = -1;
-      const auto [end, ec] = std::from_chars(given.data(), given.data() + given.size(), seconds);
-      if (ec != std::errc{} || end != given.data() + given.size() || !(seconds >= 0) ||
-          seconds > 1e12) {
+      const auto seconds = sim::read_seconds({given.data(), given.size()});
+      if (!seconds) {
         ++service_.bad_request;
         return fail(http::status::bad_request,
                     "X-Stampede-Patience: expected seconds of scenario time, >= 0\n");
       }
-      patience = sim::from_seconds(seconds);
+      patience = *seconds;
     }
     // Nothing is read meanwhile (one request at a time per connection), so the
     // idle timeout must not fire while the model "works".

@@ -187,6 +187,34 @@ void append_seconds(std::string& out, vtime t) {
   out.append(buf, buf + 1 + digits);
 }
 
+std::optional<vtime> read_seconds(std::string_view text) {
+  constexpr vtime most = 1'000'000'000'000 * second;  // 1e12 s
+  // Whole seconds (at most 13 digits, so no overflow), then up to 6 decimals.
+  std::size_t at = 0;
+  std::uint64_t us = 0;
+  for (; at < text.size() && at < 14 && is_digit(text[at]); ++at) {
+    us = us * 10 + static_cast<std::uint64_t>(text[at] - '0');
+  }
+  if (at > 0 && at < 14) {
+    std::uint64_t scale = second;
+    us *= scale;
+    if (at < text.size() && text[at] == '.' && at + 1 < text.size()) {
+      for (++at; at < text.size() && scale > 1 && is_digit(text[at]); ++at) {
+        scale /= 10;
+        us += scale * static_cast<std::uint64_t>(text[at] - '0');
+      }
+    }
+    if (at == text.size() && us <= static_cast<std::uint64_t>(most)) return static_cast<vtime>(us);
+  }
+  // Any other form: exponents, more decimals, a sign, or over 1e12 s.
+  double seconds = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(seconds >= 0) || seconds > 1e12) {
+    return std::nullopt;
+  }
+  return from_seconds(seconds);
+}
+
 std::string number_text(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return std::to_string(static_cast<long long>(v));

@@ -80,9 +80,15 @@ std::string format_duration(vtime t);
 /// 2e+06), others with 6 significant digits.
 std::string number_text(double v);
 /// Appends `t` in seconds, exactly: whole seconds and up to six decimals,
-/// written as integers ("90", "12.5", "0.000001"), which parse back to the
-/// same microsecond; cheaper than the shortest form of to_seconds(t).
+/// written as integers ("90", "12.5", "0.000001"), which read_seconds reads
+/// back to the same microsecond; cheaper than the shortest form of to_seconds(t).
 void append_seconds(std::string& out, vtime t);
+/// Reads seconds as the modeled service reads X-Stampede-Patience: the form
+/// append_seconds writes exactly, to the microsecond (through a double, from
+/// about 2^52 us, 143 years, on, a value would come back a microsecond off);
+/// any other number std::from_chars reads through from_seconds. Nothing for
+/// text that is not a number, a negative or NaN, or over 1e12 seconds.
+std::optional<vtime> read_seconds(std::string_view text);
 /// `s` without the spaces and tabs at either end.
 std::string_view trim(std::string_view s);
 

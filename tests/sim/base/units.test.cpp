@@ -195,15 +195,42 @@ TEST_CASE("append_seconds writes exact decimal seconds that read back to the mic
   CHECK(text(3'000'010) == "x=3.00001");
   CHECK(text(43'200 * second + 999'999) == "x=43200.999999");
   CHECK(text(-1500000) == "x=-1.5");  // not drawn by the model; kept readable
-  // What the modeled service does with X-Stampede-Patience: from_chars, then
-  // from_seconds. Every value comes back the same, as the old form did.
+  // What the modeled service reads from X-Stampede-Patience (read_seconds):
+  // every value comes back the same microsecond. From about 2^52 us (143
+  // years) on, through a double (from_chars, then from_seconds) some came
+  // back one off: 4488343552.80568 s as 4488343552805681 us.
   for (vtime t : {vtime{1}, vtime{7}, vtime{123'456'789}, vtime{999'999}, 86'400 * second + 1,
-                  vtime{1} << 40}) {
-    const std::string s = text(t).substr(2);
-    double seconds = -1;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
-    REQUIRE(ec == std::errc{});
-    CHECK(end == s.data() + s.size());
-    CHECK(from_seconds(seconds) == t);
+                  vtime{1} << 40, vtime{4'488'343'552'805'680}, vtime{4'387'013'744'788'795},
+                  vtime{1} << 52, 1'000'000'000'000 * second - 1, 1'000'000'000'000 * second}) {
+    CHECK(read_seconds(text(t).substr(2)) == t);
   }
+  std::mt19937_64 random(16);
+  int off = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    const auto t = static_cast<vtime>(random() % (1'000'000'000'000 * second + 1));
+    off += read_seconds(text(t).substr(2)) != t ? 1 : 0;
+  }
+  CHECK(off == 0);
+}
+
+TEST_CASE("read_seconds reads other numbers as from_chars then from_seconds", "[sim][units]") {
+  CHECK(read_seconds("0.1") == 100'000);
+  CHECK(read_seconds("12.5") == 12'500'000);
+  CHECK(read_seconds("1e-06") == 1);  // the shortest form stampede sent before
+  CHECK(read_seconds("1e+12") == 1'000'000'000'000 * second);
+  CHECK(read_seconds(".5") == 500'000);
+  CHECK(read_seconds("0.0000004") == 0);  // seven decimals: through a double
+  CHECK(read_seconds("00000000000000000002") == 2 * second);
+  // Over 1e12 s by a microsecond, a double reads 1e12.
+  CHECK(read_seconds("1000000000000.000001") == 1'000'000'000'000 * second);
+  CHECK_FALSE(read_seconds("1000000000000.5"));
+  CHECK_FALSE(read_seconds("1152921504606.846976"));
+  CHECK_FALSE(read_seconds("-1"));
+  CHECK_FALSE(read_seconds("-0.5"));
+  CHECK_FALSE(read_seconds(""));
+  CHECK_FALSE(read_seconds("soon"));
+  CHECK_FALSE(read_seconds("1.5s"));
+  CHECK_FALSE(read_seconds("1.x"));
+  CHECK_FALSE(read_seconds("nan"));
+  CHECK_FALSE(read_seconds(" 1"));
 }
