@@ -1,5 +1,6 @@
 #include "sim/base/units.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -188,7 +189,6 @@ void append_seconds(std::string& out, vtime t) {
 }
 
 std::optional<vtime> read_seconds(std::string_view text) {
-  constexpr vtime most = 1'000'000'000'000 * second;  // 1e12 s
   // Whole seconds (at most 13 digits, so no overflow), then up to 6 decimals.
   std::size_t at = 0;
   std::uint64_t us = 0;
@@ -204,14 +204,15 @@ std::optional<vtime> read_seconds(std::string_view text) {
         us += scale * static_cast<std::uint64_t>(text[at] - '0');
       }
     }
-    if (at == text.size() && us <= static_cast<std::uint64_t>(most)) return static_cast<vtime>(us);
+    // Past max_duration: never, as from_seconds saturates.
+    if (at == text.size()) {
+      return static_cast<vtime>(std::min(us, static_cast<std::uint64_t>(max_duration)));
+    }
   }
-  // Any other form: exponents, more decimals, a sign, or over 1e12 s.
+  // Any other form: exponents, more decimals, a sign, more whole digits.
   double seconds = -1;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec != std::errc{} || end != text.data() + text.size() || !(seconds >= 0) || seconds > 1e12) {
-    return std::nullopt;
-  }
+  if (ec != std::errc{} || end != text.data() + text.size() || !(seconds >= 0)) return std::nullopt;
   return from_seconds(seconds);
 }
 

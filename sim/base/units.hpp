@@ -86,8 +86,10 @@ void append_seconds(std::string& out, vtime t);
 /// Reads seconds as the modeled service reads X-Stampede-Patience: the form
 /// append_seconds writes exactly, to the microsecond (through a double, from
 /// about 2^52 us, 143 years, on, a value would come back a microsecond off);
-/// any other number std::from_chars reads through from_seconds. Nothing for
-/// text that is not a number, a negative or NaN, or over 1e12 seconds.
+/// any other number std::from_chars reads through from_seconds. Past
+/// max_duration it is max_duration (never), as from_seconds saturates: what
+/// the model draws in a distribution's far tail. Nothing for text that is not
+/// a number, a negative or NaN.
 std::optional<vtime> read_seconds(std::string_view text);
 /// `s` without the spaces and tabs at either end.
 std::string_view trim(std::string_view s);

@@ -184,6 +184,26 @@ TEST_CASE("a request whose X-Stampede-Patience ends in the queue gets 504 then",
   CHECK(abandoned_n == 1);
 }
 
+TEST_CASE("a patience over 1e12 s (a far-tail draw) is never rather than a 400",
+          "[actors][serve]") {
+  actors::modeled_service service(service_scenario());
+  const auto port = service.start("127.0.0.1", 0);
+  // A connection each: a 400 closes its connection.
+  const auto with_patience = [&](const std::string& seconds) {
+    client c(port);
+    c.send_raw("GET /v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Stampede-Patience: " + seconds +
+               "\r\n\r\n");
+    return c.receive().result();
+  };
+  // What `stampede loadtest` sends for a draw that from_seconds saturates
+  // (max_duration, 2^60 us), and for patience: 1.1e12s, which the loader takes.
+  CHECK(with_patience("1152921504606.846976") == http::status::ok);
+  CHECK(with_patience("1100000000000") == http::status::ok);
+  CHECK(with_patience("1e300") == http::status::ok);
+  CHECK(with_patience("-1") == http::status::bad_request);
+  service.stop();
+}
+
 TEST_CASE("a full queue gets 503 at once while accepted requests wait their turn",
           "[actors][serve]") {
   // The generate pool: one server, a queue of one, 500 ms of work per request.

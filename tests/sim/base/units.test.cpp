@@ -201,13 +201,13 @@ TEST_CASE("append_seconds writes exact decimal seconds that read back to the mic
   // back one off: 4488343552.80568 s as 4488343552805681 us.
   for (vtime t : {vtime{1}, vtime{7}, vtime{123'456'789}, vtime{999'999}, 86'400 * second + 1,
                   vtime{1} << 40, vtime{4'488'343'552'805'680}, vtime{4'387'013'744'788'795},
-                  vtime{1} << 52, 1'000'000'000'000 * second - 1, 1'000'000'000'000 * second}) {
+                  vtime{1} << 52, 1'000'000'000'000 * second, max_duration - 1, max_duration}) {
     CHECK(read_seconds(text(t).substr(2)) == t);
   }
   std::mt19937_64 random(16);
   int off = 0;
   for (int i = 0; i < 100'000; ++i) {
-    const auto t = static_cast<vtime>(random() % (1'000'000'000'000 * second + 1));
+    const auto t = static_cast<vtime>(random() % (max_duration + 1));
     off += read_seconds(text(t).substr(2)) != t ? 1 : 0;
   }
   CHECK(off == 0);
@@ -221,10 +221,15 @@ TEST_CASE("read_seconds reads other numbers as from_chars then from_seconds", "[
   CHECK(read_seconds(".5") == 500'000);
   CHECK(read_seconds("0.0000004") == 0);  // seven decimals: through a double
   CHECK(read_seconds("00000000000000000002") == 2 * second);
-  // Over 1e12 s by a microsecond, a double reads 1e12.
-  CHECK(read_seconds("1000000000000.000001") == 1'000'000'000'000 * second);
-  CHECK_FALSE(read_seconds("1000000000000.5"));
-  CHECK_FALSE(read_seconds("1152921504606.846976"));
+  CHECK(read_seconds("1000000000000.000001") == 1'000'000'000'000 * second + 1);
+  CHECK(read_seconds("1000000000000.5") == 1'000'000'000'000'500'000);
+  // Past max_duration, never: as from_seconds saturates a far-tail draw.
+  CHECK(read_seconds("1152921504606.846976") == max_duration);  // append_seconds(max_duration)
+  CHECK(read_seconds("1152921504606.846977") == max_duration);
+  CHECK(read_seconds("9999999999999.999999") == max_duration);
+  CHECK(read_seconds("99999999999999") == max_duration);
+  CHECK(read_seconds("1e300") == max_duration);
+  CHECK(read_seconds("inf") == max_duration);
   CHECK_FALSE(read_seconds("-1"));
   CHECK_FALSE(read_seconds("-0.5"));
   CHECK_FALSE(read_seconds(""));
