@@ -186,14 +186,17 @@ compiled_template::compiled_template(std::string_view text, const env_values* en
   scan_template(
       text, literal,
       [&](std::string_view name) {
-        if (name == "user_id") {
-          parts_.push_back({kind::user_id, {}});
-        } else if (name == "seq") {
-          parts_.push_back({kind::seq, {}});
-        } else if (name == "prompt") {
-          parts_.push_back({kind::prompt, {}});
-        } else if (name == "tier") {
-          parts_.push_back({kind::tier, {}});
+        // The kinds after `literal` are template_variables, in its order: a
+        // variable added to one and not the other does not compile.
+        static_assert(template_variables.size() == static_cast<std::size_t>(kind::tier) &&
+                      template_variables[static_cast<std::size_t>(kind::user_id) - 1] ==
+                          "user_id" &&
+                      template_variables[static_cast<std::size_t>(kind::seq) - 1] == "seq" &&
+                      template_variables[static_cast<std::size_t>(kind::prompt) - 1] == "prompt" &&
+                      template_variables[static_cast<std::size_t>(kind::tier) - 1] == "tier");
+        const auto known = std::find(template_variables.begin(), template_variables.end(), name);
+        if (known != template_variables.end()) {
+          parts_.push_back({static_cast<kind>(1 + (known - template_variables.begin())), {}});
         } else if (const std::string* value = env_value(env, name)) {
           literal(*value);
         } else {
