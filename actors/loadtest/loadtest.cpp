@@ -281,6 +281,14 @@ class http_worker {
   void join() {
     if (thread_.joinable()) thread_.join();
   }
+  /// Stops and joins the thread when the run did not (it threw on the
+  /// scheduler thread): a joinable std::thread would end the process in
+  /// std::terminate, before the error could be reported.
+  ~http_worker() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+  }
   /// Called from the scheduler thread: requests of a window, in intended order.
   void deliver(std::vector<pending> batch) {
     asio::post(io_, [this, b = std::move(batch)] {
