@@ -26,12 +26,13 @@ for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && bre
 target=$url tls_line="" scheme=http
 if [[ ${HTTPS:-0} == 1 ]]; then target=$tls_url tls_line="tls: {ca_file: $work/cert.pem}" scheme=https; fi
 
-# Instructions counted in one command (every thread), whatever its exit
-# status (stampede exits 99 when it could not keep its schedule: the drops
-# are printed below).
+# Runs one command under valgrind, its output (with valgrind's) in
+# $work/out, whatever its exit status (stampede exits 99 when it could not
+# keep its schedule: the drops are printed below); prints the instructions
+# counted (every thread).
 instructions() {
-  { valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" 2>&1 || true; } |
-    awk '/I *refs/ {gsub(",", "", $4); print $4}'
+  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" > "$work/out" 2>&1 || true
+  awk '/I *refs/ {gsub(",", "", $4); print $4}' "$work/out"
 }
 declare -A ir n dropped
 for seconds in 2 5; do
@@ -40,10 +41,8 @@ for seconds in 2 5; do
   read -r "n[s$seconds]" "dropped[$seconds]" < <(python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))["loadtest"]
 print(s["endpoints"]["ping"]["completed"], "%.2f%%" % (s["dropped_share"] * 100))' "$work/lt/summary.json")
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-    wrk -t1 -c64 -d${seconds}s "$target" > "$work/wrk" 2>&1
-  ir[w$seconds]=$(awk '/I *refs/ {gsub(",", "", $4); print $4}' "$work/wrk")
-  n[w$seconds]=$(awk '/requests in/ {print $1}' "$work/wrk")
+  ir[w$seconds]=$(instructions wrk -t1 -c64 -d${seconds}s "$target")
+  n[w$seconds]=$(awk '/requests in/ {print $1}' "$work/out")
 done
 per_request() { echo $((($1 - $2) / ($3 - $4))); }
 echo "$scheme, user instructions per request (valgrind; 5 s run minus 2 s run):"
