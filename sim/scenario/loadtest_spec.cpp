@@ -187,7 +187,8 @@ compiled_template::compiled_template(std::string_view text, const env_values* en
       text, literal,
       [&](std::string_view name) {
         // The kinds after `literal` are template_variables, in its order: a
-        // variable added to one and not the other does not compile.
+        // name added to the list and not to the kinds does not compile (a kind
+        // added alone is never produced, and expand_into's switch warns).
         static_assert(template_variables.size() == static_cast<std::size_t>(kind::tier) &&
                       template_variables[static_cast<std::size_t>(kind::user_id) - 1] ==
                           "user_id" &&
