@@ -201,8 +201,6 @@ struct shared_setup {
   const sim::loadtest_spec* spec = nullptr;
   const std::atomic<bool>* stop = nullptr;
   std::vector<prepared_template> templates;
-  /// Values of ${env:NAME}.
-  sim::env_values env;
   tcp::endpoint target;
   std::string host_header;
   /// For an https target: the TLS settings every connection's session starts
@@ -887,7 +885,6 @@ class generator {
     setup_.target_text = o.target.text();
     if (o.target.tls) setup_tls(o.target);
     setup_.spec = &spec_;
-    setup_.env = o.env;
     setup_.stop = o.stop;
     setup_.end_us = end_us_;
     setup_.timeout_us = std::max<std::int64_t>(1, spec_.timeout);
@@ -916,10 +913,11 @@ class generator {
         throw loadtest_refused("loadtest.requests." + s.endpoints[e].name + ".method: unknown \"" +
                                t.method + "\"");
       }
-      p.path = sim::compiled_template(t.path, &setup_.env);
-      p.body = sim::compiled_template(t.body, &setup_.env);
+      // ${env:NAME} is replaced here, once: no worker reads the environment.
+      p.path = sim::compiled_template(t.path, &o.env);
+      p.body = sim::compiled_template(t.body, &o.env);
       for (const auto& [name, value] : t.headers) {
-        p.headers.emplace_back(name, sim::compiled_template(value, &setup_.env));
+        p.headers.emplace_back(name, sim::compiled_template(value, &o.env));
       }
     }
     // The connections are split between the HTTP threads (no more threads
