@@ -20,9 +20,7 @@ rate=${RATE:-10000}
 command -v valgrind > /dev/null || { echo "needs valgrind: apt-get install valgrind" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-seconds=2
 source "$(dirname "$0")/loopback_nginx.sh"
-for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$tls_port) 2>/dev/null && break; sleep 0.05; done
 target=$url tls_line="" scheme=http
 if [[ ${HTTPS:-0} == 1 ]]; then target=$tls_url tls_line="tls: {ca_file: $work/cert.pem}" scheme=https; fi
 

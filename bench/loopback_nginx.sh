@@ -1,8 +1,9 @@
 # Sourced by the load-test benchmarks: nginx on loopback answering "ok" over
 # http ($port, $url) and https ($tls_port, $tls_url; its self-signed
 # certificate for 127.0.0.1 is $work/cert.pem, which stampede trusts as its
-# CA file), and `scenario`, the load test they run. Needs $work (a temporary
-# folder, nginx.pid in it for the caller's trap) and $seconds.
+# CA file), both listening once sourced, and `scenario`, the load test they
+# run. Needs $work (a temporary folder, nginx.pid in it for the caller's
+# trap); `scenario` reads $seconds.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 tls_port=$(free_port)
@@ -29,7 +30,9 @@ http {
 }
 CONF
 /usr/sbin/nginx -p "$work" -c "$work/nginx.conf" &
-for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+for listening in $port $tls_port; do
+  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$listening) 2>/dev/null && break; sleep 0.05; done
+done
 url=http://127.0.0.1:$port/
 tls_url=https://127.0.0.1:$tls_port/
 
